@@ -1,0 +1,182 @@
+//! The read buffer the core lends to its driver.
+//!
+//! The driver reads straight into [`ReadBuffer::spare`]; body bytes then leave
+//! as `Bytes` slices of the same allocation, so a content-length body reaches
+//! `Body` events without a copy. Once every slice handed out has been dropped,
+//! the allocation is taken back whole (already initialised), so a streaming
+//! download reuses one buffer and never zeroes memory again.
+
+use bytes::{Bytes, BytesMut};
+
+/// Size of a fresh buffer: one large socket read.
+pub(crate) const READ_BUFFER_SIZE: usize = 64 * 1024;
+/// Below this much free space, the buffer is compacted or replaced before a read.
+const MIN_SPARE: usize = 4 * 1024;
+
+#[derive(Debug)]
+enum Store {
+    /// Writable; `len()` is the whole (initialised) capacity in use.
+    Mutable(BytesMut),
+    /// Shared with slices handed out as body pieces.
+    Frozen(Bytes),
+}
+
+/// Unconsumed bytes live at `start..end`.
+#[derive(Debug)]
+pub(crate) struct ReadBuffer {
+    store: Store,
+    start: usize,
+    end: usize,
+}
+
+impl ReadBuffer {
+    pub(crate) fn new() -> ReadBuffer {
+        ReadBuffer {
+            store: Store::Frozen(Bytes::new()),
+            start: 0,
+            end: 0,
+        }
+    }
+
+    /// Free space to read into. Grows only when unconsumed bytes fill it (a
+    /// long head), which the head-size limit bounds.
+    pub(crate) fn spare(&mut self) -> &mut [u8] {
+        let mut m = self.take_mutable();
+        if m.len() - self.end < MIN_SPARE {
+            let live = self.end - self.start;
+            if self.start > 0 && m.len() - live >= MIN_SPARE {
+                m.copy_within(self.start..self.end, 0);
+            } else {
+                let mut bigger = BytesMut::zeroed((m.len() * 2).max(READ_BUFFER_SIZE));
+                bigger[..live].copy_from_slice(&m[self.start..self.end]);
+                m = bigger;
+            }
+            self.start = 0;
+            self.end = live;
+        }
+        self.store = Store::Mutable(m);
+        match &mut self.store {
+            Store::Mutable(m) => &mut m[self.end..],
+            Store::Frozen(_) => unreachable!("just stored a mutable buffer"),
+        }
+    }
+
+    /// Marks `n` bytes of the last [`spare`](Self::spare) region as filled.
+    pub(crate) fn commit(&mut self, n: usize) {
+        let cap = match &self.store {
+            Store::Mutable(m) => m.len(),
+            Store::Frozen(b) => b.len(),
+        };
+        self.end = (self.end + n).min(cap);
+    }
+
+    /// The unconsumed bytes.
+    pub(crate) fn data(&self) -> &[u8] {
+        match &self.store {
+            Store::Mutable(m) => &m[self.start..self.end],
+            Store::Frozen(b) => &b[self.start..self.end],
+        }
+    }
+
+    /// The unconsumed bytes as a shareable `Bytes` (no copy).
+    pub(crate) fn shared(&mut self) -> Bytes {
+        if let Store::Mutable(m) = &mut self.store {
+            let m = std::mem::take(m);
+            self.store = Store::Frozen(m.freeze());
+        }
+        match &self.store {
+            Store::Frozen(b) => b.slice(self.start..self.end),
+            Store::Mutable(_) => unreachable!("just frozen"),
+        }
+    }
+
+    /// Drops `n` bytes from the front of the unconsumed bytes.
+    pub(crate) fn consume(&mut self, n: usize) {
+        self.start = (self.start + n).min(self.end);
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
+    }
+
+    /// Number of unconsumed bytes.
+    pub(crate) fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    /// Forgets everything buffered (a new connection starts clean).
+    pub(crate) fn clear(&mut self) {
+        self.start = 0;
+        self.end = 0;
+    }
+
+    /// Takes the buffer back as writable, reusing the allocation when no slice
+    /// of it is alive, else moving the unconsumed bytes to a new one.
+    fn take_mutable(&mut self) -> BytesMut {
+        match std::mem::replace(&mut self.store, Store::Frozen(Bytes::new())) {
+            Store::Mutable(m) => m,
+            Store::Frozen(b) if b.is_empty() => {
+                self.start = 0;
+                self.end = 0;
+                BytesMut::zeroed(READ_BUFFER_SIZE)
+            }
+            Store::Frozen(b) => match b.try_into_mut() {
+                Ok(m) => m,
+                Err(shared) => {
+                    let live = self.end - self.start;
+                    let mut m = BytesMut::zeroed(READ_BUFFER_SIZE.max(live + MIN_SPARE));
+                    m[..live].copy_from_slice(&shared[self.start..self.end]);
+                    self.start = 0;
+                    self.end = live;
+                    m
+                }
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fill(buf: &mut ReadBuffer, data: &[u8]) {
+        let spare = buf.spare();
+        spare[..data.len()].copy_from_slice(data);
+        buf.commit(data.len());
+    }
+
+    #[test]
+    fn allocation_is_reused_once_slices_are_dropped() {
+        let mut buf = ReadBuffer::new();
+        fill(&mut buf, b"hello");
+        let first_ptr = buf.data().as_ptr();
+        let piece = buf.shared();
+        buf.consume(5);
+        assert_eq!(&piece[..], b"hello");
+        drop(piece);
+        fill(&mut buf, b"world");
+        assert_eq!(buf.data(), b"world");
+        assert_eq!(buf.data().as_ptr(), first_ptr, "same allocation, reused");
+    }
+
+    #[test]
+    fn live_slices_keep_their_bytes_when_the_buffer_moves_on() {
+        let mut buf = ReadBuffer::new();
+        fill(&mut buf, b"abcdef");
+        let piece = buf.shared().slice(0..3);
+        buf.consume(3);
+        fill(&mut buf, b"XYZ");
+        assert_eq!(&piece[..], b"abc");
+        assert_eq!(buf.data(), b"defXYZ");
+    }
+
+    #[test]
+    fn grows_when_full_of_unconsumed_bytes() {
+        let mut buf = ReadBuffer::new();
+        let big = vec![7u8; READ_BUFFER_SIZE - 100];
+        fill(&mut buf, &big);
+        assert!(buf.spare().len() >= MIN_SPARE);
+        assert_eq!(buf.len(), big.len());
+        assert_eq!(buf.data(), &big[..]);
+    }
+}

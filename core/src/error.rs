@@ -1,0 +1,348 @@
+//! Errors: why a request could not be built ([`BuildError`]) and why an
+//! exchange did not complete ([`Error`], carried by [`Event::Failure`](crate::Event::Failure)).
+//!
+//! Every message says what happened and, where it matters, where: a user reading
+//! it should know whether to blame the server, the network or their own input.
+
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+/// A request description was rejected before anything was sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// The URL could not be parsed.
+    InvalidUrl {
+        /// The text the user gave.
+        url: String,
+        /// What the URL parser said.
+        reason: String,
+    },
+    /// The URL's scheme is not `http` or `https`.
+    UnsupportedScheme {
+        /// The scheme found.
+        scheme: String,
+    },
+    /// The URL has no host.
+    MissingHost {
+        /// The text the user gave.
+        url: String,
+    },
+    /// A header name is not a valid token.
+    InvalidHeaderName {
+        /// The name, lossily decoded.
+        name: String,
+    },
+    /// A header value holds CR, LF, NUL or another forbidden byte.
+    InvalidHeaderValue {
+        /// The header's name.
+        name: String,
+    },
+    /// The method is not a valid token.
+    InvalidMethod {
+        /// The method given.
+        method: String,
+    },
+    /// `chunk_size` was zero.
+    ZeroChunkSize,
+    /// A proxy was given with an empty host or port 0.
+    InvalidProxy {
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildError::InvalidUrl { url, reason } => write!(f, "invalid URL '{url}': {reason}"),
+            BuildError::UnsupportedScheme { scheme } => {
+                write!(f, "unsupported URL scheme '{scheme}': only http and https are allowed")
+            }
+            BuildError::MissingHost { url } => write!(f, "URL '{url}' has no host"),
+            BuildError::InvalidHeaderName { name } => {
+                write!(f, "invalid header name {name:?}: names are tokens without spaces or separators")
+            }
+            BuildError::InvalidHeaderValue { name } => write!(
+                f,
+                "invalid value for header '{name}': values may not contain CR, LF, NUL or other control bytes"
+            ),
+            BuildError::InvalidMethod { method } => write!(f, "invalid HTTP method {method:?}"),
+            BuildError::ZeroChunkSize => write!(f, "chunk_size must be at least 1 byte"),
+            BuildError::InvalidProxy { reason } => write!(f, "invalid proxy: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+/// The part of an exchange that was waiting when a timeout fired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Opening the connection (TCP, and TLS when the runtime does it).
+    Connect,
+    /// Setting up a tunnel through a proxy.
+    ProxyConnect,
+    /// Writing the request.
+    Write,
+    /// Waiting for the response head.
+    Head,
+    /// Reading the response body.
+    Body,
+}
+
+impl fmt::Display for Phase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Phase::Connect => "connecting",
+            Phase::ProxyConnect => "setting up the proxy tunnel",
+            Phase::Write => "writing the request",
+            Phase::Head => "waiting for the response head",
+            Phase::Body => "reading the response body",
+        })
+    }
+}
+
+/// A failure the runtime observed while moving bytes, reported to the core.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportError {
+    /// The host name did not resolve.
+    Dns(String),
+    /// No address accepted the connection.
+    Connect(String),
+    /// The TLS handshake or a TLS record failed.
+    Tls(String),
+    /// Reading or writing failed (reset, broken pipe, ...).
+    Io(String),
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TransportError::Dns(m) => write!(f, "could not resolve host: {m}"),
+            TransportError::Connect(m) => write!(f, "could not connect: {m}"),
+            TransportError::Tls(m) => write!(f, "TLS failed: {m}"),
+            TransportError::Io(m) => write!(f, "connection failed: {m}"),
+        }
+    }
+}
+
+/// Why an exchange ended without completing: the payload of
+/// [`Event::Failure`](crate::Event::Failure).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The runtime could not resolve, connect, handshake or move bytes.
+    Transport(TransportError),
+    /// No progress within the request's timeout.
+    Timeout {
+        /// What the exchange was doing.
+        phase: Phase,
+        /// The configured timeout.
+        after: Duration,
+        /// Body bytes received before the stall (0 outside the body).
+        received: u64,
+    },
+    /// The server's bytes break HTTP/1.1 framing.
+    Malformed {
+        /// What was wrong and where.
+        what: String,
+    },
+    /// The connection ended before the framing said the message was complete.
+    Truncated {
+        /// Which part was cut short and how much had arrived.
+        what: String,
+    },
+    /// The response head exceeded [`Limits::max_head_bytes`](crate::Limits::max_head_bytes).
+    HeadTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The response head had more header lines than [`Limits::max_headers`](crate::Limits::max_headers).
+    TooManyHeaders {
+        /// The limit.
+        limit: usize,
+    },
+    /// The body exceeded [`Limits::max_body_bytes`](crate::Limits::max_body_bytes).
+    BodyTooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// More redirects than `max_redirects`.
+    TooManyRedirects {
+        /// The limit.
+        limit: u32,
+        /// The redirect that would have gone over it.
+        to: String,
+    },
+    /// A redirect pointed back to a URL already visited in this chain.
+    RedirectLoop {
+        /// The URL seen twice.
+        url: String,
+    },
+    /// A redirect was refused (bad `Location`, non-http scheme, https to http).
+    RedirectRefused {
+        /// Why it was refused.
+        reason: String,
+    },
+    /// The proxy refused to open a tunnel.
+    ProxyRefused {
+        /// The proxy's status code.
+        status: u16,
+        /// The proxy's reason phrase.
+        reason: String,
+    },
+    /// The body was declared JSON but did not parse; the raw bytes are kept.
+    Json {
+        /// What serde_json said.
+        message: String,
+        /// The body as received.
+        raw: Bytes,
+    },
+    /// The user cancelled the request.
+    Cancelled,
+}
+
+impl Error {
+    /// A short stable name for the kind of failure, used in event traces.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Error::Transport(TransportError::Dns(_)) => "dns",
+            Error::Transport(TransportError::Connect(_)) => "connect",
+            Error::Transport(TransportError::Tls(_)) => "tls",
+            Error::Transport(TransportError::Io(_)) => "io",
+            Error::Timeout { .. } => "timeout",
+            Error::Malformed { .. } => "malformed",
+            Error::Truncated { .. } => "truncated",
+            Error::HeadTooLarge { .. } => "head-too-large",
+            Error::TooManyHeaders { .. } => "too-many-headers",
+            Error::BodyTooLarge { .. } => "body-too-large",
+            Error::TooManyRedirects { .. } => "too-many-redirects",
+            Error::RedirectLoop { .. } => "redirect-loop",
+            Error::RedirectRefused { .. } => "redirect-refused",
+            Error::ProxyRefused { .. } => "proxy-refused",
+            Error::Json { .. } => "json",
+            Error::Cancelled => "cancelled",
+        }
+    }
+
+    pub(crate) fn malformed(what: impl Into<String>) -> Error {
+        Error::Malformed { what: what.into() }
+    }
+
+    pub(crate) fn truncated(what: impl Into<String>) -> Error {
+        Error::Truncated { what: what.into() }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Transport(t) => t.fmt(f),
+            Error::Timeout {
+                phase,
+                after,
+                received,
+            } => {
+                write!(
+                    f,
+                    "timed out after {} while {phase}",
+                    human_duration(*after)
+                )?;
+                if *phase == Phase::Body {
+                    write!(f, " ({received} body bytes received)")?;
+                }
+                Ok(())
+            }
+            Error::Malformed { what } => write!(f, "malformed response: {what}"),
+            Error::Truncated { what } => f.write_str(what),
+            Error::HeadTooLarge { limit } => {
+                write!(f, "response head is larger than the limit of {limit} bytes")
+            }
+            Error::TooManyHeaders { limit } => {
+                write!(
+                    f,
+                    "response has more than the limit of {limit} header lines"
+                )
+            }
+            Error::BodyTooLarge { limit } => {
+                write!(f, "response body is larger than the limit of {limit} bytes")
+            }
+            Error::TooManyRedirects { limit, to } => {
+                write!(
+                    f,
+                    "too many redirects: the limit of {limit} was reached before {to}"
+                )
+            }
+            Error::RedirectLoop { url } => write!(f, "redirect loop: {url} was already visited"),
+            Error::RedirectRefused { reason } => write!(f, "redirect refused: {reason}"),
+            Error::ProxyRefused { status, reason } => {
+                write!(f, "proxy refused the tunnel with status {status} {reason}")
+            }
+            Error::Json { message, raw } => {
+                write!(f, "body is not valid JSON ({} bytes): {message}", raw.len())
+            }
+            Error::Cancelled => f.write_str("request cancelled"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<TransportError> for Error {
+    fn from(t: TransportError) -> Self {
+        Error::Transport(t)
+    }
+}
+
+fn human_duration(d: Duration) -> String {
+    if d.subsec_millis() == 0 && d.subsec_nanos() == 0 {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{}ms", d.as_millis())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeout_message_names_phase_and_bytes() {
+        let e = Error::Timeout {
+            phase: Phase::Body,
+            after: Duration::from_secs(5),
+            received: 12,
+        };
+        assert_eq!(
+            e.to_string(),
+            "timed out after 5s while reading the response body (12 body bytes received)"
+        );
+        let e = Error::Timeout {
+            phase: Phase::Head,
+            after: Duration::from_millis(250),
+            received: 0,
+        };
+        assert_eq!(
+            e.to_string(),
+            "timed out after 250ms while waiting for the response head"
+        );
+    }
+
+    #[test]
+    fn kind_names_are_distinct() {
+        let kinds = [
+            Error::Cancelled.kind_name(),
+            Error::malformed("x").kind_name(),
+            Error::truncated("x").kind_name(),
+            Error::Transport(TransportError::Tls("x".into())).kind_name(),
+        ];
+        let mut sorted = kinds.to_vec();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), kinds.len());
+    }
+}

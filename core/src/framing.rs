@@ -1,0 +1,564 @@
+//! Response body framing (RFC 9112 section 6): deciding how the body is
+//! delimited, and decoding content-length, chunked and until-close bodies into
+//! zero-copy slices of the read buffer.
+
+use bytes::Bytes;
+use http::header::{CONTENT_LENGTH, TRANSFER_ENCODING};
+use http::{HeaderMap, Method};
+
+use crate::error::Error;
+use crate::head::to_header_map;
+
+/// How the body of a response is delimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Framing {
+    /// No body (HEAD, 1xx, 204, 304).
+    Empty,
+    /// Exactly this many bytes.
+    Length(u64),
+    /// Chunked transfer coding.
+    Chunked,
+    /// Everything until the server closes.
+    UntilClose,
+}
+
+/// The framing decision and whether it leaves the connection reusable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FramingDecision {
+    pub framing: Framing,
+    /// False when the framing itself is in doubt (both TE and CL, a
+    /// non-chunked TE) or ends with the connection.
+    pub reusable: bool,
+}
+
+/// Applies the framing rules in order.
+pub(crate) fn decide(
+    method: &Method,
+    status: u16,
+    headers: &HeaderMap,
+) -> Result<FramingDecision, Error> {
+    if *method == Method::HEAD || (100..200).contains(&status) || status == 204 || status == 304 {
+        return Ok(FramingDecision {
+            framing: Framing::Empty,
+            reusable: true,
+        });
+    }
+    if headers.contains_key(TRANSFER_ENCODING) {
+        let last = headers
+            .get_all(TRANSFER_ENCODING)
+            .iter()
+            .flat_map(|v| v.to_str().unwrap_or("?").split(','))
+            .map(|c| c.trim().to_ascii_lowercase())
+            .filter(|c| !c.is_empty())
+            .last();
+        let chunked = last.as_deref() == Some("chunked");
+        let with_length = headers.contains_key(CONTENT_LENGTH);
+        return Ok(if chunked {
+            // TE with CL is a smuggling signature: honour TE, never reuse.
+            FramingDecision {
+                framing: Framing::Chunked,
+                reusable: !with_length,
+            }
+        } else {
+            FramingDecision {
+                framing: Framing::UntilClose,
+                reusable: false,
+            }
+        });
+    }
+    match content_length(headers)? {
+        Some(n) => Ok(FramingDecision {
+            framing: Framing::Length(n),
+            reusable: true,
+        }),
+        None => Ok(FramingDecision {
+            framing: Framing::UntilClose,
+            reusable: false,
+        }),
+    }
+}
+
+/// All `Content-Length` values (repeated headers or comma lists) must agree.
+fn content_length(headers: &HeaderMap) -> Result<Option<u64>, Error> {
+    let mut found: Option<u64> = None;
+    for value in headers.get_all(CONTENT_LENGTH) {
+        let text = String::from_utf8_lossy(value.as_bytes());
+        for part in text.split(',') {
+            let part = part.trim();
+            if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(Error::malformed(format!(
+                    "Content-Length is not a number: {part:?}"
+                )));
+            }
+            let n: u64 = part
+                .parse()
+                .map_err(|_| Error::malformed(format!("Content-Length is too large: {part:?}")))?;
+            match found {
+                Some(prev) if prev != n => {
+                    return Err(Error::malformed(format!(
+                        "conflicting Content-Length values: {prev} and {n}"
+                    )))
+                }
+                _ => found = Some(n),
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Longest chunk-size line (with extensions) accepted.
+const MAX_CHUNK_LINE: usize = 4096;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ChunkState {
+    SizeLine,
+    Data { remaining: u64, size: u64 },
+    DataEnd,
+    Trailers,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DecoderState {
+    Length { remaining: u64 },
+    Chunked(ChunkState),
+    UntilClose,
+    Finished,
+}
+
+/// Decodes one body from the bytes the server sends.
+#[derive(Debug)]
+pub(crate) struct BodyDecoder {
+    state: DecoderState,
+    framing: Framing,
+    /// Body bytes produced so far.
+    received: u64,
+    /// Chunks seen so far (for messages).
+    chunks: u64,
+    trailers: HeaderMap,
+    max_trailer_bytes: usize,
+}
+
+impl BodyDecoder {
+    pub(crate) fn new(framing: Framing, max_trailer_bytes: usize) -> BodyDecoder {
+        let state = match framing {
+            Framing::Empty | Framing::Length(0) => DecoderState::Finished,
+            Framing::Length(n) => DecoderState::Length { remaining: n },
+            Framing::Chunked => DecoderState::Chunked(ChunkState::SizeLine),
+            Framing::UntilClose => DecoderState::UntilClose,
+        };
+        BodyDecoder {
+            state,
+            framing,
+            received: 0,
+            chunks: 0,
+            trailers: HeaderMap::new(),
+            max_trailer_bytes,
+        }
+    }
+
+    /// Whether the body is complete.
+    pub(crate) fn is_finished(&self) -> bool {
+        self.state == DecoderState::Finished
+    }
+
+    /// Trailers collected from a chunked body.
+    pub(crate) fn take_trailers(&mut self) -> HeaderMap {
+        std::mem::take(&mut self.trailers)
+    }
+
+    /// Consumes what it can of `input`, handing body pieces (slices of `input`)
+    /// to `out`. Returns how many bytes of `input` were consumed; the rest must
+    /// be offered again with more bytes after it.
+    pub(crate) fn decode(
+        &mut self,
+        input: &Bytes,
+        out: &mut impl FnMut(Bytes),
+    ) -> Result<usize, Error> {
+        let mut pos = 0;
+        loop {
+            let rest = &input[pos..];
+            match self.state {
+                DecoderState::Finished => return Ok(pos),
+                DecoderState::UntilClose => {
+                    if !rest.is_empty() {
+                        self.received += rest.len() as u64;
+                        out(input.slice(pos..));
+                    }
+                    return Ok(input.len());
+                }
+                DecoderState::Length { remaining } => {
+                    let take = (rest.len() as u64).min(remaining) as usize;
+                    if take > 0 {
+                        out(input.slice(pos..pos + take));
+                        self.received += take as u64;
+                        pos += take;
+                    }
+                    let left = remaining - take as u64;
+                    self.state = if left == 0 {
+                        DecoderState::Finished
+                    } else {
+                        DecoderState::Length { remaining: left }
+                    };
+                    return Ok(pos);
+                }
+                DecoderState::Chunked(ChunkState::SizeLine) => {
+                    let Some(eol) = rest.iter().position(|&b| b == b'\n') else {
+                        if rest.len() > MAX_CHUNK_LINE {
+                            return Err(self.chunk_error(format!(
+                                "chunk size line longer than {MAX_CHUNK_LINE} bytes"
+                            )));
+                        }
+                        return Ok(pos);
+                    };
+                    let size = self.parse_size_line(&rest[..eol])?;
+                    pos += eol + 1;
+                    self.chunks += 1;
+                    self.state = DecoderState::Chunked(if size == 0 {
+                        ChunkState::Trailers
+                    } else {
+                        ChunkState::Data {
+                            remaining: size,
+                            size,
+                        }
+                    });
+                }
+                DecoderState::Chunked(ChunkState::Data { remaining, size }) => {
+                    if rest.is_empty() {
+                        return Ok(pos);
+                    }
+                    let take = (rest.len() as u64).min(remaining) as usize;
+                    out(input.slice(pos..pos + take));
+                    self.received += take as u64;
+                    pos += take;
+                    let left = remaining - take as u64;
+                    self.state = DecoderState::Chunked(if left == 0 {
+                        ChunkState::DataEnd
+                    } else {
+                        ChunkState::Data {
+                            remaining: left,
+                            size,
+                        }
+                    });
+                }
+                DecoderState::Chunked(ChunkState::DataEnd) => match rest {
+                    [] | [b'\r'] => return Ok(pos),
+                    [b'\r', b'\n', ..] => {
+                        pos += 2;
+                        self.state = DecoderState::Chunked(ChunkState::SizeLine);
+                    }
+                    [b'\n', ..] => {
+                        pos += 1;
+                        self.state = DecoderState::Chunked(ChunkState::SizeLine);
+                    }
+                    _ => {
+                        return Err(self.chunk_error(format!(
+                            "chunk data is not followed by CRLF (found {:?})",
+                            String::from_utf8_lossy(&rest[..rest.len().min(8)])
+                        )))
+                    }
+                },
+                DecoderState::Chunked(ChunkState::Trailers) => {
+                    let mut lines = [httparse::EMPTY_HEADER; 32];
+                    match httparse::parse_headers(rest, &mut lines) {
+                        Ok(httparse::Status::Complete((used, parsed))) => {
+                            self.trailers = to_header_map(parsed)?;
+                            pos += used;
+                            self.state = DecoderState::Finished;
+                        }
+                        Ok(httparse::Status::Partial) => {
+                            if rest.len() > self.max_trailer_bytes {
+                                return Err(Error::malformed(format!(
+                                    "trailers are larger than {} bytes",
+                                    self.max_trailer_bytes
+                                )));
+                            }
+                            return Ok(pos);
+                        }
+                        Err(e) => {
+                            return Err(Error::malformed(format!("invalid trailer section: {e}")))
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Called at end of stream: fine for until-close and finished bodies, a
+    /// truncation for everything else.
+    pub(crate) fn finish_at_eof(&mut self) -> Result<(), Error> {
+        match self.state {
+            DecoderState::Finished => Ok(()),
+            DecoderState::UntilClose => {
+                self.state = DecoderState::Finished;
+                Ok(())
+            }
+            DecoderState::Length { remaining } => {
+                let total = match self.framing {
+                    Framing::Length(t) => t,
+                    _ => self.received + remaining,
+                };
+                Err(Error::truncated(format!(
+                    "response ended after {} of {total} body bytes",
+                    self.received
+                )))
+            }
+            DecoderState::Chunked(ChunkState::Data { remaining, size }) => {
+                Err(Error::truncated(format!(
+                    "response ended inside chunk #{} after {} of its {size} bytes ({} body bytes in all)",
+                    self.chunks,
+                    size - remaining,
+                    self.received
+                )))
+            }
+            DecoderState::Chunked(ChunkState::Trailers) => Err(Error::truncated(format!(
+                "response ended in the trailers after the last chunk ({} body bytes)",
+                self.received
+            ))),
+            DecoderState::Chunked(_) => Err(Error::truncated(format!(
+                "response ended before the last chunk ({} body bytes in {} chunks)",
+                self.received, self.chunks
+            ))),
+        }
+    }
+
+    fn parse_size_line(&self, line: &[u8]) -> Result<u64, Error> {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let digits_end = line
+            .iter()
+            .position(|&b| b == b';' || b == b' ' || b == b'\t')
+            .unwrap_or(line.len());
+        let digits = &line[..digits_end];
+        let shown = || String::from_utf8_lossy(&line[..line.len().min(40)]).into_owned();
+        if digits.is_empty() {
+            return Err(self.chunk_error(format!("chunk size line has no size: {:?}", shown())));
+        }
+        if !digits.iter().all(u8::is_ascii_hexdigit) {
+            return Err(self.chunk_error(format!("chunk size line is not hex: {:?}", shown())));
+        }
+        let trimmed = {
+            let first_nonzero = digits
+                .iter()
+                .position(|&b| b != b'0')
+                .unwrap_or(digits.len());
+            &digits[first_nonzero..]
+        };
+        if trimmed.len() > 15 {
+            return Err(self.chunk_error(format!("chunk size overflows: {:?}", shown())));
+        }
+        let text = std::str::from_utf8(trimmed).unwrap_or("0");
+        Ok(if text.is_empty() {
+            0
+        } else {
+            u64::from_str_radix(text, 16).unwrap_or(0)
+        })
+    }
+
+    fn chunk_error(&self, what: String) -> Error {
+        Error::malformed(format!(
+            "{what} (chunk #{}, after {} body bytes)",
+            self.chunks + 1,
+            self.received
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(
+                http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                HeaderValue::from_str(v).unwrap(),
+            );
+        }
+        h
+    }
+
+    fn decide_for(status: u16, pairs: &[(&str, &str)]) -> Result<FramingDecision, Error> {
+        decide(&Method::GET, status, &headers(pairs))
+    }
+
+    /// Decodes `input` in one piece (then EOF if `eof`), returning the body.
+    fn run(framing: Framing, input: &[u8], eof: bool) -> Result<(Vec<u8>, BodyDecoder), Error> {
+        let mut d = BodyDecoder::new(framing, 1024);
+        let mut body = Vec::new();
+        let bytes = Bytes::copy_from_slice(input);
+        d.decode(&bytes, &mut |b| body.extend_from_slice(&b))?;
+        if eof {
+            d.finish_at_eof()?;
+        }
+        Ok((body, d))
+    }
+
+    #[test]
+    fn no_body_statuses_and_head() {
+        for s in [100, 103, 204, 304] {
+            assert_eq!(
+                decide_for(s, &[("content-length", "5")]).unwrap().framing,
+                Framing::Empty
+            );
+        }
+        let d = decide(&Method::HEAD, 200, &headers(&[("content-length", "5")])).unwrap();
+        assert_eq!(d.framing, Framing::Empty);
+    }
+
+    #[test]
+    fn chunked_wins_over_length_and_forbids_reuse() {
+        let d = decide_for(
+            200,
+            &[("transfer-encoding", "chunked"), ("content-length", "5")],
+        )
+        .unwrap();
+        assert_eq!(
+            d,
+            FramingDecision {
+                framing: Framing::Chunked,
+                reusable: false
+            }
+        );
+        let d = decide_for(200, &[("transfer-encoding", "gzip, chunked")]).unwrap();
+        assert_eq!(
+            d,
+            FramingDecision {
+                framing: Framing::Chunked,
+                reusable: true
+            }
+        );
+        let d = decide_for(200, &[("transfer-encoding", "chunked, gzip")]).unwrap();
+        assert_eq!(
+            d,
+            FramingDecision {
+                framing: Framing::UntilClose,
+                reusable: false
+            }
+        );
+    }
+
+    #[test]
+    fn content_length_rules() {
+        assert_eq!(
+            decide_for(200, &[("content-length", "7")]).unwrap().framing,
+            Framing::Length(7)
+        );
+        assert_eq!(
+            decide_for(200, &[("content-length", "7, 7"), ("content-length", "7")])
+                .unwrap()
+                .framing,
+            Framing::Length(7)
+        );
+        let e = decide_for(200, &[("content-length", "7"), ("content-length", "8")]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "malformed response: conflicting Content-Length values: 7 and 8"
+        );
+        let e = decide_for(200, &[("content-length", "abc")]).unwrap_err();
+        assert!(e
+            .to_string()
+            .contains("Content-Length is not a number: \"abc\""));
+        let e = decide_for(200, &[("content-length", "-1")]).unwrap_err();
+        assert!(matches!(e, Error::Malformed { .. }));
+        let e = decide_for(200, &[("content-length", "99999999999999999999999")]).unwrap_err();
+        assert!(e.to_string().contains("too large"));
+        assert_eq!(decide_for(200, &[]).unwrap().framing, Framing::UntilClose);
+    }
+
+    #[test]
+    fn length_body_and_truncation() {
+        let (body, d) = run(Framing::Length(5), b"helloEXTRA", false).unwrap();
+        assert_eq!(body, b"hello");
+        assert!(d.is_finished());
+        let e = run(Framing::Length(1024), &[b'x'; 512], true).unwrap_err();
+        assert_eq!(e.to_string(), "response ended after 512 of 1024 body bytes");
+    }
+
+    #[test]
+    fn chunked_with_extensions_and_trailers() {
+        let input = b"4;name=val\r\nWiki\r\n5\r\npedia\r\n0\r\nX-Sum: abc\r\n\r\n";
+        let (body, mut d) = run(Framing::Chunked, input, false).unwrap();
+        assert_eq!(body, b"Wikipedia");
+        assert!(d.is_finished());
+        assert_eq!(d.take_trailers()["x-sum"], "abc");
+    }
+
+    #[test]
+    fn chunk_size_not_hex_is_named() {
+        let e = run(Framing::Chunked, b"zz\r\nhello\r\n", false).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "malformed response: chunk size line is not hex: \"zz\" (chunk #1, after 0 body bytes)"
+        );
+    }
+
+    #[test]
+    fn chunk_size_overflow_and_empty() {
+        let e = run(Framing::Chunked, b"fffffffffffffffff\r\n", false).unwrap_err();
+        assert!(e.to_string().contains("overflows"), "{e}");
+        let e = run(Framing::Chunked, b"\r\n", false).unwrap_err();
+        assert!(e.to_string().contains("no size"), "{e}");
+        // Leading zeros are not an overflow.
+        let (body, _) = run(
+            Framing::Chunked,
+            b"00000000000000000003\r\nabc\r\n0\r\n\r\n",
+            false,
+        )
+        .unwrap();
+        assert_eq!(body, b"abc");
+    }
+
+    #[test]
+    fn missing_crlf_after_chunk_data() {
+        let e = run(Framing::Chunked, b"3\r\nabcXY", false).unwrap_err();
+        assert!(e.to_string().contains("not followed by CRLF"), "{e}");
+    }
+
+    #[test]
+    fn overlong_size_line() {
+        let mut input = b"1;".to_vec();
+        input.extend(std::iter::repeat_n(b'a', 5000));
+        let e = run(Framing::Chunked, &input, false).unwrap_err();
+        assert!(e.to_string().contains("longer than 4096"), "{e}");
+    }
+
+    #[test]
+    fn chunked_truncations() {
+        let e = run(Framing::Chunked, b"a\r\nabc", true).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "response ended inside chunk #1 after 3 of its 10 bytes (3 body bytes in all)"
+        );
+        let e = run(Framing::Chunked, b"3\r\nabc\r\n", true).unwrap_err();
+        assert!(e.to_string().contains("before the last chunk"), "{e}");
+        let e = run(Framing::Chunked, b"0\r\nX: 1\r\n", true).unwrap_err();
+        assert!(e.to_string().contains("trailers"), "{e}");
+    }
+
+    #[test]
+    fn until_close_ends_at_eof() {
+        let (body, d) = run(Framing::UntilClose, b"all of it", true).unwrap();
+        assert_eq!(body, b"all of it");
+        assert!(d.is_finished());
+    }
+
+    #[test]
+    fn byte_by_byte_equals_whole() {
+        let input = b"5;x\r\nhello\r\n1\r\n!\r\n0\r\nT: v\r\n\r\n";
+        let mut d = BodyDecoder::new(Framing::Chunked, 1024);
+        let mut body = Vec::new();
+        let mut pending: Vec<u8> = Vec::new();
+        for &b in input.iter() {
+            pending.push(b);
+            let bytes = Bytes::copy_from_slice(&pending);
+            let used = d
+                .decode(&bytes, &mut |p| body.extend_from_slice(&p))
+                .unwrap();
+            pending.drain(..used);
+        }
+        assert!(d.is_finished());
+        assert_eq!(body, b"hello!");
+        assert_eq!(d.take_trailers()["t"], "v");
+    }
+}

@@ -1,0 +1,182 @@
+//! Parsing a response head (status line and headers) with `httparse`, within
+//! the head-size and header-count limits.
+
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Version};
+
+use crate::error::Error;
+use crate::request::Limits;
+
+/// A parsed status line and header block.
+#[derive(Debug, Clone)]
+pub(crate) struct ResponseHead {
+    pub status: StatusCode,
+    pub reason: String,
+    pub version: Version,
+    pub headers: HeaderMap,
+}
+
+/// The outcome of one parse attempt over the bytes buffered so far.
+#[derive(Debug)]
+pub(crate) enum HeadParse {
+    /// More bytes are needed.
+    Partial,
+    /// A head, and how many bytes it took.
+    Complete(ResponseHead, usize),
+}
+
+const STACK_HEADERS: usize = 100;
+
+/// Parses a response head from the start of `buf`.
+pub(crate) fn parse_head(buf: &[u8], limits: &Limits) -> Result<HeadParse, Error> {
+    let mut stack = [httparse::EMPTY_HEADER; STACK_HEADERS];
+    let mut heap;
+    let slots: &mut [httparse::Header<'_>] = if limits.max_headers <= STACK_HEADERS {
+        &mut stack[..limits.max_headers]
+    } else {
+        heap = vec![httparse::EMPTY_HEADER; limits.max_headers];
+        &mut heap
+    };
+    let mut resp = httparse::Response::new(slots);
+    let status = match resp.parse(buf) {
+        Ok(s) => s,
+        Err(httparse::Error::TooManyHeaders) => {
+            return Err(Error::TooManyHeaders {
+                limit: limits.max_headers,
+            })
+        }
+        Err(e) => return Err(Error::malformed(describe_parse_error(e, buf))),
+    };
+    let len = match status {
+        httparse::Status::Partial => {
+            if buf.len() > limits.max_head_bytes {
+                return Err(Error::HeadTooLarge {
+                    limit: limits.max_head_bytes,
+                });
+            }
+            return Ok(HeadParse::Partial);
+        }
+        httparse::Status::Complete(len) => len,
+    };
+    if len > limits.max_head_bytes {
+        return Err(Error::HeadTooLarge {
+            limit: limits.max_head_bytes,
+        });
+    }
+    let code = resp.code.unwrap_or(0);
+    let status = StatusCode::from_u16(code)
+        .map_err(|_| Error::malformed(format!("status code {code} is out of range")))?;
+    let version = if resp.version == Some(0) {
+        Version::HTTP_10
+    } else {
+        Version::HTTP_11
+    };
+    let headers = to_header_map(resp.headers)?;
+    let reason = resp.reason.unwrap_or("").to_string();
+    Ok(HeadParse::Complete(
+        ResponseHead {
+            status,
+            reason,
+            version,
+            headers,
+        },
+        len,
+    ))
+}
+
+/// Converts parsed header lines (a head or trailers) into a `HeaderMap`.
+pub(crate) fn to_header_map(lines: &[httparse::Header<'_>]) -> Result<HeaderMap, Error> {
+    let mut map = HeaderMap::with_capacity(lines.len());
+    for h in lines {
+        let name = HeaderName::from_bytes(h.name.as_bytes())
+            .map_err(|_| Error::malformed(format!("invalid header name {:?}", h.name)))?;
+        let value = HeaderValue::from_bytes(h.value).map_err(|_| {
+            Error::malformed(format!("invalid bytes in the value of header '{}'", h.name))
+        })?;
+        map.append(name, value);
+    }
+    Ok(map)
+}
+
+fn describe_parse_error(e: httparse::Error, buf: &[u8]) -> String {
+    let first_line = buf.split(|&b| b == b'\n').next().unwrap_or(&[]);
+    let shown: String = String::from_utf8_lossy(&first_line[..first_line.len().min(60)])
+        .trim_end_matches('\r')
+        .to_string();
+    let what = match e {
+        httparse::Error::Version => "status line does not start with HTTP/1.0 or HTTP/1.1",
+        httparse::Error::Status => "status code is not three digits",
+        httparse::Error::HeaderName => "invalid header name in the response head",
+        httparse::Error::HeaderValue => "invalid byte in a header value of the response head",
+        httparse::Error::NewLine => "bad line ending in the response head",
+        httparse::Error::Token => "invalid token in the status line",
+        httparse::Error::TooManyHeaders => "too many headers",
+    };
+    format!("{what} (first line: {shown:?})")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(b: &[u8]) -> Result<HeadParse, Error> {
+        parse_head(b, &Limits::default())
+    }
+
+    #[test]
+    fn complete_head_reports_length() {
+        let b = b"HTTP/1.1 404 Not Found\r\nX: 1\r\nX: 2\r\n\r\nbody";
+        match parse(b).unwrap() {
+            HeadParse::Complete(h, n) => {
+                assert_eq!(n, b.len() - 4);
+                assert_eq!(h.status, 404);
+                assert_eq!(h.reason, "Not Found");
+                assert_eq!(h.headers.get_all("x").iter().count(), 2);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn partial_until_blank_line() {
+        assert!(matches!(
+            parse(b"HTTP/1.1 200 OK\r\nX: 1\r\n").unwrap(),
+            HeadParse::Partial
+        ));
+    }
+
+    #[test]
+    fn bad_version_is_named_with_the_line() {
+        let e = parse(b"FOO/1.1 200 OK\r\n\r\n").unwrap_err();
+        let m = e.to_string();
+        assert!(
+            m.contains("HTTP/1.0 or HTTP/1.1") && m.contains("FOO/1.1 200 OK"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn head_limit_applies_to_partial_heads() {
+        let limits = Limits {
+            max_head_bytes: 32,
+            ..Limits::default()
+        };
+        let b = b"HTTP/1.1 200 OK\r\nX-Long: aaaaaaaaaaaaaaaaaaaaaaaaaaa";
+        assert_eq!(
+            parse_head(b, &limits).unwrap_err(),
+            Error::HeadTooLarge { limit: 32 }
+        );
+    }
+
+    #[test]
+    fn header_count_limit() {
+        let limits = Limits {
+            max_headers: 2,
+            ..Limits::default()
+        };
+        let b = b"HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n";
+        assert_eq!(
+            parse_head(b, &limits).unwrap_err(),
+            Error::TooManyHeaders { limit: 2 }
+        );
+    }
+}

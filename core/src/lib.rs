@@ -1,0 +1,77 @@
+//! # urlrequest-core
+//!
+//! The sans-IO heart of urlrequest: one HTTP/1.1 request, redirects and all,
+//! as a value you feed and poll. It consumes bytes and the current time, tells
+//! its driver what I/O to do, and emits events. It never opens a socket, starts
+//! a thread, reads a clock, touches a file or draws a random number, so the
+//! same bytes at the same times give the same events under every driver: a
+//! thread per request, an async task, a game loop, or a replayed transcript.
+//!
+//! ```text
+//!   driver                                core (Exchange)
+//!   ------                                ---------------
+//!   connect / read / write / TLS  <--- poll_action()      Connect, Write, Read, StartTls,
+//!                                                         Close, Release(pool key)
+//!   bytes, EOF, connect result    ---> handle_read(now, n) / handle_eof / handle_connected ...
+//!   the clock                     ---> handle_timeout(now)   (when poll_timeout() is reached)
+//!   callbacks, files, futures     <--- poll_event()      Redirect, Progress, Body, Done, Failure
+//! ```
+//!
+//! ## Events
+//!
+//! One request yields, in order: a [`Event::Redirect`] for each redirect
+//! followed; `Progress { received: 0, total }` once the final head arrived;
+//! then for each body chunk a [`Event::Body`] of exactly `chunk_size` bytes
+//! (the last may be shorter) followed by `Progress`; then exactly one terminal
+//! event, [`Event::Done`] or [`Event::Failure`]. Nothing follows the terminal
+//! event. Because bodies are re-cut to `chunk_size`, the trace does not depend
+//! on how the network split the bytes.
+//!
+//! ## Decisions where the HTTP rules leave room
+//!
+//! - `total` is `Some(0)` for responses that have no body by rule (HEAD, 204,
+//!   304); `None` for chunked and until-close bodies.
+//! - A redirect is followed only when `max_redirects > 0`; with 0 the 3xx is
+//!   returned as `Done` (Kivy's `on_redirect`). Going over a non-zero limit is
+//!   `Failure(TooManyRedirects)`. Revisiting the same method and URL is
+//!   `Failure(RedirectLoop)`.
+//! - An empty body is never JSON-decoded, whatever its `Content-Type`.
+//! - A reused pooled connection that closes before answering is retried once
+//!   on a fresh connection, for idempotent methods only.
+//! - A truncated body emits no partial last chunk: the bytes that did not fill
+//!   a whole `chunk_size` are counted in the failure message instead.
+//! - User-info in the request URL becomes `Authorization: Basic` and leaves the
+//!   URL, so it never appears in events, traces or a `Location`-built URL.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod base64;
+mod buffer;
+mod decode;
+mod error;
+mod event;
+mod exchange;
+mod framing;
+mod head;
+mod pool;
+mod rechunk;
+mod redirect;
+mod request;
+mod trace;
+mod transcript;
+mod wire;
+
+pub use error::{BuildError, Error, Phase, TransportError};
+pub use event::{Event, Response, ResponseBody};
+pub use exchange::{Action, ConnectTarget, Exchange, State};
+pub use pool::{Pool, PoolKey};
+pub use request::{
+    Limits, Proxy, Request, RequestBuilder, DEFAULT_CHUNK_SIZE, DEFAULT_MAX_REDIRECTS,
+    DEFAULT_USER_AGENT,
+};
+pub use trace::{trace_line, trace_text};
+pub use transcript::{Input, Transcript, TranscriptError, TRANSCRIPT_VERSION};
+
+pub use bytes::Bytes;
+pub use http;
+pub use url::Url;

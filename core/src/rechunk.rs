@@ -1,0 +1,85 @@
+//! Re-cutting body pieces into `Body` events of exactly `chunk_size` bytes, so
+//! the event trace does not depend on how the network split the bytes.
+//! Whole chunks that sit inside one piece leave without a copy; only a chunk
+//! straddling two pieces is assembled.
+
+use bytes::{Bytes, BytesMut};
+
+#[derive(Debug)]
+pub(crate) struct Rechunker {
+    size: usize,
+    pending: BytesMut,
+}
+
+impl Rechunker {
+    pub(crate) fn new(size: usize) -> Rechunker {
+        Rechunker {
+            size,
+            pending: BytesMut::new(),
+        }
+    }
+
+    /// Feeds a piece; emits every complete chunk.
+    pub(crate) fn push(&mut self, mut piece: Bytes, out: &mut impl FnMut(Bytes)) {
+        if !self.pending.is_empty() {
+            let need = self.size - self.pending.len();
+            let take = need.min(piece.len());
+            self.pending.extend_from_slice(&piece[..take]);
+            piece = piece.slice(take..);
+            if self.pending.len() < self.size {
+                return;
+            }
+            out(std::mem::take(&mut self.pending).freeze());
+        }
+        while piece.len() >= self.size {
+            out(piece.split_to(self.size));
+        }
+        if !piece.is_empty() {
+            self.pending.reserve(self.size);
+            self.pending.extend_from_slice(&piece);
+        }
+    }
+
+    /// Emits the last, shorter chunk, if any.
+    pub(crate) fn finish(&mut self, out: &mut impl FnMut(Bytes)) {
+        if !self.pending.is_empty() {
+            out(std::mem::take(&mut self.pending).freeze());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cut(size: usize, pieces: &[&[u8]]) -> Vec<Vec<u8>> {
+        let mut r = Rechunker::new(size);
+        let mut out = Vec::new();
+        for p in pieces {
+            r.push(Bytes::copy_from_slice(p), &mut |b| out.push(b.to_vec()));
+        }
+        r.finish(&mut |b| out.push(b.to_vec()));
+        out
+    }
+
+    #[test]
+    fn same_chunks_whatever_the_split() {
+        let whole = cut(3, &[b"abcdefgh"]);
+        assert_eq!(
+            whole,
+            vec![b"abc".to_vec(), b"def".to_vec(), b"gh".to_vec()]
+        );
+        assert_eq!(cut(3, &[b"a", b"bcd", b"", b"efgh"]), whole);
+        assert_eq!(cut(3, &[b"ab", b"c", b"defg", b"h"]), whole);
+    }
+
+    #[test]
+    fn aligned_pieces_are_not_copied() {
+        let mut r = Rechunker::new(4);
+        let piece = Bytes::from_static(b"abcdefgh");
+        let base = piece.as_ptr();
+        let mut ptrs = Vec::new();
+        r.push(piece, &mut |b| ptrs.push(b.as_ptr()));
+        assert_eq!(ptrs, vec![base, base.wrapping_add(4)]);
+    }
+}

@@ -1,0 +1,559 @@
+//! The request description: a plain, validated value that every runtime drives
+//! the same way. Owns URL and header validation and the defaults.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{HeaderName, HeaderValue, AUTHORIZATION, USER_AGENT};
+use http::{HeaderMap, Method};
+use url::Url;
+
+use crate::base64::encode_base64;
+use crate::error::BuildError;
+
+/// Default size of `Body` events, in bytes (Kivy's default read size).
+pub const DEFAULT_CHUNK_SIZE: usize = 8192;
+/// Default number of redirects followed before `TooManyRedirects`.
+pub const DEFAULT_MAX_REDIRECTS: u32 = 10;
+/// `User-Agent` sent when the user sets none.
+pub const DEFAULT_USER_AGENT: &str = concat!("urlrequest/", env!("CARGO_PKG_VERSION"));
+
+/// Limits on what a server may send. All have defaults; all can be changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest response head (status line and headers), in bytes. Default 64 KiB.
+    pub max_head_bytes: usize,
+    /// Most header lines in a response head. Default 100.
+    pub max_headers: usize,
+    /// Largest body accepted, in bytes. Default: no limit.
+    pub max_body_bytes: Option<u64>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_head_bytes: 64 * 1024,
+            max_headers: 100,
+            max_body_bytes: None,
+        }
+    }
+}
+
+/// An HTTP proxy: plain-http requests go to it in absolute-form, https requests
+/// are tunnelled with `CONNECT`. Its headers (such as `Proxy-Authorization`)
+/// are sent to the proxy in both cases.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Proxy {
+    pub(crate) host: String,
+    pub(crate) port: u16,
+    pub(crate) headers: HeaderMap,
+}
+
+impl Proxy {
+    /// A proxy at `host:port`.
+    ///
+    /// ```
+    /// let proxy = urlrequest_core::Proxy::new("127.0.0.1", 8888)?
+    ///     .header("Proxy-Authorization", "Basic dXNlcjpwYXNz")?;
+    /// assert_eq!(proxy.port(), 8888);
+    /// # Ok::<(), urlrequest_core::BuildError>(())
+    /// ```
+    pub fn new(host: impl Into<String>, port: u16) -> Result<Proxy, BuildError> {
+        let host = host.into();
+        if host.is_empty() || host.bytes().any(|b| b.is_ascii_control() || b == b' ') {
+            return Err(BuildError::InvalidProxy {
+                reason: format!("bad host {host:?}"),
+            });
+        }
+        if port == 0 {
+            return Err(BuildError::InvalidProxy {
+                reason: "port 0".into(),
+            });
+        }
+        Ok(Proxy {
+            host,
+            port,
+            headers: HeaderMap::new(),
+        })
+    }
+
+    /// Adds a header sent to the proxy (not to the origin server).
+    pub fn header(mut self, name: &str, value: &str) -> Result<Proxy, BuildError> {
+        let (n, v) = validate_header(name.as_bytes(), value.as_bytes())?;
+        self.headers.append(n, v);
+        Ok(self)
+    }
+
+    /// The proxy's host.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The proxy's port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Headers sent to the proxy.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+}
+
+/// One HTTP request and how to run it. Build it with [`Request::builder`].
+///
+/// ```
+/// use urlrequest_core::Request;
+/// let req = Request::builder("http://example.com/search?q=rust#top")
+///     .header("Accept", "application/json")
+///     .chunk_size(4096)
+///     .build()?;
+/// assert_eq!(req.method(), "GET");
+/// assert_eq!(req.url().as_str(), "http://example.com/search?q=rust"); // no fragment
+/// # Ok::<(), urlrequest_core::BuildError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub(crate) method: Method,
+    pub(crate) url: Url,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Option<Bytes>,
+    pub(crate) chunk_size: usize,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) max_redirects: u32,
+    pub(crate) decode: bool,
+    pub(crate) collect_body: bool,
+    pub(crate) proxy: Option<Proxy>,
+    pub(crate) limits: Limits,
+    pub(crate) allow_https_to_http: bool,
+}
+
+impl Request {
+    /// Starts describing a request to `url`.
+    pub fn builder(url: impl AsRef<str>) -> RequestBuilder {
+        RequestBuilder::new(url.as_ref())
+    }
+
+    /// A plain GET with every default.
+    pub fn get(url: impl AsRef<str>) -> Result<Request, BuildError> {
+        Request::builder(url).build()
+    }
+
+    /// Converts an `http::Request` whose body converts into `Bytes`. An empty
+    /// body counts as no body.
+    ///
+    /// ```
+    /// let http_req = http::Request::post("http://example.com/api").body("x=1").unwrap();
+    /// let req = urlrequest_core::Request::from_http(http_req)?;
+    /// assert_eq!(req.method(), "POST");
+    /// assert_eq!(req.body().map(|b| b.len()), Some(3));
+    /// # Ok::<(), urlrequest_core::BuildError>(())
+    /// ```
+    pub fn from_http<B: Into<Bytes>>(req: http::Request<B>) -> Result<Request, BuildError> {
+        let (parts, body) = req.into_parts();
+        let body: Bytes = body.into();
+        let mut b = Request::builder(parts.uri.to_string()).method(parts.method.as_str());
+        for (name, value) in parts.headers.iter() {
+            b = b.header_bytes(name.as_str().as_bytes(), value.as_bytes());
+        }
+        if !body.is_empty() {
+            b = b.body(body);
+        }
+        b.build()
+    }
+
+    /// The method that will be sent first.
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// The URL, without fragment and without user-info.
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// Headers as they will be sent (including `Authorization` from user-info).
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The body, if any.
+    pub fn body(&self) -> Option<&Bytes> {
+        self.body.as_ref()
+    }
+
+    /// Size of `Body` events.
+    pub fn chunk_size(&self) -> usize {
+        self.chunk_size
+    }
+
+    /// Longest time without progress.
+    pub fn timeout(&self) -> Option<Duration> {
+        self.timeout
+    }
+
+    /// Redirects followed at most; 0 means redirects are returned, not followed.
+    pub fn max_redirects(&self) -> u32 {
+        self.max_redirects
+    }
+
+    /// Whether JSON bodies are decoded.
+    pub fn decode(&self) -> bool {
+        self.decode
+    }
+
+    /// Whether the body is collected into the final response.
+    pub fn collect_body(&self) -> bool {
+        self.collect_body
+    }
+
+    /// The proxy, if any.
+    pub fn proxy(&self) -> Option<&Proxy> {
+        self.proxy.as_ref()
+    }
+
+    /// Limits on the response.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Whether an https URL may redirect to plain http.
+    pub fn allow_https_to_http(&self) -> bool {
+        self.allow_https_to_http
+    }
+}
+
+/// Builder for [`Request`]. Errors are kept and returned by [`build`](Self::build),
+/// so calls chain without `?` at every step.
+#[derive(Debug, Clone)]
+pub struct RequestBuilder {
+    url: String,
+    method: Option<String>,
+    headers: Vec<(Vec<u8>, Vec<u8>)>,
+    body: Option<Bytes>,
+    chunk_size: usize,
+    timeout: Option<Duration>,
+    max_redirects: u32,
+    decode: bool,
+    collect_body: bool,
+    proxy: Option<Proxy>,
+    limits: Limits,
+    allow_https_to_http: bool,
+}
+
+impl RequestBuilder {
+    fn new(url: &str) -> RequestBuilder {
+        RequestBuilder {
+            url: url.to_string(),
+            method: None,
+            headers: Vec::new(),
+            body: None,
+            chunk_size: DEFAULT_CHUNK_SIZE,
+            timeout: None,
+            max_redirects: DEFAULT_MAX_REDIRECTS,
+            decode: true,
+            collect_body: true,
+            proxy: None,
+            limits: Limits::default(),
+            allow_https_to_http: false,
+        }
+    }
+
+    /// The method. Without one: GET, or POST when a body is given.
+    pub fn method(mut self, method: impl AsRef<str>) -> Self {
+        self.method = Some(method.as_ref().to_string());
+        self
+    }
+
+    /// Adds a header (repeat the call to send a name more than once).
+    pub fn header(self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        self.header_bytes(name.as_ref().as_bytes(), value.as_ref().as_bytes())
+    }
+
+    /// Adds a header given as raw bytes.
+    pub fn header_bytes(mut self, name: &[u8], value: &[u8]) -> Self {
+        self.headers.push((name.to_vec(), value.to_vec()));
+        self
+    }
+
+    /// Sets the `User-Agent` header (replacing the default).
+    pub fn user_agent(self, agent: impl AsRef<str>) -> Self {
+        self.header("User-Agent", agent)
+    }
+
+    /// The request body. With no method set, the method becomes POST.
+    pub fn body(mut self, body: impl Into<Bytes>) -> Self {
+        self.body = Some(body.into());
+        self
+    }
+
+    /// Size of `Body` events, in bytes (default 8192; 0 is rejected).
+    pub fn chunk_size(mut self, size: usize) -> Self {
+        self.chunk_size = size;
+        self
+    }
+
+    /// Fail when no progress is made for this long (default: never).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Most redirects to follow (default 10); 0 returns the 3xx response as is.
+    pub fn max_redirects(mut self, n: u32) -> Self {
+        self.max_redirects = n;
+        self
+    }
+
+    /// Decode `application/json` and `+json` bodies (default on).
+    pub fn decode(mut self, on: bool) -> Self {
+        self.decode = on;
+        self
+    }
+
+    /// Keep the body in the final response (default on). Off, the body only
+    /// arrives as `Body` events and memory stays flat.
+    pub fn collect_body(mut self, on: bool) -> Self {
+        self.collect_body = on;
+        self
+    }
+
+    /// Send through an HTTP proxy.
+    pub fn proxy(mut self, proxy: Proxy) -> Self {
+        self.proxy = Some(proxy);
+        self
+    }
+
+    /// Limits on the response.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Allow redirects from https to plain http (default: refused).
+    pub fn allow_https_to_http(mut self, allow: bool) -> Self {
+        self.allow_https_to_http = allow;
+        self
+    }
+
+    /// Validates everything and returns the request.
+    pub fn build(self) -> Result<Request, BuildError> {
+        let mut url = Url::parse(self.url.trim()).map_err(|e| BuildError::InvalidUrl {
+            url: self.url.clone(),
+            reason: e.to_string(),
+        })?;
+        check_url(&url, &self.url)?;
+        if self.chunk_size == 0 {
+            return Err(BuildError::ZeroChunkSize);
+        }
+        let method = match &self.method {
+            Some(m) => Method::from_bytes(m.as_bytes())
+                .map_err(|_| BuildError::InvalidMethod { method: m.clone() })?,
+            None if self.body.is_some() => Method::POST,
+            None => Method::GET,
+        };
+        let mut headers = HeaderMap::new();
+        for (name, value) in &self.headers {
+            let (n, v) = validate_header(name, value)?;
+            headers.append(n, v);
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            if !headers.contains_key(AUTHORIZATION) {
+                headers.insert(AUTHORIZATION, basic_auth(&url));
+            }
+            // Credentials live in the header from here on; the URL shown in
+            // events and traces must not carry them.
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+        }
+        if !headers.contains_key(USER_AGENT) {
+            headers.insert(USER_AGENT, HeaderValue::from_static(DEFAULT_USER_AGENT));
+        }
+        url.set_fragment(None);
+        Ok(Request {
+            method,
+            url,
+            headers,
+            body: self.body,
+            chunk_size: self.chunk_size,
+            timeout: self.timeout,
+            max_redirects: self.max_redirects,
+            decode: self.decode,
+            collect_body: self.collect_body,
+            proxy: self.proxy,
+            limits: self.limits,
+            allow_https_to_http: self.allow_https_to_http,
+        })
+    }
+}
+
+fn check_url(url: &Url, original: &str) -> Result<(), BuildError> {
+    match url.scheme() {
+        "http" | "https" => {}
+        other => {
+            return Err(BuildError::UnsupportedScheme {
+                scheme: other.to_string(),
+            })
+        }
+    }
+    match url.host_str() {
+        Some(h) if !h.is_empty() => Ok(()),
+        _ => Err(BuildError::MissingHost {
+            url: original.to_string(),
+        }),
+    }
+}
+
+pub(crate) fn validate_header(
+    name: &[u8],
+    value: &[u8],
+) -> Result<(HeaderName, HeaderValue), BuildError> {
+    let n = HeaderName::from_bytes(name).map_err(|_| BuildError::InvalidHeaderName {
+        name: String::from_utf8_lossy(name).into_owned(),
+    })?;
+    let v = HeaderValue::from_bytes(value).map_err(|_| BuildError::InvalidHeaderValue {
+        name: n.as_str().to_string(),
+    })?;
+    Ok((n, v))
+}
+
+fn basic_auth(url: &Url) -> HeaderValue {
+    let user = percent_decode(url.username());
+    let pass = percent_decode(url.password().unwrap_or(""));
+    let mut plain = user;
+    plain.push(b':');
+    plain.extend_from_slice(&pass);
+    let value = format!("Basic {}", encode_base64(&plain));
+    HeaderValue::from_str(&value).expect("base64 is always a valid header value")
+}
+
+fn percent_decode(s: &str) -> Vec<u8> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let (Some(h), Some(l)) = (hex_val(b[i + 1]), hex_val(b[i + 2])) {
+                out.push(h * 16 + l);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    out
+}
+
+fn hex_val(c: u8) -> Option<u8> {
+    (c as char).to_digit(16).map(|d| d as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_non_http_schemes() {
+        let e = Request::get("ftp://example.com/").unwrap_err();
+        assert_eq!(
+            e,
+            BuildError::UnsupportedScheme {
+                scheme: "ftp".into()
+            }
+        );
+        assert!(e.to_string().contains("only http and https"));
+    }
+
+    #[test]
+    fn rejects_garbage_url() {
+        assert!(matches!(
+            Request::get("not a url"),
+            Err(BuildError::InvalidUrl { .. })
+        ));
+    }
+
+    #[test]
+    fn rejects_crlf_in_header_value() {
+        let e = Request::builder("http://a/")
+            .header("X-A", "1\r\nX-B: 2")
+            .build()
+            .unwrap_err();
+        assert_eq!(e, BuildError::InvalidHeaderValue { name: "x-a".into() });
+        let e = Request::builder("http://a/")
+            .header("X-A", "a\0b")
+            .build()
+            .unwrap_err();
+        assert!(matches!(e, BuildError::InvalidHeaderValue { .. }));
+    }
+
+    #[test]
+    fn rejects_bad_header_name() {
+        let e = Request::builder("http://a/")
+            .header("Bad Name", "1")
+            .build()
+            .unwrap_err();
+        assert!(matches!(e, BuildError::InvalidHeaderName { .. }));
+    }
+
+    #[test]
+    fn zero_chunk_size_rejected() {
+        assert_eq!(
+            Request::builder("http://a/")
+                .chunk_size(0)
+                .build()
+                .unwrap_err(),
+            BuildError::ZeroChunkSize
+        );
+    }
+
+    #[test]
+    fn body_without_method_is_post() {
+        let r = Request::builder("http://a/").body("x").build().unwrap();
+        assert_eq!(r.method(), Method::POST);
+        let r = Request::builder("http://a/")
+            .method("PUT")
+            .body("x")
+            .build()
+            .unwrap();
+        assert_eq!(r.method(), Method::PUT);
+    }
+
+    #[test]
+    fn user_info_becomes_basic_auth_and_leaves_url() {
+        let r = Request::get("http://us%40er:p%3Ass@example.com/x").unwrap();
+        assert_eq!(r.url().as_str(), "http://example.com/x");
+        // "us@er:p:ss"
+        assert_eq!(r.headers()[AUTHORIZATION], "Basic dXNAZXI6cDpzcw==");
+    }
+
+    #[test]
+    fn explicit_authorization_wins_over_user_info() {
+        let r = Request::builder("http://u:p@example.com/")
+            .header("Authorization", "Bearer t")
+            .build()
+            .unwrap();
+        assert_eq!(r.headers()[AUTHORIZATION], "Bearer t");
+    }
+
+    #[test]
+    fn from_http_keeps_method_headers_body() {
+        let hr = http::Request::builder()
+            .method("PATCH")
+            .uri("https://example.com/a")
+            .header("X-One", "1")
+            .body(Bytes::from_static(b"{}"))
+            .unwrap();
+        let r = Request::from_http(hr).unwrap();
+        assert_eq!(r.method(), Method::PATCH);
+        assert_eq!(r.headers()["x-one"], "1");
+        assert_eq!(r.body().unwrap().as_ref(), b"{}");
+    }
+
+    #[test]
+    fn bad_proxy_rejected() {
+        assert!(Proxy::new("", 80).is_err());
+        assert!(Proxy::new("p", 0).is_err());
+        assert!(Proxy::new("p", 1).unwrap().header("X", "a\nb").is_err());
+    }
+}

@@ -1,0 +1,447 @@
+//! Transcripts: a record of one request and every input its exchange received,
+//! with time offsets, as JSON lines; and replay of such a record through the
+//! core with no network and no clock.
+//!
+//! # Format (version 1)
+//!
+//! The first line describes the request:
+//!
+//! ```text
+//! {"urlrequest_transcript":1,"request":{"method":"GET","url":"http://127.0.0.1:8080/",
+//!   "headers":[["user-agent","urlrequest/0.1.0"]],"chunk_size":8192,"timeout_us":null,
+//!   "max_redirects":10,"decode":true,"collect_body":true,"proxy":null,
+//!   "limits":{"max_head_bytes":65536,"max_headers":100,"max_body_bytes":null},
+//!   "allow_https_to_http":false}}
+//! ```
+//!
+//! (one line in the file). A body, when present, is `"body":{"text":"..."}` or
+//! `"body":{"hex":"..."}`; a header value that is not UTF-8 is written as
+//! `[name, null, hex]`. Every following line is one input, `at_us` being
+//! microseconds since the exchange started:
+//!
+//! ```text
+//! {"at_us":0,"input":"connected","reused":false}
+//! {"at_us":120,"input":"written","n":78}
+//! {"at_us":950,"input":"data","text":"HTTP/1.1 200 OK\r\n..."}
+//! {"at_us":951,"input":"data","hex":"00ff"}
+//! {"at_us":990,"input":"eof"}
+//! {"at_us":5000000,"input":"timeout"}
+//! {"at_us":990,"input":"cancel"}
+//! {"at_us":10,"input":"tls_ready"}
+//! {"at_us":10,"input":"transport_error","kind":"connect","message":"refused"}
+//! ```
+//!
+//! Data lines keep the split points the network produced. TLS sits below the
+//! core, so a transcript holds plaintext only.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use serde_json::{json, Value};
+
+use crate::error::TransportError;
+use crate::event::Event;
+use crate::exchange::{Action, Exchange};
+use crate::request::{Limits, Proxy, Request};
+
+/// Format version written in the first line.
+pub const TRANSCRIPT_VERSION: u64 = 1;
+
+/// One input the core received.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    /// [`Exchange::handle_connected`].
+    Connected {
+        /// Whether the connection came from the pool.
+        reused: bool,
+    },
+    /// [`Exchange::handle_tls_ready`].
+    TlsReady,
+    /// [`Exchange::handle_transport_error`].
+    TransportError(TransportError),
+    /// [`Exchange::handle_written`].
+    Written(usize),
+    /// [`Exchange::handle_read`] / [`Exchange::handle_data`].
+    Data(Bytes),
+    /// [`Exchange::handle_eof`].
+    Eof,
+    /// [`Exchange::handle_timeout`].
+    Timeout,
+    /// [`Exchange::cancel`].
+    Cancel,
+}
+
+/// A recorded exchange: the request and its inputs with time offsets.
+#[derive(Debug, Clone)]
+pub struct Transcript {
+    /// The request as described.
+    pub request: Request,
+    /// Inputs in order, each with its offset from the start.
+    pub inputs: Vec<(Duration, Input)>,
+}
+
+/// A transcript that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TranscriptError {
+    /// 1-based line number.
+    pub line: usize,
+    /// What is wrong there.
+    pub message: String,
+}
+
+impl fmt::Display for TranscriptError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "transcript line {}: {}", self.line, self.message)
+    }
+}
+
+impl std::error::Error for TranscriptError {}
+
+/// Collects inputs while an exchange runs.
+#[derive(Debug, Clone)]
+pub(crate) struct Recorder {
+    request: Request,
+    start: Instant,
+    last: Duration,
+    inputs: Vec<(Duration, Input)>,
+}
+
+impl Recorder {
+    pub(crate) fn new(request: &Request, start: Instant) -> Recorder {
+        Recorder {
+            request: request.clone(),
+            start,
+            last: Duration::ZERO,
+            inputs: Vec::new(),
+        }
+    }
+
+    pub(crate) fn record(&mut self, now: Instant, input: Input) {
+        self.last = now.saturating_duration_since(self.start).max(self.last);
+        self.inputs.push((self.last, input));
+    }
+
+    /// For inputs that carry no time (cancel): stamped with the latest time seen.
+    pub(crate) fn record_last(&mut self, input: Input) {
+        self.inputs.push((self.last, input));
+    }
+
+    pub(crate) fn transcript(&self) -> Transcript {
+        Transcript {
+            request: self.request.clone(),
+            inputs: self.inputs.clone(),
+        }
+    }
+}
+
+impl Transcript {
+    /// The transcript as JSON lines (see the module docs).
+    pub fn to_json_lines(&self) -> String {
+        let mut out = json!({
+            "urlrequest_transcript": TRANSCRIPT_VERSION,
+            "request": request_to_json(&self.request),
+        })
+        .to_string();
+        out.push('\n');
+        for (at, input) in &self.inputs {
+            out.push_str(&input_to_json(*at, input).to_string());
+            out.push('\n');
+        }
+        out
+    }
+
+    /// Reads a transcript written by [`to_json_lines`](Self::to_json_lines).
+    pub fn parse(text: &str) -> Result<Transcript, TranscriptError> {
+        let mut lines = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty());
+        let (_, first) = lines.next().ok_or(TranscriptError {
+            line: 1,
+            message: "empty transcript".into(),
+        })?;
+        let err = |line: usize, message: String| TranscriptError {
+            line: line + 1,
+            message,
+        };
+        let header: Value = serde_json::from_str(first).map_err(|e| err(0, e.to_string()))?;
+        match header.get("urlrequest_transcript").and_then(Value::as_u64) {
+            Some(TRANSCRIPT_VERSION) => {}
+            Some(v) => return Err(err(0, format!("unsupported transcript version {v}"))),
+            None => return Err(err(0, "missing \"urlrequest_transcript\" version".into())),
+        }
+        let request = request_from_json(header.get("request").unwrap_or(&Value::Null))
+            .map_err(|m| err(0, m))?;
+        let mut inputs = Vec::new();
+        for (i, line) in lines {
+            let v: Value = serde_json::from_str(line).map_err(|e| err(i, e.to_string()))?;
+            inputs.push(input_from_json(&v).map_err(|m| err(i, m))?);
+        }
+        Ok(Transcript { request, inputs })
+    }
+
+    /// Feeds the recorded inputs to a new exchange started at `base` and
+    /// returns the events it produces: the trace of the recorded run.
+    pub fn replay(&self, base: Instant) -> Vec<Event> {
+        let mut ex = Exchange::new(self.request.clone(), base);
+        let mut events = Vec::new();
+        for (at, input) in &self.inputs {
+            skip_edge_actions(&mut ex);
+            events.extend(std::iter::from_fn(|| ex.poll_event()));
+            let now = base + *at;
+            match input {
+                Input::Connected { reused } => ex.handle_connected(now, *reused),
+                Input::TlsReady => ex.handle_tls_ready(now),
+                Input::TransportError(e) => ex.handle_transport_error(now, e.clone()),
+                Input::Written(n) => ex.handle_written(now, *n),
+                Input::Data(b) => ex.handle_data(now, b),
+                Input::Eof => ex.handle_eof(now),
+                Input::Timeout => ex.handle_timeout(now),
+                Input::Cancel => ex.cancel(),
+            }
+        }
+        skip_edge_actions(&mut ex);
+        events.extend(std::iter::from_fn(|| ex.poll_event()));
+        events
+    }
+}
+
+/// Pops the one-shot actions a live driver would have carried out.
+fn skip_edge_actions(ex: &mut Exchange) {
+    while peek_edge(ex).is_some() {}
+}
+
+fn peek_edge(ex: &mut Exchange) -> Option<Action> {
+    match ex.poll_action() {
+        Some(
+            a @ (Action::Connect(_) | Action::StartTls { .. } | Action::Close | Action::Release(_)),
+        ) => Some(a),
+        _ => None,
+    }
+}
+
+fn bytes_json(b: &[u8]) -> Value {
+    match std::str::from_utf8(b) {
+        Ok(s) => json!({ "text": s }),
+        Err(_) => json!({ "hex": to_hex(b) }),
+    }
+}
+
+fn bytes_from_json(v: &Value) -> Result<Bytes, String> {
+    if let Some(s) = v.get("text").and_then(Value::as_str) {
+        return Ok(Bytes::copy_from_slice(s.as_bytes()));
+    }
+    if let Some(h) = v.get("hex").and_then(Value::as_str) {
+        return from_hex(h).map(Bytes::from);
+    }
+    Err("expected {\"text\": ...} or {\"hex\": ...}".into())
+}
+
+fn to_hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn from_hex(s: &str) -> Result<Vec<u8>, String> {
+    if s.len() % 2 != 0 {
+        return Err("hex string of odd length".into());
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| {
+            s.get(i..i + 2)
+                .and_then(|p| u8::from_str_radix(p, 16).ok())
+                .ok_or_else(|| format!("invalid hex at offset {i}"))
+        })
+        .collect()
+}
+
+fn headers_json(headers: &http::HeaderMap) -> Value {
+    Value::Array(
+        headers
+            .iter()
+            .map(|(n, v)| match v.to_str() {
+                Ok(s) => json!([n.as_str(), s]),
+                Err(_) => json!([n.as_str(), null, to_hex(v.as_bytes())]),
+            })
+            .collect(),
+    )
+}
+
+fn headers_from_json(v: &Value) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let list = v.as_array().ok_or("headers must be a list")?;
+    list.iter()
+        .map(|h| {
+            let name = h
+                .get(0)
+                .and_then(Value::as_str)
+                .ok_or("header without a name")?;
+            let value = match (
+                h.get(1).and_then(Value::as_str),
+                h.get(2).and_then(Value::as_str),
+            ) {
+                (Some(s), _) => s.as_bytes().to_vec(),
+                (None, Some(hex)) => from_hex(hex)?,
+                _ => return Err(format!("header {name:?} has no value")),
+            };
+            Ok((name.to_string(), value))
+        })
+        .collect()
+}
+
+fn request_to_json(r: &Request) -> Value {
+    json!({
+        "method": r.method.as_str(),
+        "url": r.url.as_str(),
+        "headers": headers_json(&r.headers),
+        "body": r.body.as_ref().map(|b| bytes_json(b)),
+        "chunk_size": r.chunk_size,
+        "timeout_us": r.timeout.map(|t| t.as_micros() as u64),
+        "max_redirects": r.max_redirects,
+        "decode": r.decode,
+        "collect_body": r.collect_body,
+        "proxy": r.proxy.as_ref().map(|p| json!({
+            "host": p.host, "port": p.port, "headers": headers_json(&p.headers),
+        })),
+        "limits": {
+            "max_head_bytes": r.limits.max_head_bytes,
+            "max_headers": r.limits.max_headers,
+            "max_body_bytes": r.limits.max_body_bytes,
+        },
+        "allow_https_to_http": r.allow_https_to_http,
+    })
+}
+
+fn request_from_json(v: &Value) -> Result<Request, String> {
+    let s = |k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .ok_or(format!("request.{k} missing"))
+    };
+    let u = |k: &str| {
+        v.get(k)
+            .and_then(Value::as_u64)
+            .ok_or(format!("request.{k} missing"))
+    };
+    let b = |k: &str| {
+        v.get(k)
+            .and_then(Value::as_bool)
+            .ok_or(format!("request.{k} missing"))
+    };
+    let mut builder = Request::builder(s("url")?)
+        .method(s("method")?)
+        .chunk_size(u("chunk_size")? as usize)
+        .max_redirects(u("max_redirects")? as u32)
+        .decode(b("decode")?)
+        .collect_body(b("collect_body")?)
+        .allow_https_to_http(b("allow_https_to_http")?);
+    for (name, value) in headers_from_json(v.get("headers").unwrap_or(&Value::Null))? {
+        builder = builder.header_bytes(name.as_bytes(), &value);
+    }
+    if let Some(body) = v.get("body").filter(|b| !b.is_null()) {
+        builder = builder.body(bytes_from_json(body)?);
+    }
+    if let Some(t) = v.get("timeout_us").and_then(Value::as_u64) {
+        builder = builder.timeout(Duration::from_micros(t));
+    }
+    if let Some(p) = v.get("proxy").filter(|p| !p.is_null()) {
+        let host = p
+            .get("host")
+            .and_then(Value::as_str)
+            .ok_or("proxy.host missing")?;
+        let port = p
+            .get("port")
+            .and_then(Value::as_u64)
+            .ok_or("proxy.port missing")?;
+        let mut proxy = Proxy::new(host, port as u16).map_err(|e| e.to_string())?;
+        for (name, value) in headers_from_json(p.get("headers").unwrap_or(&Value::Null))? {
+            let value = String::from_utf8(value).map_err(|_| "proxy header is not UTF-8")?;
+            proxy = proxy.header(&name, &value).map_err(|e| e.to_string())?;
+        }
+        builder = builder.proxy(proxy);
+    }
+    if let Some(l) = v.get("limits") {
+        let defaults = Limits::default();
+        builder = builder.limits(Limits {
+            max_head_bytes: l
+                .get("max_head_bytes")
+                .and_then(Value::as_u64)
+                .map_or(defaults.max_head_bytes, |x| x as usize),
+            max_headers: l
+                .get("max_headers")
+                .and_then(Value::as_u64)
+                .map_or(defaults.max_headers, |x| x as usize),
+            max_body_bytes: l.get("max_body_bytes").and_then(Value::as_u64),
+        });
+    }
+    builder.build().map_err(|e| e.to_string())
+}
+
+fn input_to_json(at: Duration, input: &Input) -> Value {
+    let at = at.as_micros() as u64;
+    match input {
+        Input::Connected { reused } => json!({"at_us": at, "input": "connected", "reused": reused}),
+        Input::TlsReady => json!({"at_us": at, "input": "tls_ready"}),
+        Input::TransportError(e) => {
+            let (kind, message) = match e {
+                TransportError::Dns(m) => ("dns", m),
+                TransportError::Connect(m) => ("connect", m),
+                TransportError::Tls(m) => ("tls", m),
+                TransportError::Io(m) => ("io", m),
+            };
+            json!({"at_us": at, "input": "transport_error", "kind": kind, "message": message})
+        }
+        Input::Written(n) => json!({"at_us": at, "input": "written", "n": n}),
+        Input::Data(b) => {
+            let mut v = bytes_json(b);
+            v["at_us"] = json!(at);
+            v["input"] = json!("data");
+            v
+        }
+        Input::Eof => json!({"at_us": at, "input": "eof"}),
+        Input::Timeout => json!({"at_us": at, "input": "timeout"}),
+        Input::Cancel => json!({"at_us": at, "input": "cancel"}),
+    }
+}
+
+fn input_from_json(v: &Value) -> Result<(Duration, Input), String> {
+    let at = v
+        .get("at_us")
+        .and_then(Value::as_u64)
+        .ok_or("at_us missing")?;
+    let kind = v
+        .get("input")
+        .and_then(Value::as_str)
+        .ok_or("input missing")?;
+    let input = match kind {
+        "connected" => Input::Connected {
+            reused: v.get("reused").and_then(Value::as_bool).unwrap_or(false),
+        },
+        "tls_ready" => Input::TlsReady,
+        "transport_error" => {
+            let m = v
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            match v.get("kind").and_then(Value::as_str) {
+                Some("dns") => Input::TransportError(TransportError::Dns(m)),
+                Some("connect") => Input::TransportError(TransportError::Connect(m)),
+                Some("tls") => Input::TransportError(TransportError::Tls(m)),
+                Some("io") => Input::TransportError(TransportError::Io(m)),
+                other => return Err(format!("unknown transport error kind {other:?}")),
+            }
+        }
+        "written" => Input::Written(
+            v.get("n")
+                .and_then(Value::as_u64)
+                .ok_or("written without n")? as usize,
+        ),
+        "data" => Input::Data(bytes_from_json(v)?),
+        "eof" => Input::Eof,
+        "timeout" => Input::Timeout,
+        "cancel" => Input::Cancel,
+        other => return Err(format!("unknown input {other:?}")),
+    };
+    Ok((Duration::from_micros(at), input))
+}
