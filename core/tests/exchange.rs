@@ -1,0 +1,698 @@
+//! Scenario tests of the whole exchange: events, actions and the bytes written,
+//! for each framing, redirect and error rule.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use support::{run, run_with, Conn};
+use urlrequest_core::{Action, Error, Event, Exchange, Limits, Proxy, Request, Transcript};
+
+fn get(url: &str) -> Request {
+    Request::builder(url).user_agent("test").build().unwrap()
+}
+
+fn terminal(events: &[Event]) -> &Event {
+    let last = events.last().expect("no events");
+    assert!(last.is_terminal(), "last event is not terminal: {last:?}");
+    assert_eq!(
+        events.iter().filter(|e| e.is_terminal()).count(),
+        1,
+        "one terminal event"
+    );
+    last
+}
+
+fn failure(events: &[Event]) -> &Error {
+    match terminal(events) {
+        Event::Failure(e) => e,
+        other => panic!("expected a failure, got {other:?}"),
+    }
+}
+
+#[test]
+fn content_length_body_is_recut_to_chunk_size() {
+    let req = Request::builder("http://a.test/")
+        .chunk_size(4)
+        .build()
+        .unwrap();
+    let r = run(
+        req,
+        &[Conn::closing(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789",
+        )],
+        3,
+    );
+    assert_eq!(
+        r.trace,
+        vec![
+            "progress 0/10",
+            "body 4 \"0123\"",
+            "progress 4/10",
+            "body 4 \"4567\"",
+            "progress 8/10",
+            "body 2 \"89\"",
+            "progress 10/10",
+            "done 200 HTTP/1.1 http://a.test/ bytes=10 \"0123456789\"",
+        ]
+    );
+    assert_eq!(
+        r.actions.last(),
+        Some(&Action::Release(r_key("http", "a.test", 80)))
+    );
+}
+
+fn r_key(scheme: &str, host: &str, port: u16) -> urlrequest_core::PoolKey {
+    urlrequest_core::PoolKey::new(scheme, host, port, None)
+}
+
+#[test]
+fn request_bytes_are_origin_form_with_host() {
+    let r = run(
+        get("http://a.test:8080/p?q=1#frag"),
+        &[Conn::closing(b"HTTP/1.1 204 No Content\r\n\r\n")],
+        64,
+    );
+    assert_eq!(
+        r.written[0],
+        b"GET /p?q=1 HTTP/1.1\r\nHost: a.test:8080\r\nuser-agent: test\r\n\r\n"
+    );
+    assert_eq!(
+        r.trace,
+        vec![
+            "progress 0/0",
+            "done 204 HTTP/1.1 http://a.test:8080/p?q=1 bytes=0 \"\""
+        ]
+    );
+}
+
+#[test]
+fn interim_responses_are_skipped() {
+    let reply = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </s>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    let r = run(get("http://a.test/"), &[Conn::closing(reply)], 5);
+    assert_eq!(
+        r.trace.last().unwrap(),
+        "done 200 HTTP/1.1 http://a.test/ bytes=2 \"ok\""
+    );
+    assert_eq!(
+        r.trace
+            .iter()
+            .filter(|l| l.starts_with("progress 0/"))
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn head_has_no_body_whatever_content_length_says() {
+    let req = Request::builder("http://a.test/")
+        .method("HEAD")
+        .build()
+        .unwrap();
+    let r = run(
+        req,
+        &[Conn::stalling(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n",
+        )],
+        64,
+    );
+    assert_eq!(
+        r.trace,
+        vec![
+            "progress 0/0",
+            "done 200 HTTP/1.1 http://a.test/ bytes=0 \"\""
+        ]
+    );
+}
+
+#[test]
+fn until_close_body_ends_at_eof_and_closes() {
+    let r = run(
+        get("http://a.test/"),
+        &[Conn::closing(b"HTTP/1.0 200 OK\r\n\r\nall the rest")],
+        4,
+    );
+    assert_eq!(r.trace.first().unwrap(), "progress 0/?");
+    assert!(r
+        .trace
+        .last()
+        .unwrap()
+        .ends_with("bytes=12 \"all the rest\""));
+    assert_eq!(r.actions.last(), Some(&Action::Close));
+}
+
+#[test]
+fn chunked_with_trailers() {
+    let reply = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;ext=1\r\nabc\r\n2\r\nde\r\n0\r\nX-Check: 5\r\n\r\n";
+    let r = run(get("http://a.test/"), &[Conn::closing(reply)], 7);
+    assert_eq!(
+        r.trace.last().unwrap(),
+        "done 200 HTTP/1.1 http://a.test/ trailer=x-check:5 bytes=5 \"abcde\""
+    );
+}
+
+#[test]
+fn te_and_cl_together_is_chunked_and_not_reused() {
+    let reply = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 100\r\n\r\n2\r\nhi\r\n0\r\n\r\n";
+    let r = run(get("http://a.test/"), &[Conn::stalling(reply)], 64);
+    assert!(r.trace.last().unwrap().ends_with("bytes=2 \"hi\""));
+    assert_eq!(r.actions.last(), Some(&Action::Close));
+}
+
+#[test]
+fn truncated_content_length_is_a_failure_not_done() {
+    let mut reply = b"HTTP/1.1 200 OK\r\nContent-Length: 1024\r\n\r\n".to_vec();
+    reply.extend(std::iter::repeat_n(b'x', 512));
+    let r = run(get("http://a.test/"), &[Conn::closing(&reply)], 100);
+    assert_eq!(
+        failure(&r.events).to_string(),
+        "response ended after 512 of 1024 body bytes"
+    );
+    assert_eq!(r.actions.last(), Some(&Action::Close));
+}
+
+#[test]
+fn truncated_head_is_named() {
+    let r = run(
+        get("http://a.test/"),
+        &[Conn::closing(b"HTTP/1.1 200 OK\r\nX-A")],
+        4,
+    );
+    assert_eq!(
+        failure(&r.events).to_string(),
+        "connection closed after 20 bytes of an incomplete response head"
+    );
+    let r = run(get("http://a.test/"), &[Conn::closing(b"")], 4);
+    assert_eq!(
+        failure(&r.events).to_string(),
+        "connection closed before any response bytes arrived"
+    );
+}
+
+#[test]
+fn connection_close_header_prevents_reuse() {
+    let reply = b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
+    let r = run(get("http://a.test/"), &[Conn::stalling(reply)], 64);
+    assert!(matches!(terminal(&r.events), Event::Done(_)));
+    assert_eq!(r.actions.last(), Some(&Action::Close));
+}
+
+#[test]
+fn extra_bytes_after_response_prevent_reuse() {
+    let reply = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\n";
+    let r = run(get("http://a.test/"), &[Conn::stalling(reply)], 1024);
+    assert!(r.trace.last().unwrap().ends_with("bytes=2 \"ok\""));
+    assert_eq!(r.actions.last(), Some(&Action::Close));
+}
+
+#[test]
+fn timeout_in_head_and_in_body() {
+    let req = Request::builder("http://a.test/")
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let r = run(req.clone(), &[Conn::stalling(b"HTTP/1.1 200 OK\r\n")], 64);
+    assert_eq!(
+        failure(&r.events).to_string(),
+        "timed out after 2s while waiting for the response head"
+    );
+    let r = run(
+        req,
+        &[Conn::stalling(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc",
+        )],
+        64,
+    );
+    assert_eq!(
+        failure(&r.events).to_string(),
+        "timed out after 2s while reading the response body (3 body bytes received)"
+    );
+}
+
+#[test]
+fn timeout_is_a_deadline_that_progress_moves() {
+    let t0 = Instant::now();
+    let req = Request::builder("http://a.test/")
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let mut ex = Exchange::new(req, t0);
+    assert_eq!(ex.poll_timeout(), Some(t0 + Duration::from_secs(5)));
+    assert!(matches!(ex.poll_action(), Some(Action::Connect(_))));
+    let t1 = t0 + Duration::from_secs(3);
+    ex.handle_connected(t1, false);
+    assert_eq!(ex.poll_timeout(), Some(t1 + Duration::from_secs(5)));
+    ex.handle_timeout(t1 + Duration::from_secs(4));
+    assert!(ex.poll_event().is_none(), "not yet due");
+    ex.handle_timeout(t1 + Duration::from_secs(5));
+    match ex.poll_event() {
+        Some(Event::Failure(Error::Timeout { .. })) => {}
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(ex.poll_action(), Some(Action::Close));
+    assert!(ex.is_finished());
+    assert_eq!(ex.poll_timeout(), None);
+}
+
+#[test]
+fn cancel_closes_and_fails() {
+    let t0 = Instant::now();
+    let mut ex = Exchange::new(get("http://a.test/"), t0);
+    let _ = ex.poll_action();
+    ex.handle_connected(t0, false);
+    assert_eq!(ex.state().name(), "writing-request");
+    ex.cancel();
+    assert_eq!(ex.poll_action(), Some(Action::Close));
+    assert_eq!(ex.poll_event(), Some(Event::Failure(Error::Cancelled)));
+    assert!(ex.is_finished());
+    ex.handle_data(t0, b"HTTP/1.1 200 OK\r\n\r\n");
+    assert_eq!(ex.poll_event(), None, "nothing follows the terminal event");
+}
+
+#[test]
+fn redirect_chain_with_method_rewrite_and_credential_stripping() {
+    let req = Request::builder("http://user:pw@a.test/form")
+        .user_agent("test")
+        .header("Cookie", "s=1")
+        .body("x=1")
+        .build()
+        .unwrap();
+    let conns = [
+        Conn::stalling(
+            b"HTTP/1.1 303 See Other\r\nLocation: /done\r\nContent-Length: 3\r\n\r\nabc",
+        ),
+        Conn::stalling(
+            b"HTTP/1.1 302 Found\r\nLocation: http://b.test/final\r\nContent-Length: 0\r\n\r\n",
+        ),
+        Conn::closing(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"),
+    ];
+    let r = run(req, &conns, 5);
+    assert_eq!(
+        r.trace,
+        vec![
+            "redirect 303 GET http://a.test/form -> http://a.test/done",
+            "redirect 302 GET http://a.test/done -> http://b.test/final",
+            "progress 0/2",
+            "body 2 \"ok\"",
+            "progress 2/2",
+            "done 200 HTTP/1.1 http://b.test/final bytes=2 \"ok\"",
+        ]
+    );
+    let first = String::from_utf8(r.written[0].clone()).unwrap();
+    assert!(
+        first.starts_with("POST /form HTTP/1.1\r\n") && first.ends_with("x=1"),
+        "{first}"
+    );
+    assert!(first.contains("authorization: Basic dXNlcjpwdw=="));
+    let second = String::from_utf8(r.written[1].clone()).unwrap();
+    assert!(second.starts_with("GET /done HTTP/1.1\r\n"), "{second}");
+    assert!(
+        second.contains("authorization:") && second.contains("cookie: s=1"),
+        "same origin keeps them"
+    );
+    assert!(!second.contains("Content-Length"), "body dropped: {second}");
+    let third = String::from_utf8(r.written[2].clone()).unwrap();
+    assert!(
+        third.starts_with("GET /final HTTP/1.1\r\nHost: b.test\r\n"),
+        "{third}"
+    );
+    assert!(
+        !third.contains("authorization") && !third.contains("cookie"),
+        "{third}"
+    );
+}
+
+#[test]
+fn redirect_307_replays_body() {
+    let req = Request::builder("http://a.test/a")
+        .body("payload")
+        .build()
+        .unwrap();
+    let conns = [
+        Conn::stalling(
+            b"HTTP/1.1 307 Temporary Redirect\r\nLocation: /b\r\nContent-Length: 0\r\n\r\n",
+        ),
+        Conn::closing(b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"),
+    ];
+    let r = run(req, &conns, 64);
+    let second = String::from_utf8(r.written[1].clone()).unwrap();
+    assert!(
+        second.starts_with("POST /b HTTP/1.1\r\n") && second.ends_with("\r\n\r\npayload"),
+        "{second}"
+    );
+}
+
+#[test]
+fn redirect_reuses_a_released_connection() {
+    let conns = [
+        Conn::stalling(b"HTTP/1.1 301 Moved\r\nLocation: /b\r\nContent-Length: 0\r\n\r\n"),
+        Conn::closing(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+    ];
+    let r = run_with(get("http://a.test/a"), &conns, &mut |_| 64, true);
+    assert!(matches!(terminal(&r.events), Event::Done(_)));
+    assert!(
+        matches!(&r.actions[1], Action::Release(_)),
+        "{:?}",
+        r.actions
+    );
+    match &r.actions[2] {
+        Action::Connect(t) => assert!(t.reuse),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn redirect_limits_and_loops() {
+    let hop = |to: &str| {
+        Conn::stalling(
+            format!("HTTP/1.1 302 Found\r\nLocation: {to}\r\nContent-Length: 0\r\n\r\n").as_bytes(),
+        )
+    };
+    let req = Request::builder("http://a.test/0")
+        .max_redirects(2)
+        .build()
+        .unwrap();
+    let r = run(req, &[hop("/1"), hop("/2"), hop("/3")], 64);
+    assert_eq!(
+        failure(&r.events).to_string(),
+        "too many redirects: the limit of 2 was reached before http://a.test/3"
+    );
+    let r = run(get("http://a.test/0"), &[hop("/1"), hop("/0")], 64);
+    assert_eq!(
+        failure(&r.events).to_string(),
+        "redirect loop: http://a.test/0 was already visited"
+    );
+    let req = Request::builder("http://a.test/0")
+        .max_redirects(0)
+        .build()
+        .unwrap();
+    let r = run(req, &[hop("/1")], 64);
+    assert!(
+        r.trace.last().unwrap().starts_with("done 302"),
+        "{:?}",
+        r.trace
+    );
+}
+
+#[test]
+fn https_to_http_refused_unless_allowed() {
+    let conns = [
+        Conn::stalling(
+            b"HTTP/1.1 302 Found\r\nLocation: http://a.test/\r\nContent-Length: 0\r\n\r\n",
+        ),
+        Conn::closing(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+    ];
+    let r = run(get("https://a.test/"), &conns, 64);
+    assert!(matches!(failure(&r.events), Error::RedirectRefused { .. }));
+    let req = Request::builder("https://a.test/")
+        .allow_https_to_http(true)
+        .build()
+        .unwrap();
+    let r = run(req, &conns, 64);
+    assert!(r
+        .trace
+        .last()
+        .unwrap()
+        .starts_with("done 200 HTTP/1.1 http://a.test/"));
+}
+
+#[test]
+fn json_decode_and_invalid_json_keeps_raw() {
+    let ok = b"HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: 8\r\n\r\n{\"a\":[1]}";
+    let r = run(
+        get("http://a.test/"),
+        &[Conn::closing(&ok[..ok.len() - 1])],
+        64,
+    );
+    // Body is 8 bytes: `{"a":[1]` without the closing brace: invalid.
+    match failure(&r.events) {
+        Error::Json { raw, .. } => assert_eq!(&raw[..], b"{\"a\":[1]"),
+        other => panic!("{other:?}"),
+    }
+    let ok = b"HTTP/1.1 200 OK\r\nContent-Type: application/problem+json\r\nContent-Length: 9\r\n\r\n{\"a\":[1]}";
+    let r = run(get("http://a.test/"), &[Conn::closing(ok)], 64);
+    assert_eq!(
+        r.trace.last().unwrap(),
+        "done 200 HTTP/1.1 http://a.test/ json={\"a\":[1]}"
+    );
+    let req = Request::builder("http://a.test/")
+        .decode(false)
+        .build()
+        .unwrap();
+    let r = run(req, &[Conn::closing(ok)], 64);
+    assert!(r.trace.last().unwrap().contains("bytes=9"));
+}
+
+#[test]
+fn collect_off_leaves_body_out_of_done() {
+    let req = Request::builder("http://a.test/")
+        .collect_body(false)
+        .build()
+        .unwrap();
+    let r = run(
+        req,
+        &[Conn::closing(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc",
+        )],
+        64,
+    );
+    assert_eq!(
+        r.trace.last().unwrap(),
+        "done 200 HTTP/1.1 http://a.test/ not-collected"
+    );
+}
+
+#[test]
+fn limits_head_headers_body() {
+    let tight = Limits {
+        max_head_bytes: 64,
+        max_headers: 3,
+        max_body_bytes: Some(4),
+    };
+    let req = Request::builder("http://a.test/")
+        .limits(tight)
+        .build()
+        .unwrap();
+    let long = format!("HTTP/1.1 200 OK\r\nX: {}\r\n\r\n", "a".repeat(100));
+    let r = run(req.clone(), &[Conn::stalling(long.as_bytes())], 8);
+    assert_eq!(failure(&r.events), &Error::HeadTooLarge { limit: 64 });
+    let many = b"HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n";
+    let r = run(req.clone(), &[Conn::stalling(many)], 8);
+    assert_eq!(failure(&r.events), &Error::TooManyHeaders { limit: 3 });
+    let r = run(
+        req.clone(),
+        &[Conn::stalling(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n",
+        )],
+        8,
+    );
+    assert_eq!(failure(&r.events), &Error::BodyTooLarge { limit: 4 });
+    let r = run(req, &[Conn::closing(b"HTTP/1.1 200 OK\r\n\r\n123456")], 2);
+    assert_eq!(failure(&r.events), &Error::BodyTooLarge { limit: 4 });
+}
+
+#[test]
+fn stale_pooled_connection_is_retried_once_fresh() {
+    let t0 = Instant::now();
+    let mut ex = Exchange::new(get("http://a.test/"), t0);
+    match ex.poll_action() {
+        Some(Action::Connect(t)) => assert!(t.reuse),
+        other => panic!("{other:?}"),
+    }
+    ex.handle_connected(t0, true);
+    let n = ex.transmit().len();
+    ex.handle_written(t0, n);
+    ex.handle_eof(t0);
+    assert_eq!(ex.poll_action(), Some(Action::Close));
+    match ex.poll_action() {
+        Some(Action::Connect(t)) => assert!(!t.reuse, "retry must use a fresh connection"),
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        ex.poll_event().is_none(),
+        "the retry is invisible in the trace"
+    );
+    ex.handle_connected(t0, false);
+    let n = ex.transmit().len();
+    ex.handle_written(t0, n);
+    ex.handle_eof(t0);
+    assert!(matches!(
+        ex.poll_event(),
+        Some(Event::Failure(Error::Truncated { .. }))
+    ));
+}
+
+#[test]
+fn post_on_stale_connection_is_not_retried() {
+    let t0 = Instant::now();
+    let mut ex = Exchange::new(
+        Request::builder("http://a.test/")
+            .body("x")
+            .build()
+            .unwrap(),
+        t0,
+    );
+    let _ = ex.poll_action();
+    ex.handle_connected(t0, true);
+    let n = ex.transmit().len();
+    ex.handle_written(t0, n);
+    ex.handle_eof(t0);
+    assert!(matches!(ex.poll_event(), Some(Event::Failure(_))));
+}
+
+#[test]
+fn https_through_proxy_tunnels_then_starts_tls() {
+    let proxy = Proxy::new("proxy.test", 3128)
+        .unwrap()
+        .header("Proxy-Authorization", "Basic eA==")
+        .unwrap();
+    let req = Request::builder("https://a.test/x")
+        .proxy(proxy)
+        .build()
+        .unwrap();
+    let t0 = Instant::now();
+    let mut ex = Exchange::new(req, t0);
+    match ex.poll_action() {
+        Some(Action::Connect(t)) => {
+            assert_eq!(
+                (t.host.as_str(), t.port, t.tls.as_deref()),
+                ("proxy.test", 3128, None)
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    ex.handle_connected(t0, false);
+    let connect = String::from_utf8(ex.transmit().to_vec()).unwrap();
+    assert!(
+        connect.starts_with("CONNECT a.test:443 HTTP/1.1\r\n"),
+        "{connect}"
+    );
+    assert!(connect.contains("proxy-authorization: Basic eA=="));
+    ex.handle_written(t0, connect.len());
+    ex.handle_data(t0, b"HTTP/1.1 200 Connection established\r\n\r\n");
+    assert_eq!(
+        ex.poll_action(),
+        Some(Action::StartTls {
+            server_name: "a.test".into()
+        })
+    );
+    ex.handle_tls_ready(t0);
+    let req = String::from_utf8(ex.transmit().to_vec()).unwrap();
+    assert!(
+        req.starts_with("GET /x HTTP/1.1\r\nHost: a.test\r\n"),
+        "{req}"
+    );
+    assert!(
+        !req.contains("proxy-authorization"),
+        "proxy headers stay with the proxy"
+    );
+}
+
+#[test]
+fn proxy_refusal_names_the_status() {
+    let proxy = Proxy::new("proxy.test", 3128).unwrap();
+    let req = Request::builder("https://a.test/x")
+        .proxy(proxy)
+        .build()
+        .unwrap();
+    let r = run(
+        req,
+        &[Conn::stalling(
+            b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n",
+        )],
+        64,
+    );
+    assert_eq!(
+        failure(&r.events).to_string(),
+        "proxy refused the tunnel with status 407 Proxy Authentication Required"
+    );
+}
+
+#[test]
+fn transcript_round_trip_replays_the_same_trace() {
+    let t0 = Instant::now();
+    let req = Request::builder("http://a.test/")
+        .chunk_size(3)
+        .timeout(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let mut ex = Exchange::recording(req, t0);
+    let _ = ex.poll_action();
+    ex.handle_connected(t0, false);
+    let n = ex.transmit().len();
+    ex.handle_written(t0 + Duration::from_millis(1), n);
+    ex.handle_data(
+        t0 + Duration::from_millis(2),
+        b"HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\nab",
+    );
+    ex.handle_data(t0 + Duration::from_millis(3), b"\xff\x00cd");
+    ex.handle_timeout(t0 + Duration::from_millis(1003));
+    let events: Vec<Event> = std::iter::from_fn(|| ex.poll_event()).collect();
+    let text = ex.transcript().unwrap().to_json_lines();
+    assert!(text.lines().count() >= 6, "{text}");
+    let parsed = Transcript::parse(&text).unwrap();
+    assert_eq!(parsed.to_json_lines(), text, "stable format");
+    assert_eq!(parsed.replay(Instant::now()), events);
+    assert!(matches!(
+        events.last(),
+        Some(Event::Failure(Error::Timeout { .. }))
+    ));
+}
+
+#[test]
+fn transcript_errors_name_the_line() {
+    let e = Transcript::parse("{\"urlrequest_transcript\":1,\"request\":{}}").unwrap_err();
+    assert_eq!(e.line, 1);
+    let ok_head = Transcript::parse(
+        &urlrequest_core::Exchange::recording(get("http://a.test/"), Instant::now())
+            .transcript()
+            .unwrap()
+            .to_json_lines(),
+    );
+    assert!(ok_head.is_ok());
+    let text = format!(
+        "{}\n{{\"at_us\":0,\"input\":\"teleport\"}}\n",
+        ok_head.unwrap().to_json_lines().trim_end()
+    );
+    let e = Transcript::parse(&text).unwrap_err();
+    assert_eq!(e.line, 2);
+    assert!(e.message.contains("teleport"));
+}
+
+#[test]
+fn streaming_body_reuses_one_buffer() {
+    // With the body not collected and Body events dropped at once, the read
+    // buffer is taken back whole after each read: its address never changes.
+    let t0 = Instant::now();
+    let req = Request::builder("http://a.test/")
+        .collect_body(false)
+        .build()
+        .unwrap();
+    let mut ex = Exchange::new(req, t0);
+    let _ = ex.poll_action();
+    ex.handle_connected(t0, false);
+    let n = ex.transmit().len();
+    ex.handle_written(t0, n);
+    let total: usize = 64 * 1024 * 64;
+    let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {total}\r\n\r\n");
+    ex.handle_data(t0, head.as_bytes());
+    let mut addresses = std::collections::HashSet::new();
+    let mut sent = 0;
+    while sent < total {
+        let buf = ex.read_buf();
+        addresses.insert(buf.as_ptr() as usize & !0xffff);
+        let n = buf.len().min(total - sent);
+        buf[..n].fill(b'z');
+        sent += n;
+        ex.handle_read(t0, n);
+        while let Some(e) = ex.poll_event() {
+            drop(e);
+        }
+    }
+    assert!(ex.is_finished() || matches!(ex.poll_action(), Some(Action::Release(_))));
+    assert!(
+        addresses.len() <= 2,
+        "buffer reallocated {} times",
+        addresses.len()
+    );
+}
