@@ -1,0 +1,237 @@
+//! The [`Client`]: the shared pool, per-host limit and TLS configuration, and
+//! the three ways to run a request on it (a future of the response, a
+//! `Stream` of events, a download to a file).
+
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures_lite::Stream;
+use urlrequest_core::{Error, Event, Request, Response};
+
+use crate::cancel::CancelHandle;
+use crate::download;
+use crate::driver::Driver;
+use crate::shared::Shared;
+use crate::tls::{client_config, TlsConfigError, TlsSettings};
+
+/// Connections open at once to one host (scheme, host, port, proxy) unless
+/// [`ClientBuilder::per_host_limit`] says otherwise.
+pub const DEFAULT_PER_HOST_LIMIT: usize = 64;
+/// How long an idle keep-alive connection is kept unless
+/// [`ClientBuilder::idle_timeout`] says otherwise.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// An HTTP client for async code. Cheap to clone: clones share one
+/// keep-alive pool, one per-host limit and one TLS configuration.
+///
+/// It starts no executor and no background task: every request does its I/O
+/// in the task that polls it, so it runs under `smol::block_on`, a
+/// `smol::Executor`, a `LocalExecutor`, or any executor with the async-io
+/// reactor available.
+///
+/// ```no_run
+/// # smol::block_on(async {
+/// let client = urlrequest_smol::Client::new();
+/// let request = urlrequest_smol::Request::get("http://127.0.0.1:8080/")?;
+/// let response = client.send(request).await?;
+/// println!("{} {:?}", response.status(), response.body());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("idle_connections", &self.idle_connections())
+            .finish()
+    }
+}
+
+impl Default for Client {
+    fn default() -> Self {
+        Client::new()
+    }
+}
+
+impl Client {
+    /// A client with the defaults: webpki roots, certificates verified,
+    /// [`DEFAULT_PER_HOST_LIMIT`] and [`DEFAULT_IDLE_TIMEOUT`].
+    pub fn new() -> Client {
+        Client::builder()
+            .build()
+            .expect("the default TLS settings read no file and cannot fail")
+    }
+
+    /// Starts configuring a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// Runs `request` to its end: `Ok` with the final response whatever its
+    /// status, `Err` when the exchange did not complete. `Body` events are
+    /// not kept here; the response carries the body when the request
+    /// collects it (the default).
+    pub async fn send(&self, request: Request) -> Result<Response, Error> {
+        let mut driver = Driver::new(self.shared.clone(), request);
+        while let Some(event) = driver.next_event().await {
+            match event {
+                Event::Done(response) => return Ok(response),
+                Event::Failure(error) => return Err(error),
+                _ => {}
+            }
+        }
+        unreachable!("the core always ends with a terminal event")
+    }
+
+    /// The core's events for `request`, in order: redirects, progress, body
+    /// chunks and exactly one terminal event, after which the stream ends.
+    /// Nothing runs until the stream is polled; dropping it cancels the
+    /// request and closes its connection.
+    pub fn events(&self, request: Request) -> EventStream {
+        EventStream::new(Driver::new(self.shared.clone(), request))
+    }
+
+    /// Like [`events`](Self::events), cancellable through `cancel`: the
+    /// stream then ends with `Failure(Cancelled)`.
+    pub fn events_with_cancel(&self, request: Request, cancel: CancelHandle) -> EventStream {
+        EventStream::new(Driver::new(self.shared.clone(), request).with_cancel(cancel))
+    }
+
+    /// Streams the body into the file at `path`: into a temporary file in the
+    /// same directory, renamed to `path` only when the exchange completes
+    /// (`Done`, whatever the status), deleted on failure or when this future
+    /// is dropped. The body is never collected in memory. The response has
+    /// no body; its content is the file.
+    pub async fn download(
+        &self,
+        request: Request,
+        path: impl AsRef<Path>,
+    ) -> Result<Response, Error> {
+        let request = download::without_collecting(&request)?;
+        let driver = Driver::new(self.shared.clone(), request);
+        download::to_file(driver, path.as_ref(), &mut |_| {}).await
+    }
+
+    /// Idle keep-alive connections in the pool now.
+    pub fn idle_connections(&self) -> usize {
+        self.shared.idle_count()
+    }
+
+    /// Closes every idle keep-alive connection.
+    pub fn close_idle(&self) {
+        self.shared.clear_idle();
+    }
+
+    pub(crate) fn driver(&self, request: Request) -> Driver {
+        Driver::new(self.shared.clone(), request)
+    }
+}
+
+/// Configures a [`Client`].
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    per_host: usize,
+    idle_timeout: Duration,
+    tls: TlsSettings,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            per_host: DEFAULT_PER_HOST_LIMIT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            tls: TlsSettings::default(),
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// Most connections open at once to one host (pool key); requests beyond
+    /// it wait for a connection to come free. 0 counts as 1.
+    pub fn per_host_limit(mut self, n: usize) -> Self {
+        self.per_host = n;
+        self
+    }
+
+    /// How long an idle keep-alive connection is kept for reuse.
+    pub fn idle_timeout(mut self, d: Duration) -> Self {
+        self.idle_timeout = d;
+        self
+    }
+
+    /// Trust the CA certificates in this PEM file instead of the built-in
+    /// roots (Kivy's `ca_file`), or in addition with
+    /// [`extend_roots`](Self::extend_roots).
+    pub fn ca_file(mut self, path: impl AsRef<Path>) -> Self {
+        self.tls.ca_file = Some(path.as_ref().to_path_buf());
+        self
+    }
+
+    /// With a `ca_file`, keep trusting the built-in roots too.
+    pub fn extend_roots(mut self, on: bool) -> Self {
+        self.tls.extend_roots = on;
+        self
+    }
+
+    /// `false` accepts any server certificate (expired, self-signed, for
+    /// another host). The traffic is then open to anyone on the path: only
+    /// for tests and machines you control.
+    pub fn verify(mut self, on: bool) -> Self {
+        self.tls.verify = on;
+        self
+    }
+
+    /// All TLS settings at once.
+    pub fn tls(mut self, settings: TlsSettings) -> Self {
+        self.tls = settings;
+        self
+    }
+
+    /// Builds the client; fails when the `ca_file` cannot be used.
+    pub fn build(self) -> Result<Client, TlsConfigError> {
+        let tls = Arc::new(client_config(&self.tls)?);
+        Ok(Client {
+            shared: Arc::new(Shared::new(self.per_host, self.idle_timeout, tls)),
+        })
+    }
+}
+
+type BoxedEvents = Pin<Box<dyn Stream<Item = Event> + Send>>;
+
+/// The `Stream` of one request's events, from [`Client::events`].
+pub struct EventStream {
+    inner: BoxedEvents,
+}
+
+impl EventStream {
+    fn new(driver: Driver) -> EventStream {
+        let inner = futures_lite::stream::unfold(driver, |mut driver| async move {
+            let event = driver.next_event().await?;
+            Some((event, driver))
+        });
+        EventStream {
+            inner: Box::pin(inner),
+        }
+    }
+}
+
+impl std::fmt::Debug for EventStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EventStream")
+    }
+}
+
+impl Stream for EventStream {
+    type Item = Event;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event>> {
+        self.inner.as_mut().poll_next(cx)
+    }
+}

@@ -1,0 +1,269 @@
+//! The async driver: runs the core's [`Exchange`] over real connections.
+//!
+//! It spawns nothing. All I/O happens inside [`Driver::next_event`], in the
+//! task that polls it, so dropping the driver (or the future or stream that
+//! owns it) closes its socket and frees its per-host slot right away.
+
+use std::io;
+use std::sync::Arc;
+use std::time::Instant;
+
+use async_lock::SemaphoreGuardArc;
+use futures_lite::future;
+use futures_lite::io::{AsyncReadExt, AsyncWriteExt};
+use urlrequest_core::{Action, ConnectTarget, Event, Exchange, Request, TransportError};
+
+use crate::cancel::CancelHandle;
+use crate::deadline::until;
+use crate::net::{connect_any, resolve, Conn};
+use crate::shared::Shared;
+
+/// One request in flight, with the connection and slot it currently holds.
+pub(crate) struct Driver {
+    ex: Exchange,
+    shared: Arc<Shared>,
+    conn: Option<Conn>,
+    slot: Option<SemaphoreGuardArc>,
+    cancel: Option<CancelHandle>,
+}
+
+impl Driver {
+    pub(crate) fn new(shared: Arc<Shared>, request: Request) -> Driver {
+        Driver {
+            ex: Exchange::new(request, Instant::now()),
+            shared,
+            conn: None,
+            slot: None,
+            cancel: None,
+        }
+    }
+
+    /// Lets `handle` cancel this request from elsewhere.
+    pub(crate) fn with_cancel(mut self, handle: CancelHandle) -> Driver {
+        self.cancel = Some(handle);
+        self
+    }
+
+    /// Does I/O until the core has an event; `None` once the terminal event
+    /// was returned. Dropping the returned future loses nothing: the core
+    /// only learns of I/O after it completed.
+    pub(crate) async fn next_event(&mut self) -> Option<Event> {
+        loop {
+            if let Some(event) = self.ex.poll_event() {
+                if event.is_terminal() {
+                    // Release or close now, so a caller that stops polling
+                    // after the terminal event still returns the connection.
+                    self.settle();
+                }
+                return Some(event);
+            }
+            if self.ex.is_finished() {
+                self.settle();
+                return None;
+            }
+            let Some(handle) = self.cancel.clone() else {
+                self.step().await;
+                continue;
+            };
+            if handle.is_cancelled() {
+                self.ex.cancel();
+                continue;
+            }
+            let stepped = future::or(
+                async {
+                    self.step().await;
+                    true
+                },
+                async {
+                    handle.cancelled().await;
+                    false
+                },
+            )
+            .await;
+            if !stepped {
+                // The interrupted I/O was never reported to the core, so
+                // cancelling leaves it consistent; its socket goes with Close.
+                self.ex.cancel();
+            }
+        }
+    }
+
+    async fn step(&mut self) {
+        match self.ex.poll_action() {
+            Some(action) => self.perform(action).await,
+            None => self.wait_for_deadline().await,
+        }
+    }
+
+    /// Handles the actions left after the terminal event (only `Close` and
+    /// `Release` can remain), then lets go of the connection and slot.
+    fn settle(&mut self) {
+        while let Some(action) = self.ex.poll_action() {
+            match action {
+                Action::Release(key) => self.release(key),
+                _ => self.close(),
+            }
+        }
+        self.close();
+    }
+
+    async fn perform(&mut self, action: Action) {
+        log::trace!("{} {:?}", self.ex.state(), action);
+        match action {
+            Action::Connect(target) => self.connect(target).await,
+            Action::StartTls { server_name } => self.start_tls(&server_name).await,
+            Action::Write => self.write().await,
+            Action::Read => self.read().await,
+            Action::Close => self.close(),
+            Action::Release(key) => self.release(key),
+        }
+    }
+
+    fn close(&mut self) {
+        self.conn = None;
+        self.slot = None;
+    }
+
+    fn release(&mut self, key: urlrequest_core::PoolKey) {
+        if let Some(conn) = self.conn.take() {
+            self.shared.check_in(key, conn);
+        }
+        self.slot = None;
+    }
+
+    async fn connect(&mut self, target: ConnectTarget) {
+        self.close();
+        let deadline = self.ex.poll_timeout();
+        let Some(slot) = until(deadline, self.shared.slot(&target.key)).await else {
+            self.ex.handle_timeout(Instant::now());
+            return;
+        };
+        // Looked up only once a slot is held, so a connection released
+        // while this request waited is found instead of opening another.
+        if target.reuse {
+            if let Some(conn) = self.shared.check_out(&target.key) {
+                self.conn = Some(conn);
+                self.slot = Some(slot);
+                log::debug!("reusing a connection to {}", target.key);
+                self.ex.handle_connected(Instant::now(), true);
+                return;
+            }
+        } else {
+            self.shared.discard_one(&target.key);
+        }
+        let opened = until(deadline, open(&self.shared, &target)).await;
+        let now = Instant::now();
+        match opened {
+            None => self.ex.handle_timeout(now),
+            Some(Err(e)) => {
+                log::debug!("connecting to {}:{} failed: {e}", target.host, target.port);
+                self.ex.handle_transport_error(now, e);
+            }
+            Some(Ok(conn)) => {
+                log::debug!("connected to {}:{}", target.host, target.port);
+                self.conn = Some(conn);
+                self.slot = Some(slot);
+                self.ex.handle_connected(now, false);
+            }
+        }
+    }
+
+    async fn start_tls(&mut self, server_name: &str) {
+        let Some(conn) = self.conn.take() else {
+            return self.no_connection();
+        };
+        let config = self.shared.tls.clone();
+        let deadline = self.ex.poll_timeout();
+        match until(deadline, conn.start_tls(config, server_name)).await {
+            None => self.ex.handle_timeout(Instant::now()),
+            Some(Err(e)) => self.ex.handle_transport_error(Instant::now(), e),
+            Some(Ok(tls)) => {
+                self.conn = Some(tls);
+                self.ex.handle_tls_ready(Instant::now());
+            }
+        }
+    }
+
+    async fn write(&mut self) {
+        if self.conn.is_none() {
+            return self.no_connection();
+        }
+        let deadline = self.ex.poll_timeout();
+        let Driver { ex, conn, .. } = self;
+        let conn = conn.as_mut().expect("checked above");
+        let data = ex.transmit();
+        let wanted = data.len();
+        let done = until(deadline, async {
+            let n = conn.write(data).await?;
+            // TLS buffers records; the bytes must reach the socket before
+            // the response is awaited.
+            conn.flush().await?;
+            Ok::<_, io::Error>(n)
+        })
+        .await;
+        let now = Instant::now();
+        match done {
+            None => ex.handle_timeout(now),
+            Some(Ok(0)) if wanted > 0 => ex.handle_transport_error(
+                now,
+                TransportError::Io("the connection accepted no bytes".into()),
+            ),
+            Some(Ok(n)) => ex.handle_written(now, n),
+            Some(Err(e)) => ex.handle_transport_error(now, TransportError::Io(e.to_string())),
+        }
+    }
+
+    async fn read(&mut self) {
+        if self.conn.is_none() {
+            return self.no_connection();
+        }
+        let deadline = self.ex.poll_timeout();
+        let Driver { ex, conn, .. } = self;
+        let conn = conn.as_mut().expect("checked above");
+        // Straight into the core's buffer: no copy on the body path.
+        let got = until(deadline, conn.read(ex.read_buf())).await;
+        let now = Instant::now();
+        match got {
+            None => ex.handle_timeout(now),
+            Some(Ok(0)) => ex.handle_eof(now),
+            Some(Ok(n)) => ex.handle_read(now, n),
+            // A TLS peer that closes without close_notify: the core's
+            // framing still decides whether the body was complete.
+            Some(Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof => ex.handle_eof(now),
+            Some(Err(e)) => ex.handle_transport_error(now, TransportError::Io(e.to_string())),
+        }
+    }
+
+    async fn wait_for_deadline(&mut self) {
+        match self.ex.poll_timeout() {
+            Some(at) => {
+                async_io::Timer::at(at).await;
+                self.ex.handle_timeout(Instant::now());
+            }
+            // The core waits for nothing but time, and has no deadline: it
+            // would never move again. Fail rather than hang.
+            None => self.ex.handle_transport_error(
+                Instant::now(),
+                TransportError::Io(format!("request stalled in state {}", self.ex.state())),
+            ),
+        }
+    }
+
+    fn no_connection(&mut self) {
+        self.ex.handle_transport_error(
+            Instant::now(),
+            TransportError::Io("no open connection for the requested I/O".into()),
+        );
+    }
+}
+
+/// Resolves, connects to every address in turn, and starts TLS when the
+/// target asks for it.
+async fn open(shared: &Shared, target: &ConnectTarget) -> Result<Conn, TransportError> {
+    let addrs = resolve(&target.host, target.port).await?;
+    let conn = connect_any(&addrs).await?;
+    match &target.tls {
+        Some(name) => conn.start_tls(shared.tls.clone(), name).await,
+        None => Ok(conn),
+    }
+}

@@ -1,0 +1,137 @@
+//! Moving bytes: name resolution on the blocking pool, TCP over
+//! `async_io::Async`, and TLS with futures-rustls on top.
+
+use std::io;
+use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use async_io::Async;
+use futures_lite::io::{AsyncRead, AsyncWrite};
+use futures_rustls::client::TlsStream;
+use futures_rustls::TlsConnector;
+use rustls::ClientConfig;
+use rustls_pki_types::ServerName;
+use urlrequest_core::TransportError;
+
+/// One open connection: plain TCP, or TLS over TCP (directly or through a
+/// proxy tunnel).
+pub(crate) enum Conn {
+    /// Plain TCP.
+    Plain(Async<TcpStream>),
+    /// TLS over TCP. Boxed: the rustls session is large and most pool
+    /// entries in a plain-http workload never need it.
+    Tls(Box<TlsStream<Async<TcpStream>>>),
+}
+
+impl Conn {
+    /// Wraps a plain connection in TLS for `server_name`.
+    pub(crate) async fn start_tls(
+        self,
+        config: Arc<ClientConfig>,
+        server_name: &str,
+    ) -> Result<Conn, TransportError> {
+        let tcp = match self {
+            Conn::Plain(tcp) => tcp,
+            Conn::Tls(_) => {
+                return Err(TransportError::Tls(
+                    "TLS requested on a connection that already runs TLS".into(),
+                ))
+            }
+        };
+        let name = ServerName::try_from(server_name.to_string()).map_err(|e| {
+            TransportError::Tls(format!("invalid server name {server_name:?}: {e}"))
+        })?;
+        let tls = TlsConnector::from(config)
+            .connect(name, tcp)
+            .await
+            .map_err(|e| TransportError::Tls(tls_message(&e)))?;
+        Ok(Conn::Tls(Box::new(tls)))
+    }
+}
+
+/// rustls reports its errors wrapped in `io::Error`; show the inner one.
+fn tls_message(e: &io::Error) -> String {
+    match e.get_ref() {
+        Some(inner) => inner.to_string(),
+        None => e.to_string(),
+    }
+}
+
+impl AsyncRead for Conn {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Conn::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Conn::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Conn {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Conn::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Conn::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Conn::Plain(s) => Pin::new(s).poll_flush(cx),
+            Conn::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Conn::Plain(s) => Pin::new(s).poll_close(cx),
+            Conn::Tls(s) => Pin::new(s.as_mut()).poll_close(cx),
+        }
+    }
+}
+
+/// Resolves `host` (IP literals without a lookup; names on the blocking
+/// pool, because `getaddrinfo` blocks).
+pub(crate) async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, TransportError> {
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, port)]);
+    }
+    let name = host.to_string();
+    let found = blocking::unblock(move || {
+        (name.as_str(), port)
+            .to_socket_addrs()
+            .map(Iterator::collect::<Vec<_>>)
+    })
+    .await;
+    match found {
+        Ok(addrs) if !addrs.is_empty() => Ok(addrs),
+        Ok(_) => Err(TransportError::Dns(format!("{host}: no addresses"))),
+        Err(e) => Err(TransportError::Dns(format!("{host}: {e}"))),
+    }
+}
+
+/// Connects to each address in turn and returns the first that accepts.
+pub(crate) async fn connect_any(addrs: &[SocketAddr]) -> Result<Conn, TransportError> {
+    let mut failures = Vec::new();
+    for addr in addrs {
+        match Async::<TcpStream>::connect(*addr).await {
+            Ok(tcp) => {
+                // Requests are written whole and answered at once: waiting
+                // to coalesce small segments only adds latency.
+                let _ = tcp.get_ref().set_nodelay(true);
+                return Ok(Conn::Plain(tcp));
+            }
+            Err(e) => failures.push(format!("{addr}: {e}")),
+        }
+    }
+    Err(TransportError::Connect(failures.join("; ")))
+}

@@ -1,0 +1,97 @@
+//! What every request of one client shares: the keep-alive pool (the core's
+//! bookkeeping holding our connections), the per-host connection limit and
+//! the TLS configuration.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use async_lock::{Semaphore, SemaphoreGuardArc};
+use rustls::ClientConfig;
+use urlrequest_core::{Pool, PoolKey};
+
+use crate::net::Conn;
+
+/// Above this many per-host semaphores, unused ones are forgotten.
+const PRUNE_ABOVE: usize = 256;
+
+pub(crate) struct Shared {
+    pool: Mutex<Pool<Conn>>,
+    slots: Mutex<HashMap<PoolKey, Arc<Semaphore>>>,
+    per_host: usize,
+    pub(crate) tls: Arc<ClientConfig>,
+}
+
+impl Shared {
+    pub(crate) fn new(per_host: usize, idle_timeout: Duration, tls: Arc<ClientConfig>) -> Shared {
+        let per_host = per_host.max(1);
+        Shared {
+            pool: Mutex::new(Pool::new(idle_timeout, per_host)),
+            slots: Mutex::new(HashMap::new()),
+            per_host,
+            tls,
+        }
+    }
+
+    /// Waits for one of the `per_host` connection slots of `key`. A slot is
+    /// held while a connection is in use, not while it sits idle in the
+    /// pool: an idle connection holding a slot could starve a waiter that
+    /// already looked in the pool and found nothing.
+    pub(crate) async fn slot(&self, key: &PoolKey) -> SemaphoreGuardArc {
+        let sem = {
+            let mut slots = lock(&self.slots);
+            if slots.len() > PRUNE_ABOVE {
+                // A semaphore nobody holds or waits on is only referenced here.
+                slots.retain(|_, s| Arc::strong_count(s) > 1);
+            }
+            slots
+                .entry(key.clone())
+                .or_insert_with(|| Arc::new(Semaphore::new(self.per_host)))
+                .clone()
+        };
+        sem.acquire_arc().await
+    }
+
+    /// An idle connection for `key`, if one is fresh enough.
+    pub(crate) fn check_out(&self, key: &PoolKey) -> Option<Conn> {
+        lock(&self.pool).check_out(key, Instant::now())
+    }
+
+    /// Puts a clean connection back; closes what expired or overflowed.
+    pub(crate) fn check_in(&self, key: PoolKey, conn: Conn) {
+        let now = Instant::now();
+        let (expired, evicted) = {
+            let mut pool = lock(&self.pool);
+            let expired = pool.expire(now);
+            (expired, pool.check_in(key, conn, now))
+        };
+        // Closing sockets outside the lock keeps other requests moving.
+        drop(expired);
+        drop(evicted);
+    }
+
+    /// Drops one idle connection of `key`: the core asked for a fresh
+    /// connection, so this one would exceed the per-host limit.
+    pub(crate) fn discard_one(&self, key: &PoolKey) {
+        let conn = lock(&self.pool).check_out(key, Instant::now());
+        drop(conn);
+    }
+
+    /// Number of idle connections in the pool.
+    pub(crate) fn idle_count(&self) -> usize {
+        lock(&self.pool).idle_count()
+    }
+
+    /// Closes every idle connection.
+    pub(crate) fn clear_idle(&self) {
+        let far = Instant::now() + Duration::from_secs(100 * 365 * 24 * 3600);
+        let gone = lock(&self.pool).expire(far);
+        drop(gone);
+    }
+}
+
+/// A poisoned lock only means another request panicked mid-update; the pool
+/// and slot map stay consistent (each update is a single call), so go on.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
