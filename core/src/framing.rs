@@ -44,14 +44,15 @@ pub(crate) fn decide(
         });
     }
     if headers.contains_key(TRANSFER_ENCODING) {
-        let last = headers
+        let codings: Vec<String> = headers
             .get_all(TRANSFER_ENCODING)
             .iter()
             .flat_map(|v| v.to_str().unwrap_or("?").split(','))
             .map(|c| c.trim().to_ascii_lowercase())
             .filter(|c| !c.is_empty())
-            .last();
-        let chunked = last.as_deref() == Some("chunked");
+            .collect();
+        let last = codings.last();
+        let chunked = last.map(String::as_str) == Some("chunked");
         let with_length = headers.contains_key(CONTENT_LENGTH);
         return Ok(if chunked {
             // TE with CL is a smuggling signature: honour TE, never reuse.
