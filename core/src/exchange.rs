@@ -916,7 +916,8 @@ impl Exchange {
             .as_mut()
             .map(BodyDecoder::take_trailers)
             .unwrap_or_default();
-        let head = self.head.take().expect("a body follows a head");
+        // Kept (not taken) so `response_head()` still answers once finished.
+        let head = self.head.clone().expect("a body follows a head");
         self.release_or_close();
         let body = self
             .request
