@@ -1,0 +1,289 @@
+//! [`Agent`]: the keep-alive pool and TLS configurations shared by requests,
+//! and the plain blocking API (`send`, `get`).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::ops::ControlFlow;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+use rustls::ClientConfig;
+use urlrequest_core::{Event, Exchange, Pool, PoolKey, Request, Response};
+
+use crate::cancel::CancelHandle;
+use crate::driver::Driver;
+use crate::error::Error;
+use crate::tls::Tls;
+use crate::transport::Connection;
+
+/// Default time an idle connection is kept for reuse.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default number of idle connections kept per origin.
+pub const DEFAULT_MAX_IDLE_PER_HOST: usize = 4;
+
+/// Runs requests and keeps their connections alive for reuse.
+///
+/// Cloning is cheap and gives a handle to the same pool, so one agent can
+/// serve many threads. Idle connections are reused by later requests to the
+/// same scheme, host, port and proxy, with the same TLS settings; that
+/// includes the next hop of a same-origin redirect.
+///
+/// ```no_run
+/// let agent = urlrequest_std::Agent::new();
+/// let request = urlrequest_core::Request::get("http://127.0.0.1:8000/status")?;
+/// let response = agent.send(request)?;
+/// println!("{} {:?}", response.status(), response.bytes());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct Agent {
+    inner: Arc<AgentInner>,
+}
+
+/// Per-call settings for [`Agent::drive`] and [`Agent::send_with`].
+#[derive(Debug, Clone, Default)]
+pub struct DriveOptions {
+    tls: Option<Tls>,
+    cancel: CancelHandle,
+    debug: bool,
+}
+
+impl DriveOptions {
+    /// Default options: the agent's TLS settings, no logging.
+    pub fn new() -> DriveOptions {
+        DriveOptions::default()
+    }
+
+    /// TLS settings for this call instead of the agent's.
+    pub fn tls(mut self, tls: Tls) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+
+    /// A handle through which the call can be cancelled from another thread.
+    pub fn cancel_handle(mut self, cancel: CancelHandle) -> Self {
+        self.cancel = cancel;
+        self
+    }
+
+    /// Log every action and event at `debug` level through the `log` crate.
+    pub fn debug(mut self, on: bool) -> Self {
+        self.debug = on;
+        self
+    }
+}
+
+/// Configures an [`Agent`].
+#[derive(Debug, Clone)]
+pub struct AgentBuilder {
+    idle_timeout: Duration,
+    max_idle_per_host: usize,
+    tls: Tls,
+}
+
+impl AgentBuilder {
+    /// How long an idle connection is kept (default 30 s).
+    pub fn idle_timeout(mut self, t: Duration) -> Self {
+        self.idle_timeout = t;
+        self
+    }
+
+    /// Idle connections kept per origin (default 4; 0 disables reuse).
+    pub fn max_idle_per_host(mut self, n: usize) -> Self {
+        self.max_idle_per_host = n;
+        self
+    }
+
+    /// Default TLS settings for this agent's requests.
+    pub fn tls(mut self, tls: Tls) -> Self {
+        self.tls = tls;
+        self
+    }
+
+    /// The agent.
+    pub fn build(self) -> Agent {
+        Agent {
+            inner: Arc::new(AgentInner {
+                pools: Mutex::new(HashMap::new()),
+                configs: Mutex::new(HashMap::new()),
+                tls: self.tls,
+                idle_timeout: self.idle_timeout,
+                max_idle_per_host: self.max_idle_per_host,
+            }),
+        }
+    }
+}
+
+impl Default for Agent {
+    fn default() -> Self {
+        Agent::new()
+    }
+}
+
+impl fmt::Debug for Agent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Agent")
+            .field("tls", &self.inner.tls)
+            .field("idle_connections", &self.idle_connections())
+            .finish()
+    }
+}
+
+impl Agent {
+    /// An agent with default settings and its own, empty pool.
+    pub fn new() -> Agent {
+        Agent::builder().build()
+    }
+
+    /// Configures an agent.
+    pub fn builder() -> AgentBuilder {
+        AgentBuilder {
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            max_idle_per_host: DEFAULT_MAX_IDLE_PER_HOST,
+            tls: Tls::default(),
+        }
+    }
+
+    /// The process-wide agent used by [`get`](crate::get) and by
+    /// [`UrlRequest`](crate::UrlRequest)s that name no agent.
+    pub fn shared() -> Agent {
+        static SHARED: OnceLock<Agent> = OnceLock::new();
+        SHARED.get_or_init(Agent::new).clone()
+    }
+
+    /// Sends a request and returns the final response, whatever its status
+    /// (check [`Response::status`]). Fails on DNS, connect, TLS, timeout,
+    /// malformed response and the other `Failure`s of the core.
+    pub fn send(&self, request: Request) -> Result<Response, Error> {
+        self.send_with(request, &DriveOptions::default())
+    }
+
+    /// [`send`](Self::send) with per-call options.
+    pub fn send_with(&self, request: Request, options: &DriveOptions) -> Result<Response, Error> {
+        let mut ex = Exchange::new(request, Instant::now());
+        let mut outcome = None;
+        self.drive(&mut ex, options, |event, _| {
+            match event {
+                Event::Done(r) => outcome = Some(Ok(r)),
+                Event::Failure(e) => outcome = Some(Err(Error::Request(e))),
+                _ => {}
+            }
+            ControlFlow::Continue(())
+        });
+        outcome.unwrap_or(Err(Error::Request(urlrequest_core::Error::Cancelled)))
+    }
+
+    /// GETs `url`.
+    pub fn get(&self, url: &str) -> Result<Response, Error> {
+        self.send(Request::get(url)?)
+    }
+
+    /// Drives an exchange to completion on this thread, handing each event
+    /// (with the exchange, to look at its state or response head) to
+    /// `sink`. Returning `ControlFlow::Break` from the sink cancels the
+    /// exchange; no further events are handed over.
+    ///
+    /// This is the building block of everything else in the crate; use it
+    /// for streaming bodies, recording transcripts
+    /// ([`Exchange::recording`]) or printing event traces.
+    pub fn drive<F>(&self, ex: &mut Exchange, options: &DriveOptions, sink: F)
+    where
+        F: FnMut(Event, &Exchange) -> ControlFlow<()>,
+    {
+        let tls = options.tls.as_ref().unwrap_or(&self.inner.tls);
+        Driver::new(&self.inner, tls, &options.cancel, options.debug).run(ex, sink);
+    }
+
+    /// Idle connections currently kept for reuse.
+    pub fn idle_connections(&self) -> usize {
+        self.inner
+            .pools()
+            .values()
+            .map(|p: &Pool<Connection>| p.idle_count())
+            .sum()
+    }
+}
+
+/// The shared state behind an [`Agent`].
+pub(crate) struct AgentInner {
+    /// One pool per TLS setting: a connection verified under one set of
+    /// roots must not serve a request that asked for another.
+    pools: Mutex<HashMap<Tls, Pool<Connection>>>,
+    configs: Mutex<HashMap<Tls, Arc<ClientConfig>>>,
+    tls: Tls,
+    idle_timeout: Duration,
+    max_idle_per_host: usize,
+}
+
+impl AgentInner {
+    fn pools(&self) -> MutexGuard<'_, HashMap<Tls, Pool<Connection>>> {
+        self.pools.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Plain http connections do not depend on TLS settings.
+    fn slot(key: &PoolKey, tls: &Tls) -> Tls {
+        if key.scheme == "https" {
+            tls.clone()
+        } else {
+            Tls::default()
+        }
+    }
+
+    /// An idle connection for `key` that still looks alive, if any.
+    pub(crate) fn check_out(&self, key: &PoolKey, tls: &Tls) -> Option<Connection> {
+        let slot = AgentInner::slot(key, tls);
+        loop {
+            let conn = self
+                .pools()
+                .get_mut(&slot)?
+                .check_out(key, Instant::now())?;
+            if conn.looks_alive() {
+                return Some(conn);
+            }
+            // The server closed it while idle: drop it and try the next.
+        }
+    }
+
+    /// Keeps a clean connection for reuse.
+    pub(crate) fn check_in(&self, key: PoolKey, tls: &Tls, conn: Connection) {
+        if self.max_idle_per_host == 0 {
+            return;
+        }
+        let slot = AgentInner::slot(&key, tls);
+        let now = Instant::now();
+        let mut pools = self.pools();
+        let pool = pools
+            .entry(slot)
+            .or_insert_with(|| Pool::new(self.idle_timeout, self.max_idle_per_host));
+        // Dropping the evicted and expired connections closes them.
+        drop(pool.check_in(key, conn, now));
+        drop(pool.expire(now));
+    }
+
+    /// The rustls configuration for `tls`, built once per setting.
+    pub(crate) fn client_config(&self, tls: &Tls) -> Result<Arc<ClientConfig>, String> {
+        let mut configs = self.configs.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = configs.get(tls) {
+            return Ok(c.clone());
+        }
+        let config = tls.client_config()?;
+        configs.insert(tls.clone(), config.clone());
+        Ok(config)
+    }
+}
+
+/// GETs `url` with the [shared agent](Agent::shared).
+///
+/// ```no_run
+/// let response = urlrequest_std::get("http://127.0.0.1:8000/")?;
+/// assert!(response.status().is_success());
+/// # Ok::<(), urlrequest_std::Error>(())
+/// ```
+pub fn get(url: &str) -> Result<Response, Error> {
+    Agent::shared().get(url)
+}
+
+/// Sends `request` with the [shared agent](Agent::shared).
+pub fn send(request: Request) -> Result<Response, Error> {
+    Agent::shared().send(request)
+}

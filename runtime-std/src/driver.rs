@@ -1,0 +1,235 @@
+//! The blocking driver: runs one [`Exchange`] to completion on the calling
+//! thread, doing the I/O it asks for with std sockets and rustls.
+
+use std::ops::ControlFlow;
+use std::time::Instant;
+
+use urlrequest_core::{trace_line, Action, ConnectTarget, Event, Exchange, State, TransportError};
+
+use crate::agent::AgentInner;
+use crate::cancel::CancelHandle;
+use crate::tls::Tls;
+use crate::transport::{connect, is_timeout, Connection, OpenError};
+
+/// One run of an exchange: the connection it holds and how to behave.
+pub(crate) struct Driver<'a> {
+    pub(crate) agent: &'a AgentInner,
+    pub(crate) tls: &'a Tls,
+    pub(crate) cancel: &'a CancelHandle,
+    pub(crate) debug: bool,
+    conn: Option<Connection>,
+}
+
+impl<'a> Driver<'a> {
+    pub(crate) fn new(
+        agent: &'a AgentInner,
+        tls: &'a Tls,
+        cancel: &'a CancelHandle,
+        debug: bool,
+    ) -> Driver<'a> {
+        Driver {
+            agent,
+            tls,
+            cancel,
+            debug,
+            conn: None,
+        }
+    }
+
+    /// Drives `ex` until it is finished, handing every event to `sink`.
+    /// When the sink breaks, the exchange is cancelled and later events are
+    /// dropped (the sink knows why it stopped).
+    pub(crate) fn run<F>(&mut self, ex: &mut Exchange, mut sink: F)
+    where
+        F: FnMut(Event, &Exchange) -> ControlFlow<()>,
+    {
+        let mut stopped = false;
+        loop {
+            while let Some(event) = ex.poll_event() {
+                if self.debug {
+                    log::debug!("{} event: {}", ex.url(), trace_line(&event));
+                }
+                if !stopped && sink(event, ex).is_break() {
+                    stopped = true;
+                    ex.cancel();
+                }
+            }
+            if self.cancel.is_cancelled() && ex.state() != State::Finished {
+                ex.cancel();
+                continue;
+            }
+            let Some(action) = ex.poll_action() else {
+                if ex.is_finished() {
+                    if ex.poll_event().is_none() {
+                        break;
+                    }
+                    // Defensive: let the top of the loop deliver stragglers.
+                    continue;
+                }
+                self.idle(ex);
+                continue;
+            };
+            if self.debug && !matches!(action, Action::Read | Action::Write) {
+                log::debug!("{} action: {action:?} (state {})", ex.url(), ex.state());
+            }
+            match action {
+                Action::Connect(target) => self.connect(ex, target),
+                Action::StartTls { server_name } => self.start_tls(ex, &server_name),
+                Action::Write => self.write(ex),
+                Action::Read => self.read(ex),
+                Action::Close => {
+                    self.cancel.detach();
+                    self.conn = None;
+                }
+                Action::Release(key) => {
+                    self.cancel.detach();
+                    if let Some(conn) = self.conn.take() {
+                        self.agent.check_in(key, self.tls, conn);
+                    }
+                }
+            }
+        }
+        self.cancel.detach();
+    }
+
+    /// The core wants nothing but time to pass: wait for its deadline.
+    fn idle(&mut self, ex: &mut Exchange) {
+        match ex.poll_timeout() {
+            Some(deadline) => {
+                std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
+                ex.handle_timeout(Instant::now());
+            }
+            None => {
+                // Cannot happen with this driver (every action is completed
+                // before polling again); fail loudly rather than hang.
+                let msg = format!("driver stalled in state {}", ex.state());
+                ex.handle_transport_error(Instant::now(), TransportError::Io(msg));
+            }
+        }
+    }
+
+    fn connect(&mut self, ex: &mut Exchange, target: ConnectTarget) {
+        if target.reuse {
+            if let Some(conn) = self.agent.check_out(&target.key, self.tls) {
+                if self.debug {
+                    log::debug!("reusing idle connection for {}", target.key);
+                }
+                self.cancel.attach(conn.tcp());
+                self.conn = Some(conn);
+                ex.handle_connected(Instant::now(), true);
+                return;
+            }
+        }
+        match self.open(&target, ex.poll_timeout()) {
+            Ok(conn) => {
+                self.conn = Some(conn);
+                ex.handle_connected(Instant::now(), false);
+            }
+            Err(e) => self.report_open_error(ex, e),
+        }
+    }
+
+    fn open(
+        &mut self,
+        target: &ConnectTarget,
+        deadline: Option<Instant>,
+    ) -> Result<Connection, OpenError> {
+        let tcp = connect(&target.host, target.port, deadline, self.cancel)?;
+        self.cancel.attach(&tcp);
+        if self.cancel.is_cancelled() {
+            return Err(OpenError::Cancelled);
+        }
+        let conn = Connection::Plain(tcp);
+        match &target.tls {
+            None => Ok(conn),
+            Some(name) => {
+                let config = self.agent.client_config(self.tls).map_err(OpenError::Tls)?;
+                conn.start_tls(config, name, deadline)
+            }
+        }
+    }
+
+    fn start_tls(&mut self, ex: &mut Exchange, server_name: &str) {
+        let Some(conn) = self.conn.take() else {
+            ex.handle_transport_error(
+                Instant::now(),
+                TransportError::Io("no connection to start TLS on".into()),
+            );
+            return;
+        };
+        let result = self
+            .agent
+            .client_config(self.tls)
+            .map_err(OpenError::Tls)
+            .and_then(|config| conn.start_tls(config, server_name, ex.poll_timeout()));
+        match result {
+            Ok(conn) => {
+                self.conn = Some(conn);
+                ex.handle_tls_ready(Instant::now());
+            }
+            Err(e) => self.report_open_error(ex, e),
+        }
+    }
+
+    fn report_open_error(&mut self, ex: &mut Exchange, e: OpenError) {
+        let now = Instant::now();
+        if self.cancel.is_cancelled() {
+            ex.cancel();
+            return;
+        }
+        match e {
+            OpenError::Dns(m) => ex.handle_transport_error(now, TransportError::Dns(m)),
+            OpenError::Connect(m) => ex.handle_transport_error(now, TransportError::Connect(m)),
+            OpenError::Tls(m) => ex.handle_transport_error(now, TransportError::Tls(m)),
+            OpenError::TimedOut => ex.handle_timeout(now),
+            OpenError::Cancelled => ex.cancel(),
+        }
+    }
+
+    fn write(&mut self, ex: &mut Exchange) {
+        let Some(conn) = self.conn.as_mut() else {
+            ex.handle_transport_error(
+                Instant::now(),
+                TransportError::Io("no connection to write to".into()),
+            );
+            return;
+        };
+        let result = conn.write(ex.transmit(), ex.poll_timeout());
+        if self.cancel.is_cancelled() {
+            ex.cancel();
+            return;
+        }
+        let now = Instant::now();
+        match result {
+            Ok(n) => ex.handle_written(now, n),
+            Err(e) if is_timeout(&e) => ex.handle_timeout(now),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => ex.handle_transport_error(now, TransportError::Io(format!("write: {e}"))),
+        }
+    }
+
+    fn read(&mut self, ex: &mut Exchange) {
+        let deadline = ex.poll_timeout();
+        let Some(conn) = self.conn.as_mut() else {
+            ex.handle_transport_error(
+                Instant::now(),
+                TransportError::Io("no connection to read from".into()),
+            );
+            return;
+        };
+        // Straight into the core's buffer: the body is not copied here.
+        let result = conn.read(ex.read_buf(), deadline);
+        if self.cancel.is_cancelled() {
+            // The socket was shut down under us: that is a cancel, not EOF.
+            ex.cancel();
+            return;
+        }
+        let now = Instant::now();
+        match result {
+            Ok(n) => ex.handle_read(now, n),
+            Err(e) if is_timeout(&e) => ex.handle_timeout(now),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => ex.handle_transport_error(now, TransportError::Io(format!("read: {e}"))),
+        }
+    }
+}

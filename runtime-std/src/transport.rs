@@ -1,0 +1,221 @@
+//! Blocking sockets for the driver: resolving and connecting with a
+//! deadline (every address in order), the optional TLS layer, and reads and
+//! writes bounded by the core's deadline.
+
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rustls::{ClientConfig, ClientConnection, StreamOwned};
+
+use crate::cancel::CancelHandle;
+use crate::tls::{describe_error, server_name};
+
+/// Why opening a connection failed.
+#[derive(Debug)]
+pub(crate) enum OpenError {
+    /// The name did not resolve.
+    Dns(String),
+    /// Every address refused or failed.
+    Connect(String),
+    /// The TLS handshake failed.
+    Tls(String),
+    /// The deadline passed first.
+    TimedOut,
+    /// The request was cancelled meanwhile.
+    Cancelled,
+}
+
+/// An open connection: plain TCP, or TLS over TCP.
+pub(crate) enum Connection {
+    Plain(TcpStream),
+    Tls(Box<StreamOwned<ClientConnection, TcpStream>>),
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match self {
+            Connection::Plain(_) => "plain",
+            Connection::Tls(_) => "tls",
+        };
+        write!(
+            f,
+            "Connection({kind}, peer {:?})",
+            self.tcp().peer_addr().ok()
+        )
+    }
+}
+
+/// How long a blocking call may wait before the deadline: `Ok(None)` means
+/// no deadline, `Err(())` that it has passed.
+fn remaining(deadline: Option<Instant>) -> Result<Option<Duration>, ()> {
+    match deadline {
+        None => Ok(None),
+        Some(d) => {
+            let left = d.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                Err(())
+            } else {
+                // Socket timeouts of zero mean "forever"; never pass one.
+                Ok(Some(left.max(Duration::from_millis(1))))
+            }
+        }
+    }
+}
+
+/// Whether an I/O error is a socket timeout firing.
+pub(crate) fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+/// Resolves `host` and connects to each address in turn until one accepts.
+pub(crate) fn connect(
+    host: &str,
+    port: u16,
+    deadline: Option<Instant>,
+    cancel: &CancelHandle,
+) -> Result<TcpStream, OpenError> {
+    let addrs: Vec<SocketAddr> = match (host, port).to_socket_addrs() {
+        Ok(a) => a.collect(),
+        Err(e) => return Err(OpenError::Dns(format!("{host}: {e}"))),
+    };
+    if addrs.is_empty() {
+        return Err(OpenError::Dns(format!("{host}: no addresses found")));
+    }
+    let mut failures = Vec::new();
+    for addr in &addrs {
+        if cancel.is_cancelled() {
+            return Err(OpenError::Cancelled);
+        }
+        let attempt = match remaining(deadline) {
+            Err(()) => return Err(OpenError::TimedOut),
+            Ok(None) => TcpStream::connect(addr),
+            Ok(Some(left)) => TcpStream::connect_timeout(addr, left),
+        };
+        match attempt {
+            Ok(stream) => {
+                // Requests are written in one or two pieces; waiting for
+                // more data to coalesce only adds latency.
+                let _ = stream.set_nodelay(true);
+                return Ok(stream);
+            }
+            Err(e) if is_timeout(&e) && remaining(deadline).is_err() => {
+                return Err(OpenError::TimedOut)
+            }
+            Err(e) => failures.push(format!("{addr}: {e}")),
+        }
+    }
+    let what = if addrs.len() == 1 {
+        "the only address failed"
+    } else {
+        "every address failed"
+    };
+    Err(OpenError::Connect(format!(
+        "{host} port {port}: {what} ({})",
+        failures.join("; ")
+    )))
+}
+
+impl Connection {
+    /// The TCP socket underneath.
+    pub(crate) fn tcp(&self) -> &TcpStream {
+        match self {
+            Connection::Plain(s) => s,
+            Connection::Tls(s) => s.get_ref(),
+        }
+    }
+
+    /// Runs the TLS handshake for `host` over this (plain) connection.
+    pub(crate) fn start_tls(
+        self,
+        config: Arc<ClientConfig>,
+        host: &str,
+        deadline: Option<Instant>,
+    ) -> Result<Connection, OpenError> {
+        let mut tcp = match self {
+            Connection::Plain(s) => s,
+            Connection::Tls(_) => {
+                return Err(OpenError::Tls(format!(
+                    "TLS to {host} requested on a connection that already uses TLS"
+                )))
+            }
+        };
+        let name = server_name(host).map_err(OpenError::Tls)?;
+        let mut conn = ClientConnection::new(config, name)
+            .map_err(|e| OpenError::Tls(format!("TLS setup for {host} failed: {e}")))?;
+        while conn.is_handshaking() {
+            let left = remaining(deadline).map_err(|()| OpenError::TimedOut)?;
+            set_timeouts(&tcp, left).map_err(|e| OpenError::Tls(e.to_string()))?;
+            match conn.complete_io(&mut tcp) {
+                Ok((0, 0)) if conn.is_handshaking() => {
+                    return Err(OpenError::Tls(format!(
+                        "TLS handshake with {host} failed: the server closed the connection"
+                    )))
+                }
+                Ok(_) => {}
+                Err(e) if is_timeout(&e) => {
+                    if remaining(deadline).is_err() {
+                        return Err(OpenError::TimedOut);
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(OpenError::Tls(describe_error(host, &e))),
+            }
+        }
+        Ok(Connection::Tls(Box::new(StreamOwned::new(conn, tcp))))
+    }
+
+    /// Reads, waiting no later than `deadline`. TLS end of stream without
+    /// `close_notify` counts as end of stream: HTTP framing (checked by the
+    /// core) is what detects a cut-off body.
+    pub(crate) fn read(&mut self, buf: &mut [u8], deadline: Option<Instant>) -> io::Result<usize> {
+        let left = remaining(deadline)
+            .map_err(|()| io::Error::new(io::ErrorKind::TimedOut, "deadline passed"))?;
+        self.tcp().set_read_timeout(left)?;
+        let r = match self {
+            Connection::Plain(s) => s.read(buf),
+            Connection::Tls(s) => s.read(buf),
+        };
+        match r {
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(0),
+            other => other,
+        }
+    }
+
+    /// Writes some of `data`, waiting no later than `deadline`. For TLS the
+    /// encrypted records are flushed before returning.
+    pub(crate) fn write(&mut self, data: &[u8], deadline: Option<Instant>) -> io::Result<usize> {
+        let left = remaining(deadline)
+            .map_err(|()| io::Error::new(io::ErrorKind::TimedOut, "deadline passed"))?;
+        self.tcp().set_write_timeout(left)?;
+        match self {
+            Connection::Plain(s) => s.write(data),
+            Connection::Tls(s) => {
+                let n = s.write(data)?;
+                s.flush()?;
+                Ok(n)
+            }
+        }
+    }
+
+    /// Whether an idle connection still looks usable: the peer has not
+    /// closed it and sent nothing unasked.
+    pub(crate) fn looks_alive(&self) -> bool {
+        let tcp = self.tcp();
+        if tcp.set_nonblocking(true).is_err() {
+            return false;
+        }
+        let mut probe = [0u8; 1];
+        let alive = matches!(tcp.peek(&mut probe), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
+        tcp.set_nonblocking(false).is_ok() && alive
+    }
+}
+
+fn set_timeouts(tcp: &TcpStream, left: Option<Duration>) -> io::Result<()> {
+    tcp.set_read_timeout(left)?;
+    tcp.set_write_timeout(left)
+}
