@@ -460,6 +460,10 @@ impl Exchange {
                     )));
                 }
             }
+            State::ReadingConnect | State::ReadingHead if self.malformed_at_eof().is_some() => {
+                let e = self.malformed_at_eof().expect("checked above");
+                self.fail(e);
+            }
             State::ReadingConnect => self.fail(Error::truncated(
                 "proxy closed the connection before answering CONNECT",
             )),
@@ -656,6 +660,14 @@ impl Exchange {
         }
     }
 
+    /// A head that was held back as incomplete but cannot become valid.
+    fn malformed_at_eof(&self) -> Option<Error> {
+        if self.buf.len() == 0 {
+            return None;
+        }
+        parse_head(self.buf.data(), &self.request.limits, true).err()
+    }
+
     /// Works through buffered bytes as far as they go.
     fn process(&mut self) {
         loop {
@@ -672,7 +684,7 @@ impl Exchange {
     }
 
     fn process_connect_head(&mut self) -> bool {
-        let head = match parse_head(self.buf.data(), &self.request.limits) {
+        let head = match parse_head(self.buf.data(), &self.request.limits, false) {
             Ok(HeadParse::Partial) => return false,
             Ok(HeadParse::Complete(head, len)) => {
                 self.buf.consume(len);
@@ -704,7 +716,7 @@ impl Exchange {
     }
 
     fn process_head(&mut self) -> bool {
-        match parse_head(self.buf.data(), &self.request.limits) {
+        match parse_head(self.buf.data(), &self.request.limits, false) {
             Ok(HeadParse::Partial) => false,
             Ok(HeadParse::Complete(head, len)) => {
                 self.buf.consume(len);

@@ -252,10 +252,13 @@ impl BodyDecoder {
                         self.state = DecoderState::Chunked(ChunkState::SizeLine);
                     }
                     _ => {
+                        // Quote only the bytes examined, so the message does
+                        // not depend on how much happened to be buffered.
+                        let seen = if rest[0] == b'\r' { 2 } else { 1 };
                         return Err(self.chunk_error(format!(
                             "chunk data is not followed by CRLF (found {:?})",
-                            String::from_utf8_lossy(&rest[..rest.len().min(8)])
-                        )))
+                            String::from_utf8_lossy(&rest[..seen])
+                        )));
                     }
                 },
                 DecoderState::Chunked(ChunkState::Trailers) => {

@@ -26,8 +26,16 @@ pub(crate) enum HeadParse {
 
 const STACK_HEADERS: usize = 100;
 
-/// Parses a response head from the start of `buf`.
-pub(crate) fn parse_head(buf: &[u8], limits: &Limits) -> Result<HeadParse, Error> {
+/// Bytes of the first line quoted in error messages.
+const SHOWN_LINE: usize = 60;
+
+/// Parses a response head from the start of `buf`. `at_eof`: no more bytes
+/// will come.
+///
+/// A syntax error is reported only once the first line is complete (or
+/// `SHOWN_LINE` bytes long, or at EOF), so that the message, which quotes
+/// that line, is the same however the network split the bytes.
+pub(crate) fn parse_head(buf: &[u8], limits: &Limits, at_eof: bool) -> Result<HeadParse, Error> {
     let mut stack = [httparse::EMPTY_HEADER; STACK_HEADERS];
     let mut heap;
     let slots: &mut [httparse::Header<'_>] = if limits.max_headers <= STACK_HEADERS {
@@ -43,6 +51,9 @@ pub(crate) fn parse_head(buf: &[u8], limits: &Limits) -> Result<HeadParse, Error
             return Err(Error::TooManyHeaders {
                 limit: limits.max_headers,
             })
+        }
+        Err(_) if !at_eof && buf.len() < SHOWN_LINE && !buf.contains(&b'\n') => {
+            return Ok(HeadParse::Partial)
         }
         Err(e) => return Err(Error::malformed(describe_parse_error(e, buf))),
     };
@@ -99,7 +110,7 @@ pub(crate) fn to_header_map(lines: &[httparse::Header<'_>]) -> Result<HeaderMap,
 
 fn describe_parse_error(e: httparse::Error, buf: &[u8]) -> String {
     let first_line = buf.split(|&b| b == b'\n').next().unwrap_or(&[]);
-    let shown: String = String::from_utf8_lossy(&first_line[..first_line.len().min(60)])
+    let shown: String = String::from_utf8_lossy(&first_line[..first_line.len().min(SHOWN_LINE)])
         .trim_end_matches('\r')
         .to_string();
     let what = match e {
@@ -119,7 +130,7 @@ mod tests {
     use super::*;
 
     fn parse(b: &[u8]) -> Result<HeadParse, Error> {
-        parse_head(b, &Limits::default())
+        parse_head(b, &Limits::default(), false)
     }
 
     #[test]
@@ -155,6 +166,14 @@ mod tests {
     }
 
     #[test]
+    fn syntax_errors_wait_for_the_whole_first_line() {
+        assert!(matches!(parse(b"XTTP/1.1 2").unwrap(), HeadParse::Partial));
+        let e = parse_head(b"XTTP/1.1 2", &Limits::default(), true).unwrap_err();
+        assert!(e.to_string().contains("\"XTTP/1.1 2\""), "{e}");
+        assert!(parse(b"XTTP/1.1 200 OK\r\n").is_err());
+    }
+
+    #[test]
     fn head_limit_applies_to_partial_heads() {
         let limits = Limits {
             max_head_bytes: 32,
@@ -162,7 +181,7 @@ mod tests {
         };
         let b = b"HTTP/1.1 200 OK\r\nX-Long: aaaaaaaaaaaaaaaaaaaaaaaaaaa";
         assert_eq!(
-            parse_head(b, &limits).unwrap_err(),
+            parse_head(b, &limits, false).unwrap_err(),
             Error::HeadTooLarge { limit: 32 }
         );
     }
@@ -175,7 +194,7 @@ mod tests {
         };
         let b = b"HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n";
         assert_eq!(
-            parse_head(b, &limits).unwrap_err(),
+            parse_head(b, &limits, false).unwrap_err(),
             Error::TooManyHeaders { limit: 2 }
         );
     }
