@@ -1,0 +1,215 @@
+//! A conformance case as a value: the request, the server script and the
+//! expected trace. Text fields keep their placeholders (see [`Origins`]) and
+//! escapes until a run resolves them against real addresses.
+
+use std::time::Duration;
+
+use urlrequest_core::{Limits, Proxy, Request};
+
+use crate::escape::unescape;
+use crate::origins::{Origins, Role};
+
+/// One conformance case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Case {
+    /// The family: the case file's name without `.case`.
+    pub family: String,
+    /// The name, unique within its family.
+    pub name: String,
+    /// What the case checks, in words (from `note` lines).
+    pub note: String,
+    /// Where the case starts, as `file:line`.
+    pub location: String,
+    /// The request to send.
+    pub request: RequestSpec,
+    /// What the servers do, request by request, in order.
+    pub script: Vec<Step>,
+    /// The expected event trace: one `urlrequest_core::trace_line` per event,
+    /// with placeholders for origins.
+    pub expected: Vec<String>,
+}
+
+/// The request of a case. Unset fields keep the core's defaults.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RequestSpec {
+    /// The method, when set.
+    pub method: Option<String>,
+    /// The URL, with placeholders.
+    pub url: String,
+    /// Headers in order, values with placeholders.
+    pub headers: Vec<(String, String)>,
+    /// The body, escaped text with placeholders.
+    pub body: Option<String>,
+    /// `chunk_size`.
+    pub chunk_size: Option<usize>,
+    /// `timeout`.
+    pub timeout: Option<Duration>,
+    /// `max_redirects`.
+    pub max_redirects: Option<u32>,
+    /// `decode`.
+    pub decode: Option<bool>,
+    /// `collect_body`.
+    pub collect_body: Option<bool>,
+    /// The proxy as `host:port` (placeholders allowed) and its headers.
+    pub proxy: Option<(String, Vec<(String, String)>)>,
+    /// `Limits::max_head_bytes`.
+    pub max_head_bytes: Option<usize>,
+    /// `Limits::max_headers`.
+    pub max_headers: Option<usize>,
+    /// `Limits::max_body_bytes`.
+    pub max_body_bytes: Option<u64>,
+    /// `allow_https_to_http`.
+    pub allow_https_to_http: Option<bool>,
+}
+
+/// One step of a server script.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    /// The server this step happens on.
+    pub role: Role,
+    /// Line of the step in its case file, for messages.
+    pub line: usize,
+    /// What happens.
+    pub kind: StepKind,
+}
+
+/// What a step does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepKind {
+    /// The next connection the client opens is closed at once, before any
+    /// request is read.
+    AcceptAndClose,
+    /// The next request the client sends (on whichever connection) is checked
+    /// against `expects`, answered with `send`, and the connection then
+    /// treated as `end` says.
+    Respond {
+        /// Checks on the request.
+        expects: Vec<Expect>,
+        /// The bytes to send: escaped text with placeholders.
+        send: String,
+        /// What happens to the connection after sending.
+        end: End,
+    },
+}
+
+/// What the server does with a connection after answering a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    /// Keep it open and wait for the next request on it.
+    Keep,
+    /// Close it (gracefully: the client reads everything sent first).
+    Close,
+    /// Send nothing more and keep it open: the client must time out.
+    Stall,
+}
+
+/// A check on a request the client sent. Texts keep their placeholders.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expect {
+    /// The request line, exactly (e.g. `GET /x HTTP/1.1`).
+    RequestLine(String),
+    /// A header with this name (any case) has exactly this value.
+    Header(String, String),
+    /// No header with this name.
+    NoHeader(String),
+    /// The body, exactly (escaped text).
+    Body(String),
+    /// Whether the request arrived on a connection that carried an earlier
+    /// request (`true`: reused) or on a fresh one.
+    Reused(bool),
+}
+
+impl Case {
+    /// `family/name`.
+    pub fn full_name(&self) -> String {
+        format!("{}/{}", self.family, self.name)
+    }
+
+    /// Whether the case needs an HTTPS server (it mentions `{tls-origin}` or
+    /// `{tls-host}`), which plain loopback servers cannot provide.
+    pub fn needs_tls(&self) -> bool {
+        let uses = |s: &str| s.contains("{tls-origin}") || s.contains("{tls-host}");
+        uses(&self.request.url)
+            || self.script.iter().any(|s| {
+                s.role == Role::TlsOrigin
+                    || matches!(&s.kind, StepKind::Respond { send, .. } if uses(send))
+            })
+    }
+
+    /// The roles the script uses, each once, the request's own first.
+    pub fn roles(&self) -> Vec<Role> {
+        let mut roles = Vec::new();
+        let mut add = |r: Role| {
+            if !roles.contains(&r) {
+                roles.push(r);
+            }
+        };
+        for r in Role::ALL {
+            let (o, h) = r.placeholders();
+            let proxy = self.request.proxy.as_ref().map(|p| p.0.as_str());
+            if self.request.url.contains(o) || proxy.is_some_and(|p| p.contains(h)) {
+                add(r);
+            }
+        }
+        for s in &self.script {
+            add(s.role);
+        }
+        roles
+    }
+
+    /// Builds the request, with placeholders replaced by `origins`.
+    pub fn request(&self, origins: &Origins) -> Result<Request, String> {
+        let spec = &self.request;
+        let sub = |s: &str| origins.substitute(s);
+        let mut b = Request::builder(sub(&spec.url));
+        if let Some(m) = &spec.method {
+            b = b.method(m);
+        }
+        for (name, value) in &spec.headers {
+            b = b.header(name, sub(value));
+        }
+        if let Some(body) = &spec.body {
+            b = b.body(unescape(&sub(body))?);
+        }
+        if let Some(n) = spec.chunk_size {
+            b = b.chunk_size(n);
+        }
+        if let Some(t) = spec.timeout {
+            b = b.timeout(t);
+        }
+        if let Some(n) = spec.max_redirects {
+            b = b.max_redirects(n);
+        }
+        if let Some(on) = spec.decode {
+            b = b.decode(on);
+        }
+        if let Some(on) = spec.collect_body {
+            b = b.collect_body(on);
+        }
+        if let Some(on) = spec.allow_https_to_http {
+            b = b.allow_https_to_http(on);
+        }
+        let mut limits = Limits::default();
+        if let Some(n) = spec.max_head_bytes {
+            limits.max_head_bytes = n;
+        }
+        if let Some(n) = spec.max_headers {
+            limits.max_headers = n;
+        }
+        limits.max_body_bytes = spec.max_body_bytes;
+        b = b.limits(limits);
+        if let Some((addr, headers)) = &spec.proxy {
+            let addr = sub(addr);
+            let (host, port) = addr
+                .rsplit_once(':')
+                .and_then(|(h, p)| Some((h, p.parse::<u16>().ok()?)))
+                .ok_or_else(|| format!("proxy {addr:?} is not host:port"))?;
+            let mut proxy = Proxy::new(host, port).map_err(|e| e.to_string())?;
+            for (name, value) in headers {
+                proxy = proxy.header(name, &sub(value)).map_err(|e| e.to_string())?;
+            }
+            b = b.proxy(proxy);
+        }
+        b.build().map_err(|e| format!("the case's request is invalid: {e}"))
+    }
+}

@@ -1,0 +1,291 @@
+//! The in-memory driver: a hand-written poll loop over `Exchange` against
+//! simulated servers, with no sockets, no threads and virtual time. With a
+//! seed it also cuts every write and read at random points, which must not
+//! change the trace.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use urlrequest_core::{trace_line, Action, Exchange, Pool, TransportError};
+
+use crate::case::{Case, End};
+use crate::driver::Driver;
+use crate::origins::{Origins, Role};
+use crate::script::{RequestReader, Script};
+
+/// Upper bound on loop turns, so a core that never finishes is a failed case
+/// rather than a hung test.
+const TURN_LIMIT: usize = 1_000_000;
+
+/// Runs cases through the core with simulated servers.
+///
+/// ```
+/// use urlrequest_conformance::{run_suite, MemoryDriver};
+/// let report = run_suite(&MemoryDriver::new());
+/// assert!(report.is_success(), "{report}");
+/// ```
+#[derive(Debug, Clone)]
+pub struct MemoryDriver {
+    seed: Option<u64>,
+    name: String,
+}
+
+impl MemoryDriver {
+    /// Delivers bytes as the script wrote them, each step's bytes at once.
+    pub fn new() -> MemoryDriver {
+        MemoryDriver {
+            seed: None,
+            name: "memory".into(),
+        }
+    }
+
+    /// Cuts every write and read into pieces of random size, drawn from a
+    /// generator seeded with `seed` (the same seed gives the same cuts).
+    pub fn with_splits(seed: u64) -> MemoryDriver {
+        MemoryDriver {
+            seed: Some(seed),
+            name: format!("memory (split seed {seed})"),
+        }
+    }
+}
+
+impl Default for MemoryDriver {
+    fn default() -> Self {
+        MemoryDriver::new()
+    }
+}
+
+impl Driver for MemoryDriver {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Every case runs here: TLS sits below the core, so an HTTPS origin is
+    /// simulated by a plaintext one.
+    fn skip(&self, _case: &Case) -> Option<String> {
+        None
+    }
+
+    fn run(&self, case: &Case) -> Result<Vec<String>, String> {
+        run_in_memory(case, self.seed)
+    }
+}
+
+/// A small xorshift64* generator: deterministic split points for a seed.
+#[derive(Debug, Clone)]
+pub struct SplitRng(u64);
+
+impl SplitRng {
+    /// A generator for `seed` (any value, 0 included).
+    pub fn new(seed: u64) -> SplitRng {
+        SplitRng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    /// The next pseudo-random number.
+    pub fn next_u64(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// A piece size in `1..=max` (`max` at least 1), biased towards the tiny
+    /// sizes that find framing bugs.
+    pub fn piece(&mut self, max: usize) -> usize {
+        let max = max.max(1) as u64;
+        let n = match self.next_u64() % 4 {
+            0 => 1,
+            1 => 1 + self.next_u64() % max.min(8),
+            _ => 1 + self.next_u64() % max,
+        };
+        n as usize
+    }
+}
+
+/// One simulated connection, seen from the server's side.
+#[derive(Debug)]
+struct SimConn {
+    role: Role,
+    number: usize,
+    requests: usize,
+    reader: RequestReader,
+    /// Bytes sent by the server and not yet read by the client.
+    outgoing: VecDeque<u8>,
+    /// The server closes once `outgoing` is read.
+    closing: bool,
+    /// The server stopped answering (stall or close): client bytes are dropped.
+    done: bool,
+}
+
+impl SimConn {
+    fn client_wrote(&mut self, data: &[u8], script: &mut Script) {
+        if self.done {
+            return;
+        }
+        self.reader.push(data);
+        loop {
+            match self.reader.next_request() {
+                Ok(None) => return,
+                Ok(Some(req)) => {
+                    self.requests += 1;
+                    let reused = self.requests > 1;
+                    let (send, end) = script.respond(self.role, self.number, reused, req);
+                    self.outgoing.extend(send);
+                    match end {
+                        End::Keep => {}
+                        End::Close => {
+                            self.closing = true;
+                            self.done = true;
+                            return;
+                        }
+                        End::Stall => {
+                            self.done = true;
+                            return;
+                        }
+                    }
+                }
+                Err(m) => {
+                    script.bad_request(self.role, self.number, m);
+                    self.closing = true;
+                    self.done = true;
+                    return;
+                }
+            }
+        }
+    }
+}
+
+fn piece(rng: &mut Option<SplitRng>, max: usize) -> usize {
+    match rng {
+        Some(r) if max > 0 => r.piece(max),
+        _ => max,
+    }
+}
+
+/// Runs one case in memory; with `seed`, every write and read is cut at
+/// random points. Returns the trace with origins as placeholders.
+pub fn run_in_memory(case: &Case, seed: Option<u64>) -> Result<Vec<String>, String> {
+    let origins = Origins::virtual_origins();
+    let request = case.request(&origins)?;
+    let mut script = Script::new(case, &origins)?;
+    let mut rng = seed.map(SplitRng::new);
+    // Only a base for virtual time: the clock is never read again, time moves
+    // when the client would otherwise wait.
+    let mut now = Instant::now();
+    let mut ex = Exchange::new(request, now);
+    let mut conns: Vec<SimConn> = Vec::new();
+    let mut current: Option<usize> = None;
+    let mut pool: Pool<usize> = Pool::new(Duration::from_secs(90), 8);
+    let mut trace = Vec::new();
+    let no_conn = || "the core asked for I/O with no connection open".to_string();
+    for _ in 0..TURN_LIMIT {
+        while let Some(e) = ex.poll_event() {
+            trace.push(origins.unmap(&trace_line(&e)));
+        }
+        if ex.is_finished() {
+            script.verdict()?;
+            return Ok(trace);
+        }
+        let wait = |ex: &mut Exchange, now: &mut Instant| match ex.poll_timeout() {
+            Some(deadline) => {
+                *now = (*now).max(deadline);
+                ex.handle_timeout(*now);
+                Ok(())
+            }
+            None => Err(format!(
+                "the client waits for bytes the script never sends and the request has no timeout\n\
+                 (state {}, trace so far: {trace:?})",
+                ex.state()
+            )),
+        };
+        match ex.poll_action() {
+            Some(Action::Connect(t)) => {
+                if t.reuse {
+                    if let Some(id) = pool.check_out(&t.key, now) {
+                        current = Some(id);
+                        ex.handle_connected(now, true);
+                        continue;
+                    }
+                }
+                match origins.role_at(&t.host, t.port) {
+                    None => ex.handle_transport_error(
+                        now,
+                        TransportError::Connect(format!("nothing listens at {}:{}", t.host, t.port)),
+                    ),
+                    Some(role) => {
+                        let (number, close_now) = script.accept(role);
+                        conns.push(SimConn {
+                            role,
+                            number,
+                            requests: 0,
+                            reader: RequestReader::default(),
+                            outgoing: VecDeque::new(),
+                            closing: close_now,
+                            done: close_now,
+                        });
+                        current = Some(conns.len() - 1);
+                        ex.handle_connected(now, false);
+                    }
+                }
+            }
+            Some(Action::StartTls { .. }) => ex.handle_tls_ready(now),
+            Some(Action::Write) => {
+                let id = current.ok_or_else(no_conn)?;
+                let data = ex.transmit();
+                let n = piece(&mut rng, data.len());
+                let written = data[..n].to_vec();
+                conns[id].client_wrote(&written, &mut script);
+                ex.handle_written(now, n);
+            }
+            Some(Action::Read) => {
+                let id = current.ok_or_else(no_conn)?;
+                let conn = &mut conns[id];
+                if !conn.outgoing.is_empty() {
+                    let buf = ex.read_buf();
+                    if buf.is_empty() {
+                        return Err("the core lent an empty read buffer".into());
+                    }
+                    let n = piece(&mut rng, conn.outgoing.len().min(buf.len()));
+                    for (slot, byte) in buf.iter_mut().zip(conn.outgoing.drain(..n)) {
+                        *slot = byte;
+                    }
+                    ex.handle_read(now, n);
+                } else if conn.closing {
+                    ex.handle_eof(now);
+                } else {
+                    wait(&mut ex, &mut now)?;
+                }
+            }
+            Some(Action::Close) => {
+                current = None;
+            }
+            Some(Action::Release(key)) => {
+                let id = current.take().ok_or_else(no_conn)?;
+                // An evicted connection is simply forgotten: the server side
+                // never notices a client that goes quiet.
+                let _ = pool.check_in(key, id, now);
+            }
+            None => wait(&mut ex, &mut now)?,
+        }
+    }
+    Err(format!("the exchange did not finish within {TURN_LIMIT} turns"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pieces_stay_in_range_and_repeat_per_seed() {
+        let mut a = SplitRng::new(7);
+        let mut b = SplitRng::new(7);
+        for max in 1..200 {
+            let n = a.piece(max);
+            assert!((1..=max).contains(&n));
+            assert_eq!(n, b.piece(max));
+        }
+        assert_ne!(SplitRng::new(1).next_u64(), SplitRng::new(2).next_u64());
+    }
+}
