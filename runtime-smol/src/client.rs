@@ -37,7 +37,7 @@ pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 /// let client = urlrequest_smol::Client::new();
 /// let request = urlrequest_smol::Request::get("http://127.0.0.1:8080/")?;
 /// let response = client.send(request).await?;
-/// println!("{} {:?}", response.status(), response.body());
+/// println!("{} {:?}", response.status(), response.bytes());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// # }).unwrap();
 /// ```
