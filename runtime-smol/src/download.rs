@@ -56,9 +56,7 @@ pub(crate) async fn to_file(
     target: &Path,
     observe: &mut (dyn FnMut(&Event) + Send),
 ) -> Result<Response, Error> {
-    let mut part = PartFile::create(target)
-        .await
-        .map_err(|e| file_error(target, e))?;
+    let mut part = PartFile::create(target).map_err(|e| file_error(target, e))?;
     let mut pending = Vec::with_capacity(WRITE_AT);
     while let Some(event) = driver.next_event().await {
         match event {
@@ -104,7 +102,7 @@ struct PartFile {
 }
 
 impl PartFile {
-    async fn create(target: &Path) -> io::Result<PartFile> {
+    fn create(target: &Path) -> io::Result<PartFile> {
         let name = target
             .file_name()
             .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "path has no file name"))?
@@ -118,10 +116,13 @@ impl PartFile {
         // file systems and stays atomic.
         let n = PART_COUNTER.fetch_add(1, Ordering::Relaxed);
         let part = dir.join(format!(".{name}.{}-{n}.part", std::process::id()));
-        let path = part.clone();
-        let file =
-            blocking::unblock(move || OpenOptions::new().write(true).create_new(true).open(path))
-                .await?;
+        // Created inline, not on the blocking pool: if this future were
+        // dropped while a pool thread created the file, nothing would be
+        // left to delete it. Creating one file is a single quick call.
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&part)?;
         Ok(PartFile {
             part,
             target: target.to_path_buf(),

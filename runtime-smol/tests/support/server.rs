@@ -36,6 +36,8 @@ pub enum Reply {
     SendClose(Vec<u8>),
     /// Never answer; wait until the client closes the connection.
     Stall,
+    /// Write these bytes, then wait until the client closes the connection.
+    SendThenStall(Vec<u8>),
 }
 
 /// A complete response with a body and extra header lines.
@@ -241,7 +243,10 @@ fn serve(stream: TcpStream, id: usize, st: &State, handler: &Handler) {
                 let _ = writer.write_all(&bytes);
                 return;
             }
-            Reply::Stall => {
+            Reply::Stall | Reply::SendThenStall(_) => {
+                if let Reply::SendThenStall(bytes) = reply {
+                    let _ = writer.write_all(&bytes);
+                }
                 let mut sink = [0u8; 1024];
                 while matches!(reader.read(&mut sink), Ok(n) if n > 0) {}
                 return;
