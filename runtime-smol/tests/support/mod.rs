@@ -1,7 +1,9 @@
 //! Servers and helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod proxy;
 pub mod server;
+pub mod tls;
 
 /// Number of open file descriptors of this process.
 pub fn open_fds() -> usize {

@@ -1,0 +1,81 @@
+//! Proxies: https through a CONNECT tunnel that requires credentials, and
+//! plain http in absolute-form.
+
+mod support;
+
+use support::proxy::Proxy;
+use support::tls::{Pki, TlsServer};
+use urlrequest_smol::{Client, Error, Proxy as ProxyConfig, Request};
+
+const AUTH: &str = "Basic dXNlcjpzZWNyZXQ=";
+
+#[test]
+fn https_goes_through_a_connect_tunnel_with_proxy_credentials() {
+    let pki = Pki::new("test CA");
+    let server = TlsServer::start(pki.leaf(&["localhost"], false));
+    let proxy = Proxy::start(AUTH);
+    let client = Client::builder().ca_file(pki.ca_file()).build().unwrap();
+    let via = ProxyConfig::new("127.0.0.1", proxy.port())
+        .unwrap()
+        .header("Proxy-Authorization", AUTH)
+        .unwrap();
+    let req = Request::builder(format!("https://localhost:{}/tunnelled", server.port()))
+        .proxy(via)
+        .build()
+        .unwrap();
+    let resp = smol::block_on(client.send(req)).unwrap();
+    // The origin saw the request, and not the proxy's credentials.
+    assert_eq!(resp.bytes().unwrap().as_ref(), b"secure /tunnelled");
+    let seen = proxy.seen();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(
+        seen[0].request_line,
+        format!("CONNECT localhost:{} HTTP/1.1", server.port())
+    );
+    assert_eq!(seen[0].header("proxy-authorization").as_deref(), Some(AUTH));
+}
+
+#[test]
+fn a_407_from_the_proxy_is_a_failure_naming_the_status() {
+    let pki = Pki::new("test CA");
+    let server = TlsServer::start(pki.leaf(&["localhost"], false));
+    let proxy = Proxy::start(AUTH);
+    let client = Client::builder().ca_file(pki.ca_file()).build().unwrap();
+    let via = ProxyConfig::new("127.0.0.1", proxy.port()).unwrap();
+    let req = Request::builder(format!("https://localhost:{}/", server.port()))
+        .proxy(via)
+        .build()
+        .unwrap();
+    let err = smol::block_on(client.send(req)).unwrap_err();
+    assert!(
+        matches!(err, Error::ProxyRefused { status: 407, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("407"), "{err}");
+    assert_eq!(server.accepted(), 0, "nothing reached the origin");
+}
+
+#[test]
+fn plain_http_goes_to_the_proxy_in_absolute_form() {
+    let proxy = Proxy::start(AUTH);
+    let via = ProxyConfig::new("127.0.0.1", proxy.port())
+        .unwrap()
+        .header("Proxy-Authorization", AUTH)
+        .unwrap();
+    // The origin's name need not resolve: only the proxy is dialled.
+    let req = Request::builder("http://origin.invalid:8080/path?q=1#frag")
+        .proxy(via)
+        .build()
+        .unwrap();
+    let resp = smol::block_on(Client::new().send(req)).unwrap();
+    assert_eq!(
+        resp.bytes().unwrap().as_ref(),
+        b"proxied GET http://origin.invalid:8080/path?q=1"
+    );
+    let seen = proxy.seen();
+    assert_eq!(seen[0].header("proxy-authorization").as_deref(), Some(AUTH));
+    assert_eq!(
+        seen[0].header("host").as_deref(),
+        Some("origin.invalid:8080")
+    );
+}
