@@ -1,18 +1,82 @@
-//! placeholder
+//! # urlrequest-std
+//!
+//! HTTP/1.1 requests on std threads, driven by the sans-IO
+//! [`urlrequest_core`] state machine: blocking sockets with deadlines,
+//! TLS through rustls, HTTP proxies (absolute-form and `CONNECT`), a
+//! keep-alive pool shared across threads, atomic file downloads and a
+//! Kivy-style [`UrlRequest`] with callbacks.
+//!
+//! ## Blocking calls
+//!
+//! ```no_run
+//! let response = urlrequest_std::get("https://example.com/")?;
+//! println!("{} ({} bytes)", response.status(), response.bytes().map_or(0, |b| b.len()));
+//! # Ok::<(), urlrequest_std::Error>(())
+//! ```
+//!
+//! Every call goes through an [`Agent`], which keeps connections alive for
+//! reuse; [`get`] and [`send`] use a process-wide one. Build requests with
+//! [`Request::builder`] for methods, headers, bodies, timeouts, proxies.
+//!
+//! ## Kivy-style requests
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use urlrequest_std::UrlRequest;
+//!
+//! let req = UrlRequest::builder("https://example.com/big.iso")
+//!     .file_path("/tmp/big.iso")
+//!     .on_progress(|_, done, total| println!("{done} of {total:?}"))
+//!     .on_success(|req, _| println!("saved to {:?}", req.file_path()))
+//!     .on_error(|_, e| eprintln!("download failed: {e}"))
+//!     .build()?;
+//! // Run the callbacks on this thread until the request is done. A GUI
+//! // would instead call `req.dispatch_pending()` once a frame.
+//! req.wait(Duration::from_secs(600));
+//! # Ok::<(), urlrequest_std::Error>(())
+//! ```
+//!
+//! Callbacks run on the thread that calls [`UrlRequest::wait`] or
+//! [`UrlRequest::dispatch_pending`] ([`Dispatch::Queued`], the default), or
+//! on the worker thread ([`Dispatch::Worker`]). Nothing is lost when the
+//! request finishes before anyone looks.
+//!
+//! ## Streaming and the event trace
+//!
+//! [`Agent::drive`] runs a [`core::Exchange`] on the calling thread and hands
+//! over every event (redirects, progress, body chunks, the outcome), for
+//! streaming, recording transcripts or printing traces.
+//!
+//! ## TLS
+//!
+//! By default the Mozilla roots of `webpki-roots` are trusted. [`Tls`]
+//! selects a `ca_file` that replaces them (Kivy's meaning) or extends them
+//! ([`CaMode`]), or turns verification off (dangerous, for tests).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod agent;
+mod auth;
+mod builder;
+mod callbacks;
 mod cancel;
 mod driver;
 mod error;
+mod file_sink;
+mod result;
 mod tls;
 mod transport;
+mod url_request;
+mod worker;
 
 pub use agent::{
     get, send, Agent, AgentBuilder, DriveOptions, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_IDLE_PER_HOST,
 };
+pub use builder::{UrlRequestBuilder, DEFAULT_PROXY_PORT};
+pub use callbacks::{Dispatch, ErrorCallback, PlainCallback, ProgressCallback, ResultCallback};
 pub use cancel::CancelHandle;
 pub use error::Error;
+pub use result::ResultValue;
 pub use tls::{CaMode, Tls};
+pub use url_request::UrlRequest;
 pub use urlrequest_core::{self as core, Request, Response};
