@@ -110,6 +110,29 @@ impl fmt::Display for State {
     }
 }
 
+/// An event waiting to be polled. Body and progress events, the hot path,
+/// stay small in the queue; the rare large ones are boxed.
+#[derive(Debug)]
+enum Queued {
+    Body(Bytes),
+    Progress { received: u64, total: Option<u64> },
+    Other(Box<Event>),
+}
+
+impl Queued {
+    fn boxed(event: Event) -> Queued {
+        Queued::Other(Box::new(event))
+    }
+
+    fn into_event(self) -> Event {
+        match self {
+            Queued::Body(b) => Event::Body(b),
+            Queued::Progress { received, total } => Event::Progress { received, total },
+            Queued::Other(e) => *e,
+        }
+    }
+}
+
 /// The connection currently in use.
 #[derive(Debug)]
 struct Conn {
@@ -168,7 +191,7 @@ pub struct Exchange {
     state: State,
     conn: Option<Conn>,
     pending: VecDeque<Action>,
-    events: VecDeque<Event>,
+    events: VecDeque<Queued>,
     writes: VecDeque<Bytes>,
     buf: ReadBuffer,
     head: Option<ResponseHead>,
@@ -301,7 +324,7 @@ impl Exchange {
 
     /// The next event, in order.
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        self.events.pop_front().map(Queued::into_event)
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) must be called if no
@@ -646,7 +669,8 @@ impl Exchange {
             self.pending.push_back(Action::Close);
         }
         self.writes.clear();
-        self.events.push_back(Event::Failure(error));
+        self.events
+            .push_back(Queued::Other(Box::new(Event::Failure(error))));
         self.state = State::Finished;
     }
 
@@ -786,7 +810,7 @@ impl Exchange {
             let hint = self.total.unwrap_or(0).min(16 * 1024 * 1024) as usize;
             self.collected = Vec::with_capacity(hint);
         }
-        self.events.push_back(Event::Progress {
+        self.events.push_back(Queued::Progress {
             received: 0,
             total: self.total,
         });
@@ -815,12 +839,12 @@ impl Exchange {
             });
             return;
         }
-        self.events.push_back(Event::Redirect {
+        self.events.push_back(Queued::boxed(Event::Redirect {
             status: head.status,
             from: self.url.clone(),
             to: hop.url.clone(),
             method: hop.method.clone(),
-        });
+        }));
         self.head = Some(head);
         self.redirect = Some(hop);
         self.state = State::Draining;
@@ -901,8 +925,8 @@ impl Exchange {
         let (events, emitted, total) = (&mut self.events, &mut self.emitted, self.total);
         self.rechunker.push(piece, &mut |chunk| {
             *emitted += chunk.len() as u64;
-            events.push_back(Event::Body(chunk));
-            events.push_back(Event::Progress {
+            events.push_back(Queued::Body(chunk));
+            events.push_back(Queued::Progress {
                 received: *emitted,
                 total,
             });
@@ -917,8 +941,8 @@ impl Exchange {
         let (events, emitted, total) = (&mut self.events, &mut self.emitted, self.total);
         self.rechunker.finish(&mut |chunk| {
             *emitted += chunk.len() as u64;
-            events.push_back(Event::Body(chunk));
-            events.push_back(Event::Progress {
+            events.push_back(Queued::Body(chunk));
+            events.push_back(Queued::Progress {
                 received: *emitted,
                 total,
             });
@@ -947,7 +971,7 @@ impl Exchange {
                 }
             }
         }
-        self.events.push_back(Event::Done(Response {
+        self.events.push_back(Queued::boxed(Event::Done(Response {
             status: head.status,
             reason: head.reason,
             version: head.version,
@@ -956,7 +980,7 @@ impl Exchange {
             url: self.url.clone(),
             body,
             json,
-        }));
+        })));
         self.state = State::Finished;
     }
 
