@@ -2,6 +2,8 @@
 //! with keep-alive and a count of accepted connections, and two proxies.
 #![allow(dead_code)]
 
+pub mod pki;
+
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};

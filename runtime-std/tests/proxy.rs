@@ -1,0 +1,126 @@
+//! Proxies: HTTPS through an in-process `CONNECT` proxy that requires
+//! `Proxy-Authorization` (and refuses with 407 without it), plain http
+//! through an absolute-form forwarding proxy.
+
+mod support;
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+use support::pki::Ca;
+use support::{connect_proxy, forward_proxy, respond, serve, Req};
+use urlrequest_std::UrlRequest;
+
+const AUTH: &str = "Basic cHJveHk6c2VjcmV0";
+
+#[test]
+fn https_through_connect_proxy_with_authorization() {
+    let ca = Ca::new("Test CA proxy");
+    let origin = ca.serve(
+        &["localhost"],
+        false,
+        Arc::new(|req: &Req, w: &mut dyn Write| {
+            let leaked = req.header("proxy-authorization").is_some();
+            respond(
+                w,
+                "200 OK",
+                &[],
+                format!("tunnelled leaked={leaked}").as_bytes(),
+            )?;
+            Ok(true)
+        }),
+    );
+    let (proxy, seen) = connect_proxy(AUTH);
+    let pem = ca.write_pem("proxy", "");
+    let req = UrlRequest::builder(origin.https_url("localhost", "/secret#frag"))
+        .proxy_host(proxy.ip().to_string())
+        .proxy_port(proxy.port())
+        .proxy_headers([("Proxy-Authorization", AUTH)])
+        .ca_file(&pem)
+        .build()
+        .unwrap();
+    assert!(req.wait(Duration::from_secs(10)));
+    assert_eq!(req.error().map(|e| e.to_string()), None);
+    assert_eq!(
+        req.result().unwrap().as_bytes().unwrap().as_ref(),
+        b"tunnelled leaked=false"
+    );
+    let connects = seen.lock().unwrap().clone();
+    assert_eq!(connects.len(), 1);
+    assert_eq!(connects[0].method, "CONNECT");
+    assert_eq!(
+        connects[0].target,
+        format!("localhost:{}", origin.addr.port())
+    );
+    assert_eq!(origin.requests.lock().unwrap()[0].target, "/secret");
+}
+
+#[test]
+fn proxy_refusal_407_is_an_error_naming_the_status() {
+    let ca = Ca::new("Test CA 407");
+    let origin = ca.serve(
+        &["localhost"],
+        false,
+        Arc::new(|_: &Req, w: &mut dyn Write| {
+            respond(w, "200 OK", &[], b"unreachable")?;
+            Ok(true)
+        }),
+    );
+    let (proxy, _) = connect_proxy(AUTH);
+    let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (l1, l2) = (log.clone(), log.clone());
+    let req = UrlRequest::builder(origin.https_url("localhost", "/"))
+        .proxy_host(proxy.ip().to_string())
+        .proxy_port(proxy.port())
+        .proxy_headers([("Proxy-Authorization", "Basic d3Jvbmc6d3Jvbmc=")])
+        .ca_file(ca.write_pem("407", ""))
+        .on_error(move |_, e| l1.lock().unwrap().push(e.to_string()))
+        .on_finish(move |_| l2.lock().unwrap().push("finish".into()))
+        .build()
+        .unwrap();
+    assert!(req.wait(Duration::from_secs(10)));
+    let log = log.lock().unwrap().clone();
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert!(log[0].contains("407"), "{}", log[0]);
+    assert_eq!(log[1], "finish");
+    assert_eq!(req.error().unwrap().kind_name(), "proxy-refused");
+    assert_eq!(origin.accepted(), 0);
+}
+
+#[test]
+fn plain_http_through_forward_proxy_uses_absolute_form() {
+    let origin = serve(|req, w| {
+        let leaked = req.header("proxy-authorization").is_some();
+        respond(
+            w,
+            "200 OK",
+            &[],
+            format!("via proxy {} leaked={leaked}", req.target).as_bytes(),
+        )?;
+        Ok(true)
+    });
+    let (proxy, seen) = forward_proxy();
+    let req = UrlRequest::builder(origin.url("/page?x=1#frag"))
+        .proxy_host(proxy.ip().to_string())
+        .proxy_port(proxy.port())
+        .proxy_headers([("Proxy-Authorization", AUTH)])
+        .build()
+        .unwrap();
+    assert!(req.wait(Duration::from_secs(10)));
+    assert_eq!(
+        req.result().unwrap().as_bytes().unwrap().as_ref(),
+        b"via proxy /page?x=1 leaked=false"
+    );
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(
+        seen[0].target,
+        origin.url("/page?x=1"),
+        "absolute-form, no fragment"
+    );
+    assert_eq!(
+        seen[0].header("proxy-authorization"),
+        Some(AUTH),
+        "proxy headers go to the proxy"
+    );
+}
