@@ -908,17 +908,29 @@ impl Exchange {
         false
     }
 
-    fn on_body_piece(&mut self, piece: Bytes) {
+    fn on_body_piece(&mut self, mut piece: Bytes) {
+        let before = self.received;
         self.received += piece.len() as u64;
         if self.state == State::Draining {
             return;
         }
+        let mut over_limit = None;
         if let Some(limit) = self.request.limits.max_body_bytes {
             if self.received > limit {
-                self.fail(Error::BodyTooLarge { limit });
-                return;
+                // Deliver the bytes up to the limit first: failing at once
+                // would make the Body events depend on how the bytes were
+                // split into reads.
+                piece.truncate(limit.saturating_sub(before) as usize);
+                over_limit = Some(limit);
             }
         }
+        self.deliver(piece);
+        if let Some(limit) = over_limit {
+            self.fail(Error::BodyTooLarge { limit });
+        }
+    }
+
+    fn deliver(&mut self, piece: Bytes) {
         if self.request.collect_body {
             self.collected.extend_from_slice(&piece);
         }

@@ -255,10 +255,14 @@ impl BodyDecoder {
                         // Quote only the bytes examined, so the message does
                         // not depend on how much happened to be buffered.
                         let seen = if rest[0] == b'\r' { 2 } else { 1 };
-                        return Err(self.chunk_error(format!(
-                            "chunk data is not followed by CRLF (found {:?})",
-                            String::from_utf8_lossy(&rest[..seen])
-                        )));
+                        // The data belongs to the chunk already counted.
+                        return Err(self.chunk_error_in(
+                            self.chunks,
+                            format!(
+                                "chunk data is not followed by CRLF (found {:?})",
+                                String::from_utf8_lossy(&rest[..seen])
+                            ),
+                        ));
                     }
                 },
                 DecoderState::Chunked(ChunkState::Trailers) => {
@@ -357,10 +361,14 @@ impl BodyDecoder {
         })
     }
 
+    /// An error in the size line of the next chunk.
     fn chunk_error(&self, what: String) -> Error {
+        self.chunk_error_in(self.chunks + 1, what)
+    }
+
+    fn chunk_error_in(&self, chunk: u64, what: String) -> Error {
         Error::malformed(format!(
-            "{what} (chunk #{}, after {} body bytes)",
-            self.chunks + 1,
+            "{what} (chunk #{chunk}, after {} body bytes)",
             self.received
         ))
     }
@@ -517,6 +525,11 @@ mod tests {
     fn missing_crlf_after_chunk_data() {
         let e = run(Framing::Chunked, b"3\r\nabcXY", false).unwrap_err();
         assert!(e.to_string().contains("not followed by CRLF"), "{e}");
+        // The message names the chunk whose data overran, not the next one.
+        assert!(
+            e.to_string().ends_with("(chunk #1, after 3 body bytes)"),
+            "{e}"
+        );
     }
 
     #[test]

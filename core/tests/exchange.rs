@@ -696,3 +696,32 @@ fn streaming_body_reuses_one_buffer() {
         addresses.len()
     );
 }
+
+#[test]
+fn body_limit_delivers_bytes_up_to_the_limit_whatever_the_read_size() {
+    let req = || {
+        Request::builder("http://a.test/")
+            .chunk_size(2)
+            .limits(Limits {
+                max_body_bytes: Some(4),
+                ..Limits::default()
+            })
+            .build()
+            .unwrap()
+    };
+    let response = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nabcdef\r\n0\r\n\r\n";
+    let whole = run(req(), &[Conn::closing(response)], 1000);
+    let bytewise = run(req(), &[Conn::closing(response)], 1);
+    assert_eq!(
+        whole.trace,
+        vec![
+            "progress 0/?",
+            "body 2 \"ab\"",
+            "progress 2/?",
+            "body 2 \"cd\"",
+            "progress 4/?",
+            "failure body-too-large: response body is larger than the limit of 4 bytes",
+        ]
+    );
+    assert_eq!(bytewise.trace, whole.trace);
+}
