@@ -338,6 +338,14 @@ impl RequestBuilder {
 
     /// Validates everything and returns the request.
     pub fn build(self) -> Result<Request, BuildError> {
+        // The URL parser quietly drops tabs and newlines; a URL carrying them
+        // is more likely an injection attempt than a typo, so refuse it.
+        if let Some(c) = self.url.trim().chars().find(|c| c.is_ascii_control()) {
+            return Err(BuildError::InvalidUrl {
+                url: self.url.escape_debug().to_string(),
+                reason: format!("contains the control character {c:?}"),
+            });
+        }
         let mut url = Url::parse(self.url.trim()).map_err(|e| BuildError::InvalidUrl {
             url: self.url.clone(),
             reason: e.to_string(),
@@ -471,6 +479,19 @@ mod tests {
             Request::get("not a url"),
             Err(BuildError::InvalidUrl { .. })
         ));
+    }
+
+    #[test]
+    fn rejects_control_characters_in_url() {
+        for bad in [
+            "http://a/\r\nX-Injected: 1",
+            "http://a/\0",
+            "http://a/p\tq",
+            "http://a\n.test/",
+        ] {
+            let e = Request::get(bad).unwrap_err();
+            assert!(e.to_string().contains("control character"), "{bad:?}: {e}");
+        }
     }
 
     #[test]
