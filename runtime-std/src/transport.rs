@@ -109,13 +109,11 @@ pub(crate) fn connect(
             Err(e) => failures.push(format!("{addr}: {e}")),
         }
     }
-    let what = if addrs.len() == 1 {
-        "the only address failed"
-    } else {
-        "every address failed"
-    };
+    if let [only] = failures.as_slice() {
+        return Err(OpenError::Connect(only.clone()));
+    }
     Err(OpenError::Connect(format!(
-        "{host} port {port}: {what} ({})",
+        "{host} port {port}: every address failed ({})",
         failures.join("; ")
     )))
 }
