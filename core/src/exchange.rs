@@ -223,6 +223,9 @@ impl fmt::Debug for Exchange {
     }
 }
 
+/// Most bytes of a redirect's body read to keep its connection for reuse.
+const MAX_REDIRECT_DRAIN: u64 = 64 * 1024;
+
 const IDEMPOTENT: [Method; 6] = [
     Method::GET,
     Method::HEAD,
@@ -849,9 +852,10 @@ impl Exchange {
         self.redirect = Some(hop);
         self.state = State::Draining;
         let drained = self.decoder.as_ref().is_some_and(BodyDecoder::is_finished);
-        if framing == Framing::UntilClose {
-            // Reading to the end of a redirect body of unknown length is not
-            // worth it: close and move on.
+        let long = matches!(framing, Framing::Length(n) if n > MAX_REDIRECT_DRAIN);
+        if framing == Framing::UntilClose || long {
+            // Reading a redirect body of unknown or large length to keep the
+            // connection is not worth it: close and move on.
             self.reusable = false;
             self.finish_body();
         } else if drained {
@@ -894,14 +898,15 @@ impl Exchange {
                 return false;
             }
         }
+        let reading = |s: State| matches!(s, State::ReadingBody | State::Draining);
         for piece in pieces.drain(..) {
-            if self.state == State::Finished {
+            if !reading(self.state) {
                 break;
             }
             self.on_body_piece(piece);
         }
         self.pieces = pieces;
-        if finished && self.state != State::Finished {
+        if finished && reading(self.state) {
             self.finish_body();
             return true;
         }
@@ -912,6 +917,11 @@ impl Exchange {
         let before = self.received;
         self.received += piece.len() as u64;
         if self.state == State::Draining {
+            if self.received > MAX_REDIRECT_DRAIN {
+                // Not worth reading to keep the connection: close it and go.
+                self.reusable = false;
+                self.finish_body();
+            }
             return;
         }
         let mut over_limit = None;

@@ -725,3 +725,37 @@ fn body_limit_delivers_bytes_up_to_the_limit_whatever_the_read_size() {
     );
     assert_eq!(bytewise.trace, whole.trace);
 }
+
+#[test]
+fn long_redirect_bodies_are_not_drained() {
+    let mut big =
+        b"HTTP/1.1 302 Found\r\nLocation: /b\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    for _ in 0..100 {
+        big.extend_from_slice(b"400\r\n");
+        big.extend(std::iter::repeat_n(b'x', 0x400));
+        big.extend_from_slice(b"\r\n");
+    }
+    let conns = [
+        Conn::stalling(&big),
+        Conn::closing(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"),
+    ];
+    let r = run(get("http://a.test/a"), &conns, 4096);
+    assert!(
+        r.trace.last().unwrap().starts_with("done 200"),
+        "{:?}",
+        r.trace
+    );
+    assert_eq!(r.actions[1], Action::Close, "{:?}", r.actions);
+    let huge = b"HTTP/1.1 301 Moved\r\nLocation: /b\r\nContent-Length: 999999999\r\n\r\n";
+    let r = run(
+        get("http://a.test/a"),
+        &[Conn::stalling(huge), conns[1].clone()],
+        64,
+    );
+    assert!(
+        r.trace.last().unwrap().starts_with("done 200"),
+        "{:?}",
+        r.trace
+    );
+    assert_eq!(r.actions[1], Action::Close);
+}
