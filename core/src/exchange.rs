@@ -204,7 +204,12 @@ pub struct Exchange {
     received: u64,
     emitted: u64,
     total: Option<u64>,
+    /// Moved by every bit of progress.
     deadline: Option<Instant>,
+    /// When the response head must be complete; not moved by head bytes.
+    head_deadline: Option<Instant>,
+    /// When the whole exchange must be over.
+    total_deadline: Option<Instant>,
     recorder: Option<Recorder>,
 }
 
@@ -265,10 +270,13 @@ impl Exchange {
             emitted: 0,
             total: None,
             deadline: None,
+            head_deadline: None,
+            total_deadline: None,
             recorder: None,
         };
         ex.visited.push((ex.method.clone(), ex.url.clone()));
         ex.progress(now);
+        ex.total_deadline = ex.request.total_timeout.map(|t| now + t);
         ex.start_hop();
         ex
     }
@@ -334,10 +342,12 @@ impl Exchange {
     /// other input arrives first.
     pub fn poll_timeout(&self) -> Option<Instant> {
         if self.state == State::Finished {
-            None
-        } else {
-            self.deadline
+            return None;
         }
+        [self.deadline, self.head_deadline, self.total_deadline]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// Whether the terminal event was produced and no action remains.
@@ -425,6 +435,7 @@ impl Exchange {
                 State::WritingConnect => State::ReadingConnect,
                 _ => State::ReadingHead,
             };
+            self.head_deadline = self.request.timeout.map(|t| now + t);
             self.process();
         }
     }
@@ -524,26 +535,32 @@ impl Exchange {
         }
     }
 
-    /// Time has passed; fails the exchange if its deadline is reached.
+    /// Time has passed; fails the exchange if a deadline is reached.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.record(now, Input::Timeout);
         if self.state == State::Finished {
             return;
         }
-        if let (Some(deadline), Some(after)) = (self.deadline, self.request.timeout) {
-            if now >= deadline {
-                let phase = self.phase();
-                let received = if phase == Phase::Body {
-                    self.received
-                } else {
-                    0
-                };
-                self.fail(Error::Timeout {
-                    phase,
-                    after,
-                    received,
-                });
-            }
+        let due = |d: Option<Instant>| d.is_some_and(|d| now >= d);
+        let after = if due(self.total_deadline) {
+            self.request.total_timeout
+        } else if due(self.deadline) || due(self.head_deadline) {
+            self.request.timeout
+        } else {
+            None
+        };
+        if let Some(after) = after {
+            let phase = self.phase();
+            let received = if phase == Phase::Body {
+                self.received
+            } else {
+                0
+            };
+            self.fail(Error::Timeout {
+                phase,
+                after,
+                received,
+            });
         }
     }
 
@@ -613,6 +630,7 @@ impl Exchange {
     }
 
     fn start_hop(&mut self) {
+        self.head_deadline = None;
         self.buf.clear();
         self.conn = None;
         self.head = None;
@@ -715,6 +733,7 @@ impl Exchange {
             Ok(HeadParse::Partial) => return false,
             Ok(HeadParse::Complete(head, len)) => {
                 self.buf.consume(len);
+                self.head_deadline = None;
                 head
             }
             Err(e) => {
@@ -768,6 +787,7 @@ impl Exchange {
         if head.status.is_informational() {
             return; // 100 Continue, 103 Early Hints: the real head follows
         }
+        self.head_deadline = None;
         let decision = match decide(&self.method, status, &head.headers) {
             Ok(d) => d,
             Err(e) => {

@@ -120,6 +120,7 @@ pub struct Request {
     pub(crate) body: Option<Bytes>,
     pub(crate) chunk_size: usize,
     pub(crate) timeout: Option<Duration>,
+    pub(crate) total_timeout: Option<Duration>,
     pub(crate) max_redirects: u32,
     pub(crate) decode: bool,
     pub(crate) collect_body: bool,
@@ -192,6 +193,11 @@ impl Request {
         self.timeout
     }
 
+    /// Longest time for the whole exchange, redirects included.
+    pub fn total_timeout(&self) -> Option<Duration> {
+        self.total_timeout
+    }
+
     /// Redirects followed at most; 0 means redirects are returned, not followed.
     pub fn max_redirects(&self) -> u32 {
         self.max_redirects
@@ -233,6 +239,7 @@ pub struct RequestBuilder {
     body: Option<Bytes>,
     chunk_size: usize,
     timeout: Option<Duration>,
+    total_timeout: Option<Duration>,
     max_redirects: u32,
     decode: bool,
     collect_body: bool,
@@ -250,6 +257,7 @@ impl RequestBuilder {
             body: None,
             chunk_size: DEFAULT_CHUNK_SIZE,
             timeout: None,
+            total_timeout: None,
             max_redirects: DEFAULT_MAX_REDIRECTS,
             decode: true,
             collect_body: true,
@@ -293,9 +301,19 @@ impl RequestBuilder {
         self
     }
 
-    /// Fail when no progress is made for this long (default: never).
+    /// Fail when no progress is made for this long (default: never). The
+    /// response head must also arrive within this long of the request being
+    /// sent, however slowly its bytes trickle in.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// Fail when the whole exchange, redirects included, takes longer than
+    /// this (default: no limit). Stops a server that sends a body too slowly
+    /// for the progress timeout to fire.
+    pub fn total_timeout(mut self, timeout: Duration) -> Self {
+        self.total_timeout = Some(timeout);
         self
     }
 
@@ -385,6 +403,7 @@ impl RequestBuilder {
             body: self.body,
             chunk_size: self.chunk_size,
             timeout: self.timeout,
+            total_timeout: self.total_timeout,
             max_redirects: self.max_redirects,
             decode: self.decode,
             collect_body: self.collect_body,

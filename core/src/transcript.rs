@@ -297,6 +297,7 @@ fn request_to_json(r: &Request) -> Value {
         "body": r.body.as_ref().map(|b| bytes_json(b)),
         "chunk_size": r.chunk_size,
         "timeout_us": r.timeout.map(|t| t.as_micros() as u64),
+        "total_timeout_us": r.total_timeout.map(|t| t.as_micros() as u64),
         "max_redirects": r.max_redirects,
         "decode": r.decode,
         "collect_body": r.collect_body,
@@ -343,6 +344,9 @@ fn request_from_json(v: &Value) -> Result<Request, String> {
     }
     if let Some(t) = v.get("timeout_us").and_then(Value::as_u64) {
         builder = builder.timeout(Duration::from_micros(t));
+    }
+    if let Some(t) = v.get("total_timeout_us").and_then(Value::as_u64) {
+        builder = builder.total_timeout(Duration::from_micros(t));
     }
     if let Some(p) = v.get("proxy").filter(|p| !p.is_null()) {
         let host = p

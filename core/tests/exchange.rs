@@ -759,3 +759,87 @@ fn long_redirect_bodies_are_not_drained() {
     );
     assert_eq!(r.actions[1], Action::Close);
 }
+
+/// Drives `req` against a server that sends the first `fast` bytes of
+/// `reply` at once and the rest one byte per second.
+fn trickle(req: Request, reply: &[u8], fast: usize) -> (Vec<Event>, Duration) {
+    let t0 = Instant::now();
+    let mut now = t0;
+    let mut ex = Exchange::new(req, now);
+    let mut sent = 0;
+    let mut events = Vec::new();
+    while !ex.is_finished() {
+        events.extend(std::iter::from_fn(|| ex.poll_event()));
+        match ex.poll_action() {
+            Some(Action::Connect(_)) => ex.handle_connected(now, false),
+            Some(Action::Write) => {
+                let n = ex.transmit().len();
+                ex.handle_written(now, n)
+            }
+            Some(Action::Read) => {
+                let next_byte = now + Duration::from_secs(1);
+                match ex.poll_timeout() {
+                    Some(d) if d <= next_byte => {
+                        now = d;
+                        ex.handle_timeout(now);
+                    }
+                    _ if sent < fast => {
+                        ex.handle_data(now, &reply[..fast]);
+                        sent = fast;
+                    }
+                    _ if sent < reply.len() => {
+                        now = next_byte;
+                        ex.handle_data(now, &reply[sent..sent + 1]);
+                        sent += 1;
+                    }
+                    _ => panic!("server ran dry"),
+                }
+            }
+            _ => {}
+        }
+    }
+    events.extend(std::iter::from_fn(|| ex.poll_event()));
+    (events, now - t0)
+}
+
+#[test]
+fn slowloris_head_fails_at_the_timeout() {
+    let req = Request::builder("http://a.test/")
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let (events, elapsed) = trickle(
+        req,
+        b"HTTP/1.1 200 OK\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n",
+        0,
+    );
+    assert_eq!(
+        failure(&events).to_string(),
+        "timed out after 5s while waiting for the response head"
+    );
+    assert_eq!(elapsed, Duration::from_secs(5));
+}
+
+#[test]
+fn slowloris_body_fails_at_the_total_timeout() {
+    let req = Request::builder("http://a.test/")
+        .timeout(Duration::from_secs(5))
+        .total_timeout(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let mut reply = b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n".to_vec();
+    reply.extend(std::iter::repeat_n(b'z', 1000));
+    let fast = reply.len() - 1000;
+    let (events, elapsed) = trickle(req, &reply, fast);
+    let e = failure(&events);
+    assert!(
+        matches!(e, Error::Timeout { after, .. } if *after == Duration::from_secs(60)),
+        "{e}"
+    );
+    assert!(
+        e.to_string()
+            .starts_with("timed out after 60s while reading the response body"),
+        "{e}"
+    );
+    assert_eq!(elapsed, Duration::from_secs(60));
+}
