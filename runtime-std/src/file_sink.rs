@@ -8,9 +8,27 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// An open download target.
+/// A download target that appears only when complete.
+///
+/// Bytes go to a hidden temporary file in the target's directory;
+/// [`commit`](Self::commit) syncs it and renames it over the target.
+/// Dropping the sink without committing removes the temporary file, so a
+/// failed or cancelled download leaves an existing target untouched and no
+/// debris. A target that exists and is not a regular file (`/dev/null`, a
+/// FIFO) is written straight through instead.
+///
+/// ```
+/// let path = std::env::temp_dir().join(format!("filesink-doc-{}", std::process::id()));
+/// let mut sink = urlrequest_std::FileSink::create(&path)?;
+/// sink.write(b"hello")?;
+/// assert!(!path.exists()); // not there until committed
+/// sink.commit()?;
+/// assert_eq!(std::fs::read(&path)?, b"hello");
+/// # std::fs::remove_file(&path)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug)]
-pub(crate) struct FileSink {
+pub struct FileSink {
     target: PathBuf,
     /// `Some` for the atomic mode: the temporary file to rename.
     temp: Option<PathBuf>,
@@ -21,7 +39,7 @@ impl FileSink {
     /// Opens the sink for `target`. A target that exists and is not a
     /// regular file (a FIFO, `/dev/null`, a terminal) is written straight
     /// through: renaming over it would replace the device with a file.
-    pub(crate) fn create(target: &Path) -> io::Result<FileSink> {
+    pub fn create(target: &Path) -> io::Result<FileSink> {
         match fs::metadata(target) {
             Ok(m) if m.is_dir() => {
                 return Err(io::Error::new(
@@ -52,7 +70,7 @@ impl FileSink {
     }
 
     /// Appends body bytes.
-    pub(crate) fn write(&mut self, data: &[u8]) -> io::Result<()> {
+    pub fn write(&mut self, data: &[u8]) -> io::Result<()> {
         match &mut self.out {
             Some(out) => out.write_all(data),
             None => Err(io::Error::other("download file already closed")),
@@ -60,7 +78,8 @@ impl FileSink {
     }
 
     /// The download is complete: flush, sync and move it into place.
-    pub(crate) fn commit(mut self) -> io::Result<PathBuf> {
+    /// Returns the target path.
+    pub fn commit(mut self) -> io::Result<PathBuf> {
         let out = self
             .out
             .take()

@@ -76,6 +76,7 @@ pub use builder::{UrlRequestBuilder, DEFAULT_PROXY_PORT};
 pub use callbacks::{Dispatch, ErrorCallback, PlainCallback, ProgressCallback, ResultCallback};
 pub use cancel::CancelHandle;
 pub use error::Error;
+pub use file_sink::FileSink;
 pub use result::ResultValue;
 pub use tls::{CaMode, Tls};
 pub use url_request::UrlRequest;
