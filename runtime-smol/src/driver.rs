@@ -220,8 +220,13 @@ impl Driver {
         let deadline = self.ex.poll_timeout();
         let Driver { ex, conn, .. } = self;
         let conn = conn.as_mut().expect("checked above");
-        // Straight into the core's buffer: no copy on the body path.
-        let got = until(deadline, conn.read(ex.read_buf())).await;
+        // Straight into the core's buffer (no copy on the body path), taken
+        // only once bytes are there.
+        let got = until(deadline, async {
+            conn.readable().await?;
+            conn.read(ex.read_buf()).await
+        })
+        .await;
         let now = Instant::now();
         match got {
             None => ex.handle_timeout(now),

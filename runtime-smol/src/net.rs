@@ -51,6 +51,19 @@ impl Conn {
     }
 }
 
+impl Conn {
+    /// Waits until a read would find bytes (or end of stream) on a plain
+    /// connection, so the core's read buffer is only taken when data is
+    /// there: a request waiting on a slow server holds no buffer. TLS may
+    /// already hold decrypted bytes, so it is always ready.
+    pub(crate) async fn readable(&self) -> io::Result<()> {
+        match self {
+            Conn::Plain(tcp) => tcp.readable().await,
+            Conn::Tls(_) => Ok(()),
+        }
+    }
+}
+
 /// rustls reports its errors wrapped in `io::Error`; show the inner one.
 fn tls_message(e: &io::Error) -> String {
     match e.get_ref() {
