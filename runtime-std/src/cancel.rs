@@ -37,6 +37,11 @@ impl CancelHandle {
 
     /// Cancels: the request's socket is shut down now and the request ends
     /// with `Failure(Cancelled)`, unless it already finished.
+    ///
+    /// Blocked reads, writes and TLS handshakes return at once. Name
+    /// resolution and a single TCP connect attempt cannot be interrupted
+    /// with std sockets: a cancel during them takes effect as soon as they
+    /// return (connects are bounded by the request's timeout).
     pub fn cancel(&self) {
         self.inner.cancelled.store(true, Ordering::SeqCst);
         if let Some(s) = self.socket().as_ref() {
