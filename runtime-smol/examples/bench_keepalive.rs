@@ -251,11 +251,10 @@ fn stall_server() {
             let mut reader = BufReader::new(stream);
             let mut line = String::new();
             while reader.read_line(&mut line).unwrap_or(0) > 0 {
-                if line == "\r\n" {
-                    if seen.fetch_add(1, Ordering::SeqCst) + 1 == HELD as u64 + 1 {
-                        println!("all seen");
-                        let _ = std::io::stdout().flush();
-                    }
+                let head_done = line == "\r\n";
+                if head_done && seen.fetch_add(1, Ordering::SeqCst) + 1 == HELD as u64 + 1 {
+                    println!("all seen");
+                    let _ = std::io::stdout().flush();
                 }
                 line.clear();
             }
