@@ -163,6 +163,17 @@ impl Request {
         b.build()
     }
 
+    /// Turns body collection on or off on a built request (a runtime that
+    /// streams a download to a file turns it off to keep memory flat).
+    pub fn set_collect_body(&mut self, on: bool) {
+        self.collect_body = on;
+    }
+
+    /// Turns JSON decoding on or off on a built request.
+    pub fn set_decode(&mut self, on: bool) {
+        self.decode = on;
+    }
+
     /// The method that will be sent first.
     pub fn method(&self) -> &Method {
         &self.method
