@@ -20,6 +20,9 @@ pub struct Case {
     pub note: String,
     /// Where the case starts, as `file:line`.
     pub location: String,
+    /// The case needs TLS even without an HTTPS origin (`requires tls`), e.g.
+    /// inside a proxy tunnel.
+    pub requires_tls: bool,
     /// The request to send.
     pub request: RequestSpec,
     /// What the servers do, request by request, in order.
@@ -125,11 +128,12 @@ impl Case {
         format!("{}/{}", self.family, self.name)
     }
 
-    /// Whether the case needs an HTTPS server (it mentions `{tls-origin}` or
-    /// `{tls-host}`), which plain loopback servers cannot provide.
+    /// Whether the case needs TLS: it says `requires tls`, or mentions
+    /// `{tls-origin}` or `{tls-host}`. Plain loopback servers cannot run it.
     pub fn needs_tls(&self) -> bool {
         let uses = |s: &str| s.contains("{tls-origin}") || s.contains("{tls-host}");
-        uses(&self.request.url)
+        self.requires_tls
+            || uses(&self.request.url)
             || self.script.iter().any(|s| {
                 s.role == Role::TlsOrigin
                     || matches!(&s.kind, StepKind::Respond { send, .. } if uses(send))
@@ -210,6 +214,7 @@ impl Case {
             }
             b = b.proxy(proxy);
         }
-        b.build().map_err(|e| format!("the case's request is invalid: {e}"))
+        b.build()
+            .map_err(|e| format!("the case's request is invalid: {e}"))
     }
 }

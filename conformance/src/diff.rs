@@ -23,12 +23,12 @@ pub fn diff_lines(expected: &[String], actual: &[String]) -> String {
             out.push_str(&format!("  {}\n", expected[i]));
             i += 1;
             j += 1;
-        } else if j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            out.push_str(&format!("+ {}\n", actual[j]));
-            j += 1;
-        } else {
+        } else if i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1]) {
             out.push_str(&format!("- {}\n", expected[i]));
             i += 1;
+        } else {
+            out.push_str(&format!("+ {}\n", actual[j]));
+            j += 1;
         }
     }
     out
@@ -45,7 +45,7 @@ mod tests {
     #[test]
     fn marks_missing_and_extra_lines() {
         let d = diff_lines(&lines("a b c d"), &lines("a x c d e"));
-        assert_eq!(d, "  a\n+ x\n- b\n  c\n  d\n+ e\n");
+        assert_eq!(d, "  a\n- b\n+ x\n  c\n  d\n+ e\n");
         assert_eq!(diff_lines(&lines("a"), &lines("a")), "  a\n");
     }
 }

@@ -17,7 +17,10 @@ pub fn unescape(text: &str) -> Result<Vec<u8>, String> {
             continue;
         }
         let Some(&next) = bytes.get(i + 1) else {
-            return Err("a backslash at the end of the line escapes nothing (write \\\\ for a backslash)".into());
+            return Err(
+                "a backslash at the end of the line escapes nothing (write \\\\ for a backslash)"
+                    .into(),
+            );
         };
         i += 2;
         match next {

@@ -38,8 +38,8 @@ use std::path::{Path, PathBuf};
 pub use case::{Case, End, Expect, RequestSpec, Step, StepKind};
 pub use diff::diff_lines;
 pub use driver::{
-    run_case, run_cases, run_over_loopback, run_suite, CaseReport, Driver, LoopbackDriver,
-    Outcome, SuiteReport,
+    run_case, run_cases, run_over_loopback, run_suite, CaseReport, Driver, LoopbackDriver, Outcome,
+    SuiteReport,
 };
 pub use escape::unescape;
 pub use loopback::ScriptedServer;

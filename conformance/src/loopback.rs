@@ -160,13 +160,19 @@ fn accept_loop(listener: TcpListener, role: Role, shared: Arc<Shared>) {
     }
 }
 
-fn serve(mut stream: TcpStream, role: Role, number: usize, close_now: bool, shared: &Shared) {
+fn serve(stream: TcpStream, role: Role, number: usize, close_now: bool, shared: &Shared) {
     let _ = stream.set_nodelay(true);
     let _ = stream.set_read_timeout(Some(IDLE_LIMIT));
     if close_now {
-        close_gracefully(stream);
-        return;
+        close_gracefully(&stream);
+    } else {
+        answer_requests(&stream, role, number, shared);
     }
+    // The clone kept for shutdown would hold the socket open otherwise.
+    let _ = stream.shutdown(Shutdown::Both);
+}
+
+fn answer_requests(mut stream: &TcpStream, role: Role, number: usize, shared: &Shared) {
     let mut reader = RequestReader::default();
     let mut requests = 0;
     let mut buf = [0u8; 16 * 1024];
@@ -200,13 +206,13 @@ fn serve(mut stream: TcpStream, role: Role, number: usize, close_now: bool, shar
 /// Sends FIN but keeps reading until the client closes: closing a socket
 /// with unread input would send RST, and the client could then lose bytes
 /// already sent or see "connection reset" instead of end of stream.
-fn close_gracefully(stream: TcpStream) {
+fn close_gracefully(stream: &TcpStream) {
     let _ = stream.shutdown(Shutdown::Write);
     drain(stream);
 }
 
 /// Reads and discards until the client closes (or the idle limit passes).
-fn drain(mut stream: TcpStream) {
+fn drain(mut stream: &TcpStream) {
     let mut buf = [0u8; 4096];
     while let Ok(n) = stream.read(&mut buf) {
         if n == 0 {

@@ -212,7 +212,10 @@ pub fn run_in_memory(case: &Case, seed: Option<u64>) -> Result<Vec<String>, Stri
                 match origins.role_at(&t.host, t.port) {
                     None => ex.handle_transport_error(
                         now,
-                        TransportError::Connect(format!("nothing listens at {}:{}", t.host, t.port)),
+                        TransportError::Connect(format!(
+                            "nothing listens at {}:{}",
+                            t.host, t.port
+                        )),
                     ),
                     Some(role) => {
                         let (number, close_now) = script.accept(role);
@@ -270,7 +273,9 @@ pub fn run_in_memory(case: &Case, seed: Option<u64>) -> Result<Vec<String>, Stri
             None => wait(&mut ex, &mut now)?,
         }
     }
-    Err(format!("the exchange did not finish within {TURN_LIMIT} turns"))
+    Err(format!(
+        "the exchange did not finish within {TURN_LIMIT} turns"
+    ))
 }
 
 #[cfg(test)]

@@ -78,7 +78,10 @@ pub fn parse_cases(file: &str, text: &str) -> Result<Vec<Case>, ParseError> {
                 return Err(err(n, format!("case name {name:?} must be one word")));
             }
             if cases.iter().any(|c| c.name == name) {
-                return Err(err(n, format!("a case named {name:?} already exists in this file")));
+                return Err(err(
+                    n,
+                    format!("a case named {name:?} already exists in this file"),
+                ));
             }
             draft = Some(Draft {
                 case: Case {
@@ -86,6 +89,7 @@ pub fn parse_cases(file: &str, text: &str) -> Result<Vec<Case>, ParseError> {
                     name: name.to_string(),
                     note: String::new(),
                     location: format!("{file}:{n}"),
+                    requires_tls: false,
                     request: RequestSpec::default(),
                     script: Vec::new(),
                     expected: Vec::new(),
@@ -108,7 +112,10 @@ pub fn parse_cases(file: &str, text: &str) -> Result<Vec<Case>, ParseError> {
         };
         if let Some(s) = section {
             if d.seen.contains(&s) {
-                return Err(err(n, format!("section `{line}` appears twice in this case")));
+                return Err(err(
+                    n,
+                    format!("section `{line}` appears twice in this case"),
+                ));
             }
             close_step(d).map_err(|m| err(n, m))?;
             d.seen.push(s);
@@ -137,9 +144,13 @@ pub fn parse_cases(file: &str, text: &str) -> Result<Vec<Case>, ParseError> {
 
 fn header_line(d: &mut Draft, line: &str) -> Result<(), String> {
     let (key, rest) = split_key(line);
+    if line == "requires tls" {
+        d.case.requires_tls = true;
+        return Ok(());
+    }
     if key != "note" {
         return Err(format!(
-            "expected `note <text>` or a section (`request`, `server`, `trace`), found {line:?}"
+            "expected `note <text>`, `requires tls` or a section (`request`, `server`, `trace`), found {line:?}"
         ));
     }
     if !d.case.note.is_empty() {
@@ -158,7 +169,10 @@ fn finish(mut d: Draft) -> Result<Case, (usize, String)> {
         return Err((at, format!("case {name}: the request has no `url`")));
     }
     if c.script.is_empty() {
-        return Err((at, format!("case {name}: the `server` section has no steps")));
+        return Err((
+            at,
+            format!("case {name}: the `server` section has no steps"),
+        ));
     }
     match c.expected.last() {
         Some(l) if l.starts_with("done ") || l.starts_with("failure ") => {}
@@ -347,7 +361,9 @@ fn server_line(d: &mut Draft, n: usize, line: &str) -> Result<(), String> {
         }
         "expect-no-header" => {
             if rest.is_empty() || rest.contains(char::is_whitespace) {
-                return Err(format!("`expect-no-header` needs one header name, found {rest:?}"));
+                return Err(format!(
+                    "`expect-no-header` needs one header name, found {rest:?}"
+                ));
             }
             expects.push(Expect::NoHeader(rest.to_string()));
         }
@@ -355,7 +371,11 @@ fn server_line(d: &mut Draft, n: usize, line: &str) -> Result<(), String> {
         "expect-connection" => expects.push(Expect::Reused(match rest {
             "fresh" => false,
             "reused" => true,
-            _ => return Err(format!("`expect-connection` is `fresh` or `reused`, found {rest:?}")),
+            _ => {
+                return Err(format!(
+                    "`expect-connection` is `fresh` or `reused`, found {rest:?}"
+                ))
+            }
         })),
         "keep" | "close" | "stall" if rest.is_empty() => {
             *end = match key {
@@ -431,7 +451,10 @@ trace
     #[test]
     fn errors_name_file_line_and_problem() {
         let e = error_of(&GOOD.replace("chunk_size 3", "chunksize 3"));
-        assert!(e.starts_with("f.case:7: unknown request field \"chunksize\""), "{e}");
+        assert!(
+            e.starts_with("f.case:7: unknown request field \"chunksize\""),
+            "{e}"
+        );
         let e = error_of(&GOOD.replace("    close\n", ""));
         assert!(
             e.starts_with("f.case:15: the step that starts on line 11 has no ending"),

@@ -283,7 +283,9 @@ fn check(expect: &Expect, req: &ReceivedRequest) -> Result<(), String> {
             if found.contains(&value.as_str()) {
                 Ok(())
             } else if found.is_empty() {
-                Err(format!("expected header `{name}: {value}`, but it is absent"))
+                Err(format!(
+                    "expected header `{name}: {value}`, but it is absent"
+                ))
             } else {
                 Err(format!(
                     "expected header `{name}: {value}`, got `{name}: {}`",
