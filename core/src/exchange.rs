@@ -309,11 +309,22 @@ impl Exchange {
         self.state
     }
 
-    /// The head of the final response once it arrived: status, version, headers.
+    /// The head of the final response once it arrived: status and headers.
     pub fn response_head(&self) -> Option<(http::StatusCode, &HeaderMap)> {
         match self.state {
             State::ReadingBody | State::Finished => {
                 self.head.as_ref().map(|h| (h.status, &h.headers))
+            }
+            _ => None,
+        }
+    }
+
+    /// The HTTP version and reason phrase of the final response once its
+    /// head arrived.
+    pub fn response_status_line(&self) -> Option<(Version, &str)> {
+        match self.state {
+            State::ReadingBody | State::Finished => {
+                self.head.as_ref().map(|h| (h.version, h.reason.as_str()))
             }
             _ => None,
         }

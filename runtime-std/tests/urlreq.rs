@@ -1,0 +1,210 @@
+//! The `urlreq` binary, run as a user would: exit codes, output files,
+//! the head, the event trace, recording and replay, usage errors, the demo.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use support::{respond, serve, Server};
+
+fn urlreq(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_urlreq"))
+        .args(args)
+        .output()
+        .expect("urlreq runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// /ok (JSON), /missing (404 with a body), /redirect (to /ok), /echo (the
+/// request body back), /short (promises 1000 bytes, sends 10, closes).
+fn test_server() -> Server {
+    serve(|req, w| {
+        match req.target.as_str() {
+            "/ok" => respond(
+                w,
+                "200 OK",
+                &[("Content-Type", "application/json")],
+                b"{\"ok\":true}",
+            )?,
+            "/missing" => respond(w, "404 Not Found", &[], b"no such thing")?,
+            "/redirect" => respond(w, "302 Found", &[("Location", "/ok")], b"")?,
+            "/echo" => {
+                let head = format!("{} {}", req.method, req.header("x-test").unwrap_or("-"));
+                let mut body = head.into_bytes();
+                body.push(b'|');
+                body.extend_from_slice(&req.body);
+                respond(w, "200 OK", &[], &body)?;
+            }
+            "/short" => {
+                w.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789")?;
+                w.flush()?;
+                return Ok(false);
+            }
+            _ => respond(w, "500 Internal Server Error", &[], b"")?,
+        }
+        Ok(true)
+    })
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("urlreq-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn entries(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn body_to_stdout_and_exit_codes() {
+    let s = test_server();
+    let o = urlreq(&[&s.url("/ok")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "{\"ok\":true}");
+    let o = urlreq(&[&s.url("/missing")]);
+    assert_eq!(o.status.code(), Some(3));
+    assert_eq!(stdout(&o), "no such thing", "the body is still written");
+    let o = urlreq(&["http://127.0.0.1:1/"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "one clear line: {err}");
+    assert!(err.contains("could not connect"), "{err}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(urlreq(&["--no-such-flag"]).status.code(), Some(2));
+    let o = urlreq(&["ftp://example.com/"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("only http and https"), "{}", stderr(&o));
+    assert_eq!(
+        urlreq(&["http://a/", "-H", "no colon"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        urlreq(&["http://a/", "--timeout", "-1"]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn method_headers_and_data() {
+    let s = test_server();
+    let o = urlreq(&[
+        &s.url("/echo"),
+        "-X",
+        "PUT",
+        "-H",
+        "X-Test: yes",
+        "-d",
+        "payload",
+    ]);
+    assert_eq!(stdout(&o), "PUT yes|payload");
+    let dir = temp_dir("data");
+    let file = dir.join("body.txt");
+    std::fs::write(&file, "from a file").unwrap();
+    let o = urlreq(&[&s.url("/echo"), "-d", &format!("@{}", file.display())]);
+    assert_eq!(stdout(&o), "POST -|from a file");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn include_prints_the_head_first() {
+    let s = test_server();
+    let o = urlreq(&[&s.url("/ok"), "-i"]);
+    let out = stdout(&o);
+    assert!(out.starts_with("HTTP/1.1 200 OK\r\n"), "{out}");
+    assert!(out.contains("content-type: application/json\r\n"), "{out}");
+    assert!(out.ends_with("\r\n\r\n{\"ok\":true}"), "{out}");
+}
+
+#[test]
+fn output_file_is_atomic() {
+    let s = test_server();
+    let dir = temp_dir("output");
+    let target = dir.join("out.json");
+    let o = urlreq(&[&s.url("/redirect"), "-o", target.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&target).unwrap(), b"{\"ok\":true}");
+    assert_eq!(entries(&dir), vec!["out.json"], "no temporary file left");
+
+    // A truncated download leaves the old file alone and no temporary file.
+    let o = urlreq(&[&s.url("/short"), "-o", target.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("response ended after 10 of 1000 body bytes"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(std::fs::read(&target).unwrap(), b"{\"ok\":true}");
+    assert_eq!(entries(&dir), vec!["out.json"]);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn output_to_dev_null_writes_through() {
+    let s = test_server();
+    let o = urlreq(&[&s.url("/ok"), "-o", "/dev/null"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let meta = std::fs::metadata("/dev/null").unwrap();
+    assert!(!meta.is_file(), "/dev/null is still a device");
+}
+
+#[test]
+fn events_record_and_replay_give_the_same_trace() {
+    let s = test_server();
+    let dir = temp_dir("record");
+    let transcript = dir.join("t.jsonl");
+    let live = urlreq(&[
+        &s.url("/redirect"),
+        "--events",
+        "--record",
+        transcript.to_str().unwrap(),
+    ]);
+    assert_eq!(live.status.code(), Some(0), "{}", stderr(&live));
+    let live_out = stdout(&live);
+    let kinds: Vec<String> = live_out
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["event"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        vec!["redirect", "progress", "body", "progress", "done"]
+    );
+    // Replay reads the file alone; the server is not contacted.
+    drop(s);
+    let replayed = urlreq(&["--replay", transcript.to_str().unwrap(), "--events"]);
+    assert_eq!(replayed.status.code(), Some(0), "{}", stderr(&replayed));
+    assert_eq!(stdout(&replayed), live_out);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn demo_runs_offline() {
+    let o = urlreq(&["--demo"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("redirect 302"), "{out}");
+    assert!(out.contains("on_success"), "{out}");
+    assert!(out.contains("saved 50331648 bytes"), "{out}");
+}
