@@ -84,3 +84,20 @@ fn a_request_that_breaks_an_expectation_is_an_error() {
         "{err}"
     );
 }
+
+#[test]
+fn the_readme_example_case_parses_and_passes() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme
+        .find("```text\ncase ")
+        .expect("an example case in README")
+        + 8;
+    let len = readme[start..].find("```").unwrap();
+    let cases = urlrequest_conformance::parse_cases("README.md", &readme[start..start + len])
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(cases.len(), 1);
+    for seed in [None, Some(1), Some(2)] {
+        assert_eq!(run_in_memory(&cases[0], seed).unwrap(), cases[0].expected);
+    }
+}
