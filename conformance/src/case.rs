@@ -140,27 +140,6 @@ impl Case {
             })
     }
 
-    /// The roles the script uses, each once, the request's own first.
-    pub fn roles(&self) -> Vec<Role> {
-        let mut roles = Vec::new();
-        let mut add = |r: Role| {
-            if !roles.contains(&r) {
-                roles.push(r);
-            }
-        };
-        for r in Role::ALL {
-            let (o, h) = r.placeholders();
-            let proxy = self.request.proxy.as_ref().map(|p| p.0.as_str());
-            if self.request.url.contains(o) || proxy.is_some_and(|p| p.contains(h)) {
-                add(r);
-            }
-        }
-        for s in &self.script {
-            add(s.role);
-        }
-        roles
-    }
-
     /// Builds the request, with placeholders replaced by `origins`.
     pub fn request(&self, origins: &Origins) -> Result<Request, String> {
         let spec = &self.request;
