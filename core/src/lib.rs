@@ -53,6 +53,7 @@ mod event;
 mod exchange;
 mod framing;
 mod head;
+mod outcome;
 mod pool;
 mod rechunk;
 mod redirect;
@@ -64,6 +65,7 @@ mod wire;
 pub use error::{BuildError, Error, Phase, TransportError};
 pub use event::{Event, Response, ResponseBody};
 pub use exchange::{Action, ConnectTarget, Exchange, State};
+pub use outcome::{ResultValue, Route};
 pub use pool::{Pool, PoolKey};
 pub use request::{
     Limits, Proxy, Request, RequestBuilder, DEFAULT_CHUNK_SIZE, DEFAULT_MAX_REDIRECTS,
