@@ -5,13 +5,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use bytes::Bytes;
-use urlrequest_core::{Proxy, Request, DEFAULT_CHUNK_SIZE, DEFAULT_MAX_REDIRECTS};
+use urlrequest_core::{Proxy, Request, ResultValue, DEFAULT_CHUNK_SIZE, DEFAULT_MAX_REDIRECTS};
 
 use crate::agent::{Agent, DriveOptions};
 use crate::auth;
 use crate::callbacks::{Callbacks, Dispatch};
 use crate::error::Error;
-use crate::result::ResultValue;
 use crate::tls::{CaMode, Tls};
 use crate::url_request::UrlRequest;
 use crate::worker::Launch;

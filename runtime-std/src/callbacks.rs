@@ -2,9 +2,9 @@
 //! finished request to exactly one of them followed by `on_finish`.
 
 use http::StatusCode;
+use urlrequest_core::{ResultValue, Route};
 
 use crate::error::Error;
-use crate::result::ResultValue;
 use crate::url_request::UrlRequest;
 
 /// Callback given the request and its result (`on_success`, `on_redirect`,
@@ -77,11 +77,10 @@ impl Callbacks {
                 return false;
             }
             Item::Done { status, result } => {
-                // Kivy's routing by status class. 1xx cannot be final here
-                // (the core skips interim responses) but is routed as Kivy does.
-                let cb = match status.as_u16() / 100 {
-                    1 | 2 => &mut self.on_success,
-                    3 => &mut self.on_redirect,
+                // Kivy's routing by status class, shared with every runtime.
+                let cb = match Route::for_status(status) {
+                    Route::Success => &mut self.on_success,
+                    Route::Redirect => &mut self.on_redirect,
                     _ => &mut self.on_failure,
                 };
                 if let Some(cb) = cb {
@@ -89,7 +88,8 @@ impl Callbacks {
                 }
             }
             Item::Failed(error) => {
-                if error.is_cancelled() {
+                let route = error.request_error().map_or(Route::Error, Route::for_error);
+                if route == Route::Cancel {
                     if let Some(cb) = &mut self.on_cancel {
                         cb(req);
                     }

@@ -63,7 +63,6 @@ mod cancel;
 mod driver;
 mod error;
 mod file_sink;
-mod result;
 mod tls;
 mod transport;
 mod url_request;
@@ -77,7 +76,6 @@ pub use callbacks::{Dispatch, ErrorCallback, PlainCallback, ProgressCallback, Re
 pub use cancel::CancelHandle;
 pub use error::Error;
 pub use file_sink::FileSink;
-pub use result::ResultValue;
 pub use tls::{CaMode, Tls};
 pub use url_request::UrlRequest;
-pub use urlrequest_core::{self as core, Request, Response};
+pub use urlrequest_core::{self as core, Request, Response, ResultValue};

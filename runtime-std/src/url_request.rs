@@ -9,13 +9,12 @@ use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
 
 use http::{HeaderMap, StatusCode};
-use urlrequest_core::Url;
+use urlrequest_core::{ResultValue, Url};
 
 use crate::builder::UrlRequestBuilder;
 use crate::callbacks::{Callbacks, Dispatch, Item};
 use crate::cancel::CancelHandle;
 use crate::error::Error;
-use crate::result::ResultValue;
 use crate::worker::{self, Launch};
 
 /// One HTTP request run on its own worker thread, Kivy-style: callbacks,

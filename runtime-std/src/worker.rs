@@ -6,13 +6,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use urlrequest_core::{Event, Exchange, Request, Response, ResponseBody};
+use urlrequest_core::{Event, Exchange, Request, Response, ResultValue};
 
 use crate::agent::{Agent, DriveOptions};
 use crate::callbacks::Item;
 use crate::error::Error;
 use crate::file_sink::FileSink;
-use crate::result::ResultValue;
 use crate::url_request::UrlRequest;
 
 /// Everything the worker needs, prepared by the builder.
@@ -103,7 +102,7 @@ pub(crate) fn run(req: UrlRequest, launch: Launch) {
                         return;
                     }
                 },
-                _ => body_result(&response),
+                _ => ResultValue::from_response(&response),
             };
             req.set_url(response.url().clone());
             let status = response.status();
@@ -120,13 +119,5 @@ pub(crate) fn run(req: UrlRequest, launch: Launch) {
             let error = Error::Request(urlrequest_core::Error::Cancelled);
             req.finish(None, Item::Failed(error));
         }
-    }
-}
-
-fn body_result(response: &Response) -> ResultValue {
-    match response.result() {
-        ResponseBody::Json(v) => ResultValue::Json(v.clone()),
-        ResponseBody::Bytes(b) => ResultValue::Bytes(b.clone()),
-        ResponseBody::NotCollected => ResultValue::Bytes(Default::default()),
     }
 }
