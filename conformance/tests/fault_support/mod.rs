@@ -1,0 +1,134 @@
+//! Fault servers and a pair of clients (runtime-std and runtime-smol) for the
+//! fault tests.
+// Each test binary uses a different part of this module.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+use urlrequest_core::Request;
+
+/// How a fault server treats one accepted connection.
+pub type Behaviour = dyn Fn(TcpStream) + Send + Sync;
+
+pub struct FaultServer {
+    pub port: u16,
+    pub accepted: Arc<AtomicUsize>,
+}
+
+impl FaultServer {
+    pub fn start(behaviour: impl Fn(TcpStream) + Send + Sync + 'static) -> FaultServer {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let count = accepted.clone();
+        let behaviour: Arc<Behaviour> = Arc::new(behaviour);
+        thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                count.fetch_add(1, Ordering::SeqCst);
+                let b = behaviour.clone();
+                thread::spawn(move || b(stream));
+            }
+        });
+        FaultServer { port, accepted }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+}
+
+/// Reads a request head (and discards it); false at EOF.
+pub fn read_head(r: &mut BufReader<TcpStream>) -> bool {
+    let mut line = String::new();
+    loop {
+        line.clear();
+        match r.read_line(&mut line) {
+            Ok(0) | Err(_) => return false,
+            Ok(_) if line == "\r\n" => return true,
+            Ok(_) => {}
+        }
+    }
+}
+
+/// Answers every request on the connection with `reply`, then `after`.
+pub fn answer(reply: &'static [u8], close: bool) -> impl Fn(TcpStream) + Send + Sync {
+    move |s: TcpStream| {
+        let mut r = BufReader::new(s.try_clone().unwrap());
+        let mut w = s;
+        while read_head(&mut r) {
+            let _ = w.write_all(reply);
+            if close {
+                let _ = w.shutdown(Shutdown::Write);
+                // Keep reading so the client sees a clean end of stream.
+                let _ = std::io::copy(&mut r, &mut std::io::sink());
+                return;
+            }
+        }
+    }
+}
+
+pub const OK: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
+pub fn request(url: &str) -> Request {
+    Request::builder(url)
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap()
+}
+
+/// The outcome through runtime-std and runtime-smol, as `Ok(status)` or
+/// `Err("kind: message")`, each on a client that is then used again.
+pub struct Clients {
+    agent: urlrequest_std::Agent,
+    client: urlrequest_smol::Client,
+}
+
+impl Clients {
+    pub fn new() -> Clients {
+        Clients {
+            agent: urlrequest_std::Agent::new(),
+            client: urlrequest_smol::Client::new(),
+        }
+    }
+
+    pub fn both(&self, req: &Request) -> [Result<u16, String>; 2] {
+        let std = self
+            .agent
+            .send(req.clone())
+            .map(|r| r.status().as_u16())
+            .map_err(|e| match e.request_error() {
+                Some(core) => format!("{}: {core}", core.kind_name()),
+                None => format!("other: {e}"),
+            });
+        let smol = smol::block_on(self.client.send(req.clone()))
+            .map(|r| r.status().as_u16())
+            .map_err(|e| format!("{}: {e}", e.kind_name()));
+        [std, smol]
+    }
+
+    /// Runs `req`, expects a failure of `kind` whose message contains
+    /// `says` from both runtimes, then checks both clients still work.
+    pub fn expect_failure(&self, req: &Request, kind: &str, says: &str) {
+        for (runtime, outcome) in ["std", "smol"].iter().zip(self.both(req)) {
+            let err = outcome.expect_err(&format!("{runtime}: expected a {kind} failure"));
+            assert!(err.starts_with(&format!("{kind}: ")), "{runtime}: {err}");
+            assert!(err.contains(says), "{runtime}: {err:?} should say {says:?}");
+        }
+        let healthy = FaultServer::start(answer(OK, false));
+        for (runtime, outcome) in ["std", "smol"]
+            .iter()
+            .zip(self.both(&request(&healthy.url("/"))))
+        {
+            assert_eq!(
+                outcome,
+                Ok(200),
+                "{runtime}: the client is still good after the fault"
+            );
+        }
+    }
+}
