@@ -68,8 +68,8 @@ pub use exchange::{Action, ConnectTarget, Exchange, State};
 pub use outcome::{ResultValue, Route};
 pub use pool::{Pool, PoolKey};
 pub use request::{
-    Limits, Proxy, Request, RequestBuilder, DEFAULT_CHUNK_SIZE, DEFAULT_MAX_REDIRECTS,
-    DEFAULT_USER_AGENT,
+    basic_auth_value, Limits, Proxy, Request, RequestBuilder, DEFAULT_CHUNK_SIZE,
+    DEFAULT_MAX_REDIRECTS, DEFAULT_USER_AGENT,
 };
 pub use trace::{trace_line, trace_text};
 pub use transcript::{Input, Transcript, TranscriptError, TRANSCRIPT_VERSION};

@@ -295,6 +295,17 @@ impl RequestBuilder {
         self
     }
 
+    /// Sends HTTP Basic credentials (`Authorization: Basic ...`), replacing
+    /// credentials taken from the URL's user-info.
+    pub fn basic_auth(mut self, user: impl AsRef<str>, password: impl AsRef<str>) -> Self {
+        let value = basic_auth_value(user.as_ref().as_bytes(), password.as_ref().as_bytes());
+        self.headers
+            .retain(|(n, _)| !n.eq_ignore_ascii_case(b"authorization"));
+        self.headers
+            .push((b"authorization".to_vec(), value.as_bytes().to_vec()));
+        self
+    }
+
     /// Sets the `User-Agent` header (replacing the default).
     pub fn user_agent(self, agent: impl AsRef<str>) -> Self {
         self.header("User-Agent", agent)
@@ -458,9 +469,20 @@ pub(crate) fn validate_header(
 fn basic_auth(url: &Url) -> HeaderValue {
     let user = percent_decode(url.username());
     let pass = percent_decode(url.password().unwrap_or(""));
-    let mut plain = user;
+    basic_auth_value(&user, &pass)
+}
+
+/// The `Authorization` value for HTTP Basic credentials (RFC 7617:
+/// `Basic base64(user:password)`).
+///
+/// ```
+/// let v = urlrequest_core::basic_auth_value(b"user", b"passwd");
+/// assert_eq!(v, "Basic dXNlcjpwYXNzd2Q=");
+/// ```
+pub fn basic_auth_value(user: &[u8], password: &[u8]) -> HeaderValue {
+    let mut plain = user.to_vec();
     plain.push(b':');
-    plain.extend_from_slice(&pass);
+    plain.extend_from_slice(password);
     let value = format!("Basic {}", encode_base64(&plain));
     HeaderValue::from_str(&value).expect("base64 is always a valid header value")
 }
