@@ -3,152 +3,32 @@
 //! plain memcpy of the same bytes in the same reads. Run with
 //! `cargo bench -p urlrequest-core --bench throughput` (release build).
 //!
-//! The driver's copy into `read_buf()` stands for the socket read; the memcpy
-//! line does exactly that copy and nothing else, so the ratio is the cost of
-//! the core's parsing, framing, re-chunking and events.
+//! The measurement itself lives in `throughput/core_alone.rs`, which the
+//! workspace benchmark binary (`urlrequest-conformance`, `bench`) also runs.
 
-use std::hint::black_box;
-use std::time::{Duration, Instant};
-
-use urlrequest_core::{Action, Event, Exchange, Request};
+#[path = "throughput/core_alone.rs"]
+mod core_alone;
 
 const BODY: usize = 256 << 20;
-const READ: usize = 64 << 10;
-const SERVER_CHUNK: usize = 16 << 10;
 const RUNS: usize = 5;
 
-fn content_length_wire() -> Vec<u8> {
-    let mut w = format!("HTTP/1.1 200 OK\r\nContent-Length: {BODY}\r\n\r\n").into_bytes();
-    w.extend((0..BODY).map(|i| (i % 251) as u8));
-    w
-}
-
-fn chunked_wire() -> Vec<u8> {
-    let mut w = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
-    let mut left = BODY;
-    let mut i = 0usize;
-    while left > 0 {
-        let n = left.min(SERVER_CHUNK);
-        w.extend_from_slice(format!("{n:x}\r\n").as_bytes());
-        w.extend((0..n).map(|k| ((i + k) % 251) as u8));
-        w.extend_from_slice(b"\r\n");
-        left -= n;
-        i += n;
-    }
-    w.extend_from_slice(b"0\r\n\r\n");
-    w
-}
-
-/// Copies `wire` in `READ`-sized pieces into one reused buffer.
-fn memcpy_run(wire: &[u8]) -> Duration {
-    let mut dst = vec![0u8; READ];
-    let t = Instant::now();
-    for piece in wire.chunks(READ) {
-        dst[..piece.len()].copy_from_slice(piece);
-        black_box(&mut dst);
-    }
-    t.elapsed()
-}
-
-/// Feeds `wire` through an exchange; returns the time and body bytes seen.
-fn core_run(wire: &[u8], collect: bool) -> (Duration, u64) {
-    let now = Instant::now();
-    let req = Request::builder("http://bench.test/")
-        .collect_body(collect)
-        .build()
-        .unwrap();
-    let t = Instant::now();
-    let mut ex = Exchange::new(req, now);
-    let _ = ex.poll_action();
-    ex.handle_connected(now, false);
-    let n = ex.transmit().len();
-    ex.handle_written(now, n);
-    let mut seen = 0u64;
-    let mut pos = 0;
-    while !ex.is_finished() {
-        while let Some(e) = ex.poll_event() {
-            match e {
-                Event::Body(b) => seen += b.len() as u64,
-                Event::Done(r) => {
-                    black_box(r);
-                }
-                Event::Failure(e) => panic!("{e}"),
-                _ => {}
-            }
-        }
-        match ex.poll_action() {
-            Some(Action::Read) => {
-                let buf = ex.read_buf();
-                let n = buf.len().min(READ).min(wire.len() - pos);
-                buf[..n].copy_from_slice(&wire[pos..pos + n]);
-                pos += n;
-                ex.handle_read(now, n);
-            }
-            Some(_) => {}
-            None => break,
-        }
-    }
-    while let Some(e) = ex.poll_event() {
-        if let Event::Body(b) = e {
-            seen += b.len() as u64;
-        }
-    }
-    (t.elapsed(), seen)
-}
-
-fn rss_kib(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
-fn median(mut v: Vec<f64>) -> (f64, f64, f64) {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    (v[v.len() / 2], v[0], v[v.len() - 1])
-}
-
-fn gbps(bytes: usize, d: Duration) -> f64 {
-    bytes as f64 / d.as_secs_f64() / 1e9
-}
-
 fn main() {
-    let cl = content_length_wire();
-    let ch = chunked_wire();
     println!(
         "core throughput, {} MiB bodies, {} KiB reads, median of {RUNS} runs (min..max)\n",
         BODY >> 20,
-        READ >> 10
+        core_alone::READ_SIZE >> 10
     );
     println!("| case | GB/s | ratio to memcpy of the same wire bytes |");
     println!("|---|---|---|");
-    for (name, wire, collect) in [
-        ("content-length, streaming", &cl, false),
-        ("chunked (16 KiB chunks), streaming", &ch, false),
-        ("content-length, collected into the response", &cl, true),
-    ] {
-        let mut copy = Vec::new();
-        let mut core = Vec::new();
-        let rss_before = rss_kib("VmRSS:");
-        let mut rss_growth = 0;
-        for _ in 0..RUNS {
-            copy.push(gbps(wire.len(), memcpy_run(wire)));
-            let (d, seen) = core_run(wire, collect);
-            assert_eq!(seen, BODY as u64);
-            core.push(gbps(BODY, d));
-            rss_growth = rss_growth.max(rss_kib("VmRSS:").saturating_sub(rss_before));
-        }
-        let (cm, cmin, cmax) = median(copy);
-        let (m, min, max) = median(core);
+    for case in core_alone::run_cases(BODY, RUNS) {
+        let (cm, cmin, cmax) = case.memcpy;
+        let (m, min, max) = case.core;
+        let name = case.name;
         println!("| memcpy ({name}) | {cm:.2} ({cmin:.2}..{cmax:.2}) | 1.00 |");
         println!(
             "| core ({name}) | {m:.2} ({min:.2}..{max:.2}) | {:.2} (RSS growth {} KiB) |",
             m / cm,
-            rss_growth
+            case.rss_growth_kib
         );
     }
 }

@@ -1,0 +1,209 @@
+//! Case A: one large download with the body discarded, by a raw socket read
+//! loop (the limit of the machine), ureq, urlrequest-std and urlrequest-smol.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::ops::ControlFlow;
+use std::time::Instant;
+
+use smol::stream::StreamExt;
+use urlrequest_std::core::{Event, Exchange, Request};
+use urlrequest_std::{Agent, DriveOptions};
+
+use super::report::{load_cell, ratio_cell, spread_cell, Table, Target};
+use super::stats::{load_average, mb_per_s, timed, Sample};
+
+/// Size of the buffer the raw loop and ureq read into: the size of the
+/// buffer the core lends, so every client makes reads of the same size.
+pub const READ: usize = 64 * 1024;
+
+/// The clients of case A, in report order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Client {
+    /// `TcpStream::read` into one buffer, counting bytes.
+    Raw,
+    /// ureq 2, reading the body into one buffer.
+    Ureq,
+    /// `Agent::drive` with body collection off.
+    Std,
+    /// `Client::events` with body collection off.
+    Smol,
+}
+
+impl Client {
+    /// Every client, in report order.
+    pub const ALL: [Client; 4] = [Client::Raw, Client::Ureq, Client::Std, Client::Smol];
+
+    /// The name in the report.
+    pub fn name(self) -> &'static str {
+        match self {
+            Client::Raw => "raw TcpStream read loop",
+            Client::Ureq => "ureq 2",
+            Client::Std => "urlrequest-std",
+            Client::Smol => "urlrequest-smol",
+        }
+    }
+
+    /// Downloads `path` from `addr` once, returning the body bytes seen.
+    pub fn fetch(self, addr: SocketAddr, path: &str) -> Result<u64, String> {
+        let url = format!("http://{addr}{path}");
+        match self {
+            Client::Raw => raw(addr, path).map_err(|e| format!("raw: {e}")),
+            Client::Ureq => with_ureq(&url),
+            Client::Std => with_std(&url),
+            Client::Smol => with_smol(&url),
+        }
+    }
+}
+
+/// GET over a fresh socket; reads the head, then the body until its
+/// Content-Length is reached.
+fn raw(addr: SocketAddr, path: &str) -> std::io::Result<u64> {
+    let mut s = TcpStream::connect(addr)?;
+    s.set_nodelay(true)?;
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())?;
+    let mut buf = vec![0u8; READ];
+    let mut have = 0;
+    let (head_len, length) = loop {
+        let n = s.read(&mut buf[have..])?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        have += n;
+        if let Some(end) = buf[..have].windows(4).position(|w| w == b"\r\n\r\n") {
+            break (end + 4, content_length(&buf[..end])?);
+        }
+        if have == buf.len() {
+            return Err(std::io::Error::other("response head too long"));
+        }
+    };
+    let mut got = (have - head_len) as u64;
+    while got < length {
+        match s.read(&mut buf)? {
+            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            n => got += n as u64,
+        }
+    }
+    Ok(got)
+}
+
+fn content_length(head: &[u8]) -> std::io::Result<u64> {
+    let text = String::from_utf8_lossy(head);
+    text.lines()
+        .filter_map(|l| l.split_once(':'))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.trim().parse().ok())
+        .ok_or_else(|| std::io::Error::other("no Content-Length"))
+}
+
+fn with_ureq(url: &str) -> Result<u64, String> {
+    let resp = ureq::AgentBuilder::new()
+        .build()
+        .get(url)
+        .call()
+        .map_err(|e| format!("ureq: {e}"))?;
+    let mut body = resp.into_reader();
+    let mut buf = vec![0u8; READ];
+    let mut got = 0u64;
+    loop {
+        match body.read(&mut buf).map_err(|e| format!("ureq: {e}"))? {
+            0 => return Ok(got),
+            n => got += n as u64,
+        }
+    }
+}
+
+fn streaming(url: &str) -> Result<Request, String> {
+    Request::builder(url)
+        .collect_body(false)
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+fn with_std(url: &str) -> Result<u64, String> {
+    let agent = Agent::new();
+    let mut ex = Exchange::new(streaming(url)?, Instant::now());
+    let mut got = 0u64;
+    let mut failure = None;
+    agent.drive(&mut ex, &DriveOptions::new(), |event, _| {
+        match event {
+            Event::Body(b) => got += b.len() as u64,
+            Event::Failure(e) => failure = Some(e.to_string()),
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    });
+    failure.map_or(Ok(got), |e| Err(format!("urlrequest-std: {e}")))
+}
+
+fn with_smol(url: &str) -> Result<u64, String> {
+    let request = streaming(url)?;
+    smol::block_on(async {
+        let client = urlrequest_smol::Client::new();
+        let mut events = client.events(request);
+        let mut got = 0u64;
+        while let Some(event) = events.next().await {
+            match event {
+                urlrequest_smol::Event::Body(b) => got += b.len() as u64,
+                urlrequest_smol::Event::Failure(e) => return Err(format!("urlrequest-smol: {e}")),
+                _ => {}
+            }
+        }
+        Ok(got)
+    })
+}
+
+/// Runs case A against one server; adds the targets it checks when
+/// `targets` is given.
+pub fn section(
+    server: &str,
+    addr: SocketAddr,
+    path: &str,
+    size: u64,
+    runs: usize,
+    targets: Option<&mut Vec<Target>>,
+) -> Result<Table, String> {
+    let mut samples = vec![Sample::default(); Client::ALL.len()];
+    // Interleaved, so a change in the machine's load hits every client alike.
+    for _ in 0..runs {
+        for (i, c) in Client::ALL.iter().enumerate() {
+            let load = load_average();
+            let (got, took) = timed(|| c.fetch(addr, path))?;
+            if got != size {
+                return Err(format!("{}: {got} body bytes, expected {size}", c.name()));
+            }
+            samples[i].push(mb_per_s(got, took), load);
+        }
+    }
+    let raw = samples[0].median();
+    let ureq = samples[1].median();
+    let mut t = Table::new(
+        format!(
+            "#### A. {} MiB download, body discarded, from {server}",
+            size >> 20
+        ),
+        &[
+            "client",
+            "MB/s median (min..max)",
+            "to raw",
+            "to ureq",
+            "load",
+        ],
+    );
+    for (c, s) in Client::ALL.iter().zip(&samples) {
+        t.row(vec![
+            c.name().into(),
+            spread_cell(s, 0),
+            ratio_cell(s.median(), raw),
+            ratio_cell(s.median(), ureq),
+            load_cell(s),
+        ]);
+    }
+    if let Some(targets) = targets {
+        let (std, smol) = (samples[2].median(), samples[3].median());
+        targets.push(Target::ratio("A: std ≥ 1.00x ureq", std / ureq, 1.0));
+        targets.push(Target::ratio("A: std ≥ 0.95x raw", std / raw, 0.95));
+        targets.push(Target::ratio("A: smol ≥ 0.90x raw", smol / raw, 0.90));
+    }
+    Ok(t)
+}

@@ -1,0 +1,263 @@
+//! Cases B and C: many small keep-alive GETs (100-byte body), one after the
+//! other on one connection, then from 64 concurrent clients.
+
+use std::io::Read;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+use urlrequest_std::core::Request;
+
+use super::report::{load_cell, ratio_cell, spread_cell, Table, Target};
+use super::server::SMALL;
+use super::stats::{load_average, per_s, Sample};
+
+/// Concurrent clients in case C.
+pub const CLIENTS: usize = 64;
+
+/// The clients of cases B and C, in report order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Client {
+    /// ureq 2 with one agent (threads in case C).
+    Ureq,
+    /// urlrequest-std with one agent (threads in case C).
+    Std,
+    /// urlrequest-smol with one client (tasks on one thread in case C).
+    Smol,
+}
+
+impl Client {
+    /// Every client, in report order.
+    pub const ALL: [Client; 3] = [Client::Ureq, Client::Std, Client::Smol];
+
+    fn name(self, concurrent: bool) -> String {
+        match (self, concurrent) {
+            (Client::Ureq, false) => "ureq 2".into(),
+            (Client::Std, false) => "urlrequest-std".into(),
+            (Client::Smol, false) => "urlrequest-smol".into(),
+            (Client::Ureq, true) => format!("ureq 2, {CLIENTS} threads"),
+            (Client::Std, true) => format!("urlrequest-std, {CLIENTS} threads"),
+            (Client::Smol, true) => format!("urlrequest-smol, {CLIENTS} tasks on 1 thread"),
+        }
+    }
+}
+
+fn ureq_agent() -> ureq::Agent {
+    ureq::AgentBuilder::new()
+        .max_idle_connections(CLIENTS)
+        .max_idle_connections_per_host(CLIENTS)
+        .build()
+}
+
+fn std_agent() -> urlrequest_std::Agent {
+    urlrequest_std::Agent::builder()
+        .max_idle_per_host(CLIENTS)
+        .build()
+}
+
+fn check(len: usize) -> Result<(), String> {
+    if len == SMALL {
+        Ok(())
+    } else {
+        Err(format!("{len} body bytes, expected {SMALL}"))
+    }
+}
+
+/// One GET with ureq; `body` is reused between calls.
+fn ureq_get(agent: &ureq::Agent, url: &str, body: &mut Vec<u8>) -> Result<(), String> {
+    let resp = agent.get(url).call().map_err(|e| format!("ureq: {e}"))?;
+    body.clear();
+    resp.into_reader()
+        .read_to_end(body)
+        .map_err(|e| format!("ureq: {e}"))?;
+    check(body.len())
+}
+
+fn std_get(agent: &urlrequest_std::Agent, url: &str) -> Result<(), String> {
+    let req = Request::get(url).map_err(|e| e.to_string())?;
+    let resp = agent
+        .send(req)
+        .map_err(|e| format!("urlrequest-std: {e}"))?;
+    check(resp.bytes().map_or(0, |b| b.len()))
+}
+
+async fn smol_get(client: &urlrequest_smol::Client, url: &str) -> Result<(), String> {
+    let req = Request::get(url).map_err(|e| e.to_string())?;
+    let resp = client
+        .send(req)
+        .await
+        .map_err(|e| format!("urlrequest-smol: {e}"))?;
+    check(resp.bytes().map_or(0, |b| b.len()))
+}
+
+/// `n` GETs one after the other; the time they took.
+fn sequential(client: Client, url: &str, n: u64) -> Result<Duration, String> {
+    let t = Instant::now();
+    match client {
+        Client::Ureq => {
+            let agent = ureq_agent();
+            let mut body = Vec::new();
+            for _ in 0..n {
+                ureq_get(&agent, url, &mut body)?;
+            }
+        }
+        Client::Std => {
+            let agent = std_agent();
+            for _ in 0..n {
+                std_get(&agent, url)?;
+            }
+        }
+        Client::Smol => smol::block_on(async {
+            let client = urlrequest_smol::Client::new();
+            for _ in 0..n {
+                smol_get(&client, url).await?;
+            }
+            Ok::<_, String>(())
+        })?,
+    }
+    Ok(t.elapsed())
+}
+
+/// `n` GETs shared by `CLIENTS` threads or tasks, each taking the next
+/// request number until none is left; the time from the start signal to the
+/// last answer.
+fn concurrent(client: Client, url: &str, n: u64) -> Result<Duration, String> {
+    let left = Arc::new(AtomicI64::new(n as i64));
+    let take = |left: &AtomicI64| left.fetch_sub(1, Ordering::Relaxed) > 0;
+    match client {
+        Client::Ureq => {
+            let agent = ureq_agent();
+            on_threads(|| {
+                let (agent, url, left) = (agent.clone(), url.to_string(), left.clone());
+                move || {
+                    let mut body = Vec::new();
+                    while take(&left) {
+                        ureq_get(&agent, &url, &mut body)?;
+                    }
+                    Ok(())
+                }
+            })
+        }
+        Client::Std => {
+            let agent = std_agent();
+            on_threads(|| {
+                let (agent, url, left) = (agent.clone(), url.to_string(), left.clone());
+                move || {
+                    while take(&left) {
+                        std_get(&agent, &url)?;
+                    }
+                    Ok(())
+                }
+            })
+        }
+        Client::Smol => {
+            let client = urlrequest_smol::Client::builder()
+                .per_host_limit(CLIENTS)
+                .build()
+                .map_err(|e| e.to_string())?;
+            let ex = smol::LocalExecutor::new();
+            let tasks: Vec<_> = (0..CLIENTS)
+                .map(|_| {
+                    let (client, url, left) = (client.clone(), url.to_string(), left.clone());
+                    ex.spawn(async move {
+                        while take(&left) {
+                            smol_get(&client, &url).await?;
+                        }
+                        Ok::<_, String>(())
+                    })
+                })
+                .collect();
+            // Spawned tasks start only once the executor runs.
+            let t = Instant::now();
+            smol::block_on(ex.run(async {
+                for task in tasks {
+                    task.await?;
+                }
+                Ok::<_, String>(())
+            }))?;
+            Ok(t.elapsed())
+        }
+    }
+}
+
+/// Starts `CLIENTS` threads running what `make` returns, releases them at
+/// once and times them to the last one's end.
+fn on_threads<F>(mut make: impl FnMut() -> F) -> Result<Duration, String>
+where
+    F: FnOnce() -> Result<(), String> + Send + 'static,
+{
+    let start = Arc::new(Barrier::new(CLIENTS + 1));
+    let threads: Vec<_> = (0..CLIENTS)
+        .map(|_| {
+            let (work, start) = (make(), start.clone());
+            std::thread::spawn(move || {
+                start.wait();
+                work()
+            })
+        })
+        .collect();
+    start.wait();
+    let t = Instant::now();
+    let mut result = Ok(());
+    for th in threads {
+        let r = th
+            .join()
+            .unwrap_or_else(|_| Err("a client thread panicked".into()));
+        result = result.and(r);
+    }
+    result.map(|()| t.elapsed())
+}
+
+/// Case B (`concurrent == false`) or C: `n` GETs of `url`, `runs` times.
+pub fn section(
+    url: &str,
+    n: u64,
+    runs: usize,
+    concurrent_clients: bool,
+    targets: &mut Vec<Target>,
+) -> Result<Table, String> {
+    let mut samples = vec![Sample::default(); Client::ALL.len()];
+    for _ in 0..runs {
+        for (i, &c) in Client::ALL.iter().enumerate() {
+            let load = load_average();
+            let took = if concurrent_clients {
+                concurrent(c, url, n)?
+            } else {
+                sequential(c, url, n)?
+            };
+            samples[i].push(per_s(n, took), load);
+        }
+    }
+    let ureq = samples[0].median();
+    let title = if concurrent_clients {
+        format!(
+            "#### C. {n} keep-alive GETs of a {SMALL}-byte body from {CLIENTS} concurrent clients"
+        )
+    } else {
+        format!("#### B. {n} sequential keep-alive GETs of a {SMALL}-byte body")
+    };
+    let mut t = Table::new(
+        title,
+        &["client", "req/s median (min..max)", "to ureq", "load"],
+    );
+    for (&c, s) in Client::ALL.iter().zip(&samples) {
+        t.row(vec![
+            c.name(concurrent_clients),
+            spread_cell(s, 0),
+            ratio_cell(s.median(), ureq),
+            load_cell(s),
+        ]);
+    }
+    let (std, smol) = (samples[1].median(), samples[2].median());
+    if concurrent_clients {
+        targets.push(Target::ratio(
+            "C: smol ≥ 1.2x ureq-64-threads",
+            smol / ureq,
+            1.2,
+        ));
+    } else {
+        targets.push(Target::ratio("B: std ≥ 1.05x ureq", std / ureq, 1.05));
+        targets.push(Target::ratio("B: smol ≥ 1.00x ureq", smol / ureq, 1.0));
+    }
+    Ok(t)
+}

@@ -1,0 +1,136 @@
+//! The pieces of the `bench` binary: loopback servers, the clients of each
+//! case, repeated measurement and the Markdown report.
+
+pub mod download;
+pub mod keepalive;
+pub mod memory;
+pub mod nginx;
+pub mod report;
+pub mod server;
+pub mod stats;
+
+use report::{Table, Target};
+use stats::load_average;
+
+/// Sizes and repetitions of one run of the benchmark.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Whether this is the short version.
+    pub quick: bool,
+    /// Runs per figure (the median, min and max are reported).
+    pub runs: usize,
+    /// Case A body size.
+    pub download: u64,
+    /// Case B request count.
+    pub sequential: u64,
+    /// Case C request count (shared by the concurrent clients).
+    pub concurrent: u64,
+    /// Case D file sizes.
+    pub files: Vec<u64>,
+    /// Case E body size.
+    pub core_body: usize,
+}
+
+const MIB: u64 = 1 << 20;
+
+impl Config {
+    /// The full run (about three minutes) or the quick one (about 30 s).
+    pub fn new(quick: bool) -> Config {
+        if quick {
+            Config {
+                quick,
+                runs: 3,
+                download: 128 * MIB,
+                sequential: 2_000,
+                concurrent: 4_000,
+                files: vec![16 * MIB, 128 * MIB],
+                core_body: 32 << 20,
+            }
+        } else {
+            Config {
+                quick,
+                runs: 5,
+                download: 1024 * MIB,
+                sequential: 20_000,
+                concurrent: 20_000,
+                files: vec![64 * MIB, 1024 * MIB],
+                core_body: 256 << 20,
+            }
+        }
+    }
+}
+
+/// Case E: the core alone, fed from memory, beside memcpy (the measurement
+/// the core's own `throughput` bench makes).
+pub fn core_section(cfg: &Config) -> Table {
+    let load = load_average();
+    let mut t = Table::new(
+        format!(
+            "#### E. The core alone, {} MiB bodies from memory in {} KiB reads",
+            cfg.core_body >> 20,
+            crate::core_alone::READ_SIZE >> 10
+        ),
+        &["case", "memcpy GB/s", "core GB/s", "core to memcpy", "load"],
+    );
+    for case in crate::core_alone::run_cases(cfg.core_body, cfg.runs) {
+        let cell = |(m, lo, hi): (f64, f64, f64)| format!("{m:.2} ({lo:.2}..{hi:.2})");
+        t.row(vec![
+            format!("{} (RSS growth {} KiB)", case.name, case.rss_growth_kib),
+            cell(case.memcpy),
+            cell(case.core),
+            report::ratio_cell(case.core.0, case.memcpy.0),
+            format!("{load:.1}"),
+        ]);
+    }
+    t
+}
+
+/// Every case in order, printed as it completes; the targets last.
+pub fn run(cfg: &Config) -> Result<(), String> {
+    let (cpus, model) = stats::machine();
+    println!("## Benchmark report\n");
+    println!(
+        "- command: `cargo run --release -p urlrequest-conformance --bin bench{}`",
+        if cfg.quick { " -- --quick" } else { "" }
+    );
+    println!("- machine: {cpus} CPUs, {model}");
+    println!("- load average at start: {:.2}", load_average());
+    println!(
+        "- every figure: median of {} runs (min..max); `load` is the 1-minute load average over its runs\n",
+        cfg.runs
+    );
+    let mut targets: Vec<Target> = Vec::new();
+    let rust = server::RustServer::start().map_err(|e| format!("loopback server: {e}"))?;
+    let big = format!("/bytes/{}", cfg.download);
+    let a = download::section(
+        "the Rust server (memory buffer)",
+        rust.addr(),
+        &big,
+        cfg.download,
+        cfg.runs,
+        Some(&mut targets),
+    )?;
+    println!("{}", a.render());
+    match nginx::find() {
+        None => println!("(nginx not found on PATH: case A against nginx skipped)\n"),
+        Some(exe) => match nginx::Nginx::start(&exe, cfg.download) {
+            Err(e) => println!("(nginx did not start: {e}; case A against nginx skipped)\n"),
+            Ok(ngx) => {
+                let title = format!("nginx ({}, sendfile from a sparse file)", exe.display());
+                let a =
+                    download::section(&title, ngx.addr(), "/big", cfg.download, cfg.runs, None)?;
+                println!("{}", a.render());
+            }
+        },
+    }
+    let small = format!("{}/small", rust.base());
+    let b = keepalive::section(&small, cfg.sequential, cfg.runs, false, &mut targets)?;
+    println!("{}", b.render());
+    let c = keepalive::section(&small, cfg.concurrent, cfg.runs, true, &mut targets)?;
+    println!("{}", c.render());
+    let d = memory::section(&rust.base(), &cfg.files, cfg.runs, &mut targets)?;
+    println!("{}", d.render());
+    println!("{}", core_section(cfg).render());
+    println!("{}", report::targets_table(&targets));
+    Ok(())
+}
