@@ -8,6 +8,7 @@ use urlrequest_core::{Limits, Proxy, Request};
 
 use crate::escape::unescape;
 use crate::origins::{Origins, Role};
+use crate::pki::CertKind;
 
 /// One conformance case.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,6 +31,11 @@ pub struct Case {
     /// The expected event trace: one `urlrequest_core::trace_line` per event,
     /// with placeholders for origins.
     pub expected: Vec<String>,
+    /// The certificate the `{tls-origin}` server presents (`tls-cert`).
+    pub tls_cert: CertKind,
+    /// The `Proxy-Authorization` value the in-process proxy `{proxy}`
+    /// demands (`proxy-auth`); without it the proxy lets everyone through.
+    pub proxy_auth: Option<String>,
 }
 
 /// The request of a case. Unset fields keep the core's defaults.
@@ -128,11 +134,25 @@ impl Case {
         format!("{}/{}", self.family, self.name)
     }
 
+    /// Whether the request goes through the in-process proxy (`{proxy}`).
+    pub fn uses_proxy_server(&self) -> bool {
+        self.request
+            .proxy
+            .as_ref()
+            .is_some_and(|(addr, _)| addr.contains("{proxy}"))
+    }
+
+    /// Whether the expected trace ends in `Done`.
+    pub fn ends_in_done(&self) -> bool {
+        self.expected.last().is_some_and(|l| l.starts_with("done "))
+    }
+
     /// Whether the case needs TLS: it says `requires tls`, or mentions
-    /// `{tls-origin}` or `{tls-host}`. Plain loopback servers cannot run it.
+    /// `{tls-origin}` or `{tls-host}`. A driver without TLS cannot run it.
     pub fn needs_tls(&self) -> bool {
         let uses = |s: &str| s.contains("{tls-origin}") || s.contains("{tls-host}");
         self.requires_tls
+            || self.tls_cert != CertKind::Valid
             || uses(&self.request.url)
             || self.script.iter().any(|s| {
                 s.role == Role::TlsOrigin

@@ -9,6 +9,7 @@ use urlrequest_core::{trace_line, Event, Request};
 use crate::case::Case;
 use crate::diff::diff_lines;
 use crate::loopback::ScriptedServer;
+use crate::normalize::normalize_line;
 
 /// One way of running a request. Implement it for a new runtime, then call
 /// [`run_suite`].
@@ -128,17 +129,24 @@ impl fmt::Display for SuiteReport {
     }
 }
 
-/// Runs one case and judges it.
+/// Runs one case and judges it. Certificate rejections in the driver's
+/// trace are compared by class ([`normalize_line`]).
 pub fn run_case(driver: &dyn Driver, case: &Case) -> CaseReport {
     let outcome = if let Some(reason) = driver.skip(case) {
         Outcome::Skipped(reason)
     } else {
         match driver.run(case) {
-            Ok(actual) if actual == case.expected => Outcome::Passed,
-            Ok(actual) => Outcome::Failed {
-                expected: case.expected.clone(),
-                actual,
-            },
+            Ok(actual) => {
+                let actual: Vec<String> = actual.iter().map(|l| normalize_line(l)).collect();
+                if actual == case.expected {
+                    Outcome::Passed
+                } else {
+                    Outcome::Failed {
+                        expected: case.expected.clone(),
+                        actual,
+                    }
+                }
+            }
             Err(e) => Outcome::Error(e),
         }
     };
@@ -206,6 +214,7 @@ where
 pub struct LoopbackDriver<F> {
     name: String,
     fetch: F,
+    tls: bool,
 }
 
 impl<F> LoopbackDriver<F>
@@ -217,7 +226,16 @@ where
         LoopbackDriver {
             name: name.into(),
             fetch,
+            tls: false,
         }
+    }
+
+    /// Runs the TLS cases too: `fetch` must trust
+    /// [`TestCa::trusted`](crate::TestCa::trusted)'s PEM file and verify
+    /// certificates.
+    pub fn with_tls(mut self) -> LoopbackDriver<F> {
+        self.tls = true;
+        self
     }
 }
 
@@ -231,5 +249,10 @@ where
 
     fn run(&self, case: &Case) -> Result<Vec<String>, String> {
         run_over_loopback(case, &self.fetch)
+    }
+
+    fn skip(&self, case: &Case) -> Option<String> {
+        (!self.tls && case.needs_tls())
+            .then(|| "needs TLS; see LoopbackDriver::with_tls".to_string())
     }
 }

@@ -13,7 +13,12 @@
 //!   seeded random points;
 //! - [`ScriptedServer`]: the same scripts served on loopback TCP, and
 //!   [`LoopbackDriver`] / [`run_over_loopback`] so a runtime only supplies
-//!   "fetch this request, return its events".
+//!   "fetch this request, return its events";
+//! - [`StdDriver`], [`SmolDriver`] and [`ReplayDriver`]: both runtimes
+//!   over loopback (TLS included, trusting [`TestCa::trusted`]), and the
+//!   replay of each live run's recorded transcript;
+//! - [`HttpProxy`] and [`TestCa`]: an in-process forwarding and tunnelling
+//!   proxy and a throwaway certificate authority, for tests of any runtime.
 //!
 //! ```
 //! use urlrequest_conformance::{run_suite, MemoryDriver};
@@ -31,7 +36,14 @@ mod loopback;
 mod memory;
 mod origins;
 mod parse;
+mod normalize;
+mod pki;
+mod proxy;
+mod proxy_rules;
+mod runtimes;
 mod script;
+mod server_stream;
+mod sim;
 
 use std::path::{Path, PathBuf};
 
@@ -46,6 +58,10 @@ pub use loopback::ScriptedServer;
 pub use memory::{run_in_memory, MemoryDriver, SplitRng};
 pub use origins::{Origins, Role};
 pub use parse::{parse_cases, ParseError};
+pub use normalize::normalize_line;
+pub use pki::{CertKind, TestCa};
+pub use proxy::HttpProxy;
+pub use runtimes::{ReplayDriver, SmolDriver, StdDriver};
 pub use script::ReceivedRequest;
 
 /// The directory of the shipped case files.

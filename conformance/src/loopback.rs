@@ -1,9 +1,12 @@
 //! A scripted server on loopback: real TCP on 127.0.0.1 with random ports,
 //! serving a case's script so that runtimes can be checked over real sockets.
-//! One thread accepts per server; one thread serves each connection.
+//! `{tls-origin}` speaks TLS with a certificate from [`TestCa::trusted`]
+//! (or the case's `tls-cert` kind), and `{proxy}` is an [`HttpProxy`] in
+//! front of them. One thread accepts per server; one thread serves each
+//! connection.
 
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
@@ -11,7 +14,10 @@ use std::time::Duration;
 
 use crate::case::{Case, End};
 use crate::origins::{Origins, Role};
+use crate::pki::{CertKind, TestCa};
+use crate::proxy::HttpProxy;
 use crate::script::{ReceivedRequest, RequestReader, Script};
+use crate::server_stream::ServerStream;
 
 /// How long a connection thread waits for a silent client before giving up,
 /// so a driver that leaks a connection cannot hang the suite.
@@ -24,6 +30,8 @@ struct Shared {
     /// Server ends of every accepted connection, to cut them at shutdown.
     streams: Mutex<Vec<TcpStream>>,
     handlers: Mutex<Vec<JoinHandle<()>>>,
+    /// The certificate `{tls-origin}` presents.
+    tls_cert: CertKind,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -31,14 +39,16 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// The servers of one case on 127.0.0.1, each on a random port: `{origin}`
-/// and `{origin2}`. Start one per run, point the case's request at
+/// The servers of one case on 127.0.0.1, each on a random port: `{origin}`,
+/// `{origin2}`, `{tls-origin}` and, when the case uses it, the proxy
+/// `{proxy}`. A runtime checks `{tls-origin}` by trusting
+/// [`TestCa::trusted`]'s PEM file. Start one per run, point the case's request at
 /// [`origins`](Self::origins), run it, then call [`finish`](Self::finish).
 ///
 /// ```
 /// use urlrequest_conformance::{builtin_cases, Role, ScriptedServer};
 /// let cases = builtin_cases()?;
-/// let case = cases.iter().find(|c| !c.needs_tls()).unwrap();
+/// let case = &cases[0];
 /// let server = ScriptedServer::start(case)?;
 /// assert!(server.origins().origin(Role::Origin).unwrap().starts_with("http://127.0.0.1:"));
 /// // ... run case.request(server.origins()) with a runtime here ...
@@ -51,28 +61,39 @@ pub struct ScriptedServer {
     origins: Origins,
     shared: Arc<Shared>,
     acceptors: Vec<(SocketAddr, JoinHandle<()>)>,
+    proxy: Option<HttpProxy>,
 }
 
 impl ScriptedServer {
-    /// Binds the case's servers and starts serving its script. Fails for a
-    /// case that needs an HTTPS server.
+    /// Binds the case's servers and starts serving its script.
     pub fn start(case: &Case) -> io::Result<ScriptedServer> {
-        if case.needs_tls() {
-            return Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                format!("case {} needs an HTTPS server", case.full_name()),
-            ));
-        }
         let mut bound = Vec::new();
-        for role in [Role::Origin, Role::Origin2] {
+        for role in [Role::Origin, Role::Origin2, Role::TlsOrigin] {
             let listener = TcpListener::bind("127.0.0.1:0")?;
             let addr = listener.local_addr()?;
             bound.push((role, listener, addr));
         }
+        let proxy = if case.uses_proxy_server() {
+            Some(HttpProxy::start(case.proxy_auth.clone())?)
+        } else {
+            None
+        };
+        let scheme = |role: Role| {
+            if role == Role::TlsOrigin {
+                "https"
+            } else {
+                "http"
+            }
+        };
         let origins = Origins::new(
             bound
                 .iter()
-                .map(|(role, _, addr)| (*role, format!("http://{addr}"))),
+                .map(|(role, _, addr)| (*role, format!("{}://{addr}", scheme(*role))))
+                .chain(
+                    proxy
+                        .iter()
+                        .map(|p| (Role::Proxy, format!("http://{}", p.addr()))),
+                ),
         );
         let script = Script::new(case, &origins)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
@@ -81,6 +102,7 @@ impl ScriptedServer {
             stop: AtomicBool::new(false),
             streams: Mutex::new(Vec::new()),
             handlers: Mutex::new(Vec::new()),
+            tls_cert: case.tls_cert,
         });
         let mut acceptors = Vec::new();
         for (role, listener, addr) in bound {
@@ -94,6 +116,7 @@ impl ScriptedServer {
             origins,
             shared,
             acceptors,
+            proxy,
         })
     }
 
@@ -118,6 +141,8 @@ impl ScriptedServer {
     }
 
     fn shutdown(&mut self) {
+        // The proxy first: its upstream connections end at the servers.
+        self.proxy = None;
         self.shared.stop.store(true, Ordering::SeqCst);
         for (addr, handle) in self.acceptors.drain(..) {
             // Wakes the accept call, which then sees the stop flag.
@@ -125,7 +150,7 @@ impl ScriptedServer {
             let _ = handle.join();
         }
         for s in lock(&self.shared.streams).drain(..) {
-            let _ = s.shutdown(Shutdown::Both);
+            let _ = s.shutdown(std::net::Shutdown::Both);
         }
         let handlers: Vec<_> = lock(&self.shared.handlers).drain(..).collect();
         for h in handlers {
@@ -163,16 +188,24 @@ fn accept_loop(listener: TcpListener, role: Role, shared: Arc<Shared>) {
 fn serve(stream: TcpStream, role: Role, number: usize, close_now: bool, shared: &Shared) {
     let _ = stream.set_nodelay(true);
     let _ = stream.set_read_timeout(Some(IDLE_LIMIT));
+    let mut stream = ServerStream::Plain(stream);
+    if role == Role::TlsOrigin {
+        let config = TestCa::trusted().server_config(&["127.0.0.1"], shared.tls_cert);
+        match stream.start_tls(config) {
+            Ok(s) => stream = s,
+            Err(_) => return,
+        }
+    }
     if close_now {
-        close_gracefully(&stream);
+        stream.close_gracefully();
     } else {
-        answer_requests(&stream, role, number, shared);
+        answer_requests(&mut stream, role, number, shared);
     }
     // The clone kept for shutdown would hold the socket open otherwise.
-    let _ = stream.shutdown(Shutdown::Both);
+    stream.shutdown();
 }
 
-fn answer_requests(mut stream: &TcpStream, role: Role, number: usize, shared: &Shared) {
+fn answer_requests(stream: &mut ServerStream, role: Role, number: usize, shared: &Shared) {
     let mut reader = RequestReader::default();
     let mut requests = 0;
     let mut buf = [0u8; 16 * 1024];
@@ -180,20 +213,38 @@ fn answer_requests(mut stream: &TcpStream, role: Role, number: usize, shared: &S
         match reader.next_request() {
             Ok(Some(req)) => {
                 requests += 1;
+                let connect = req.request_line.starts_with("CONNECT ");
+                let authority = req.request_line.split(' ').nth(1).unwrap_or("").to_string();
                 let (send, end) = lock(&shared.script).respond(role, number, requests > 1, req);
-                if stream.write_all(&send).is_err() {
+                if stream
+                    .write_all(&send)
+                    .and_then(|()| stream.flush())
+                    .is_err()
+                {
                     return;
                 }
                 match end {
+                    End::Keep if connect && is_success(&send) => {
+                        // The script played a proxy and accepted the tunnel:
+                        // what follows is TLS to the origin it also plays.
+                        let host = authority
+                            .rsplit_once(':')
+                            .map_or(authority.as_str(), |(h, _)| h);
+                        let config = TestCa::trusted().server_config(&[host], CertKind::Valid);
+                        if stream.upgrade(config).is_err() {
+                            return;
+                        }
+                        continue;
+                    }
                     End::Keep => continue,
-                    End::Close => return close_gracefully(stream),
-                    End::Stall => return drain(stream),
+                    End::Close => return stream.close_gracefully(),
+                    End::Stall => return stream.drain(),
                 }
             }
             Ok(None) => {}
             Err(m) => {
                 lock(&shared.script).bad_request(role, number, m);
-                return close_gracefully(stream);
+                return stream.close_gracefully();
             }
         }
         match stream.read(&mut buf) {
@@ -203,20 +254,7 @@ fn answer_requests(mut stream: &TcpStream, role: Role, number: usize, shared: &S
     }
 }
 
-/// Sends FIN but keeps reading until the client closes: closing a socket
-/// with unread input would send RST, and the client could then lose bytes
-/// already sent or see "connection reset" instead of end of stream.
-fn close_gracefully(stream: &TcpStream) {
-    let _ = stream.shutdown(Shutdown::Write);
-    drain(stream);
-}
-
-/// Reads and discards until the client closes (or the idle limit passes).
-fn drain(mut stream: &TcpStream) {
-    let mut buf = [0u8; 4096];
-    while let Ok(n) = stream.read(&mut buf) {
-        if n == 0 {
-            return;
-        }
-    }
+/// Whether an answer's status line says 2xx.
+fn is_success(send: &[u8]) -> bool {
+    send.starts_with(b"HTTP/1.1 2") || send.starts_with(b"HTTP/1.0 2")
 }

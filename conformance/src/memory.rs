@@ -3,15 +3,16 @@
 //! seed it also cuts every write and read at random points, which must not
 //! change the trace.
 
-use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use urlrequest_core::{trace_line, Action, Exchange, Pool, TransportError};
 
-use crate::case::{Case, End};
+use crate::case::Case;
 use crate::driver::Driver;
+use crate::normalize::simulated_rejection;
 use crate::origins::{Origins, Role};
-use crate::script::{RequestReader, Script};
+use crate::script::Script;
+use crate::sim::{Readable, SimNet};
 
 /// Upper bound on loop turns, so a core that never finishes is a failed case
 /// rather than a hung test.
@@ -61,7 +62,8 @@ impl Driver for MemoryDriver {
     }
 
     /// Every case runs here: TLS sits below the core, so an HTTPS origin is
-    /// simulated by a plaintext one.
+    /// simulated by a plaintext one (and a certificate the case says is bad
+    /// by the TLS failure a checking client reports).
     fn skip(&self, _case: &Case) -> Option<String> {
         None
     }
@@ -104,59 +106,6 @@ impl SplitRng {
     }
 }
 
-/// One simulated connection, seen from the server's side.
-#[derive(Debug)]
-struct SimConn {
-    role: Role,
-    number: usize,
-    requests: usize,
-    reader: RequestReader,
-    /// Bytes sent by the server and not yet read by the client.
-    outgoing: VecDeque<u8>,
-    /// The server closes once `outgoing` is read.
-    closing: bool,
-    /// The server stopped answering (stall or close): client bytes are dropped.
-    done: bool,
-}
-
-impl SimConn {
-    fn client_wrote(&mut self, data: &[u8], script: &mut Script) {
-        if self.done {
-            return;
-        }
-        self.reader.push(data);
-        loop {
-            match self.reader.next_request() {
-                Ok(None) => return,
-                Ok(Some(req)) => {
-                    self.requests += 1;
-                    let reused = self.requests > 1;
-                    let (send, end) = script.respond(self.role, self.number, reused, req);
-                    self.outgoing.extend(send);
-                    match end {
-                        End::Keep => {}
-                        End::Close => {
-                            self.closing = true;
-                            self.done = true;
-                            return;
-                        }
-                        End::Stall => {
-                            self.done = true;
-                            return;
-                        }
-                    }
-                }
-                Err(m) => {
-                    script.bad_request(self.role, self.number, m);
-                    self.closing = true;
-                    self.done = true;
-                    return;
-                }
-            }
-        }
-    }
-}
-
 fn piece(rng: &mut Option<SplitRng>, max: usize) -> usize {
     match rng {
         Some(r) if max > 0 => r.piece(max),
@@ -175,11 +124,16 @@ pub fn run_in_memory(case: &Case, seed: Option<u64>) -> Result<Vec<String>, Stri
     // when the client would otherwise wait.
     let mut now = Instant::now();
     let mut ex = Exchange::new(request, now);
-    let mut conns: Vec<SimConn> = Vec::new();
+    let mut net = SimNet::new(origins.clone(), case.proxy_auth.clone());
     let mut current: Option<usize> = None;
     let mut pool: Pool<usize> = Pool::new(Duration::from_secs(90), 8);
     let mut trace = Vec::new();
     let no_conn = || "the core asked for I/O with no connection open".to_string();
+    // What a checking TLS client says about the case's certificate.
+    let tls_error = || {
+        let class = case.tls_cert.rejection()?;
+        Some(TransportError::Tls(simulated_rejection(class)))
+    };
     for _ in 0..TURN_LIMIT {
         while let Some(e) = ex.poll_event() {
             trace.push(origins.unmap(&trace_line(&e)));
@@ -218,47 +172,47 @@ pub fn run_in_memory(case: &Case, seed: Option<u64>) -> Result<Vec<String>, Stri
                         )),
                     ),
                     Some(role) => {
-                        let (number, close_now) = script.accept(role);
-                        conns.push(SimConn {
-                            role,
-                            number,
-                            requests: 0,
-                            reader: RequestReader::default(),
-                            outgoing: VecDeque::new(),
-                            closing: close_now,
-                            done: close_now,
-                        });
-                        current = Some(conns.len() - 1);
-                        ex.handle_connected(now, false);
+                        let id = net.open(role, &mut script);
+                        match tls_error().filter(|_| t.tls.is_some() && role == Role::TlsOrigin) {
+                            Some(e) => ex.handle_transport_error(now, e),
+                            None => {
+                                current = Some(id);
+                                ex.handle_connected(now, false);
+                            }
+                        }
                     }
                 }
             }
-            Some(Action::StartTls { .. }) => ex.handle_tls_ready(now),
+            Some(Action::StartTls { .. }) => {
+                let id = current.ok_or_else(no_conn)?;
+                match tls_error().filter(|_| net.far_role(id) == Role::TlsOrigin) {
+                    Some(e) => ex.handle_transport_error(now, e),
+                    None => ex.handle_tls_ready(now),
+                }
+            }
             Some(Action::Write) => {
                 let id = current.ok_or_else(no_conn)?;
                 let data = ex.transmit();
                 let n = piece(&mut rng, data.len());
                 let written = data[..n].to_vec();
-                conns[id].client_wrote(&written, &mut script);
+                net.client_wrote(id, &written, &mut script);
                 ex.handle_written(now, n);
             }
             Some(Action::Read) => {
                 let id = current.ok_or_else(no_conn)?;
-                let conn = &mut conns[id];
-                if !conn.outgoing.is_empty() {
-                    let buf = ex.read_buf();
-                    if buf.is_empty() {
-                        return Err("the core lent an empty read buffer".into());
+                match net.readable(id) {
+                    Readable::Bytes(waiting) => {
+                        let buf = ex.read_buf();
+                        if buf.is_empty() {
+                            return Err("the core lent an empty read buffer".into());
+                        }
+                        let n = piece(&mut rng, waiting.min(buf.len()));
+                        let bytes = net.take(id, n);
+                        buf[..bytes.len()].copy_from_slice(&bytes);
+                        ex.handle_read(now, bytes.len());
                     }
-                    let n = piece(&mut rng, conn.outgoing.len().min(buf.len()));
-                    for (slot, byte) in buf.iter_mut().zip(conn.outgoing.drain(..n)) {
-                        *slot = byte;
-                    }
-                    ex.handle_read(now, n);
-                } else if conn.closing {
-                    ex.handle_eof(now);
-                } else {
-                    wait(&mut ex, &mut now)?;
+                    Readable::Eof => ex.handle_eof(now),
+                    Readable::Nothing => wait(&mut ex, &mut now)?,
                 }
             }
             Some(Action::Close) => {

@@ -16,11 +16,15 @@ pub enum Role {
     Origin2,
     /// An HTTPS server, `{tls-origin}`. Loopback drivers need TLS for it.
     TlsOrigin,
+    /// The in-process HTTP proxy, `{proxy}` (`host:port`): it forwards
+    /// absolute-form requests and tunnels CONNECT to the other servers. It
+    /// has no script of its own.
+    Proxy,
 }
 
 impl Role {
     /// Every role, in a fixed order.
-    pub const ALL: [Role; 3] = [Role::Origin, Role::Origin2, Role::TlsOrigin];
+    pub const ALL: [Role; 4] = [Role::Origin, Role::Origin2, Role::TlsOrigin, Role::Proxy];
 
     /// The role's name as written in case files.
     pub fn name(self) -> &'static str {
@@ -28,6 +32,7 @@ impl Role {
             Role::Origin => "origin",
             Role::Origin2 => "origin2",
             Role::TlsOrigin => "tls-origin",
+            Role::Proxy => "proxy",
         }
     }
 
@@ -42,6 +47,7 @@ impl Role {
             Role::Origin => ("{origin}", "{host}"),
             Role::Origin2 => ("{origin2}", "{host2}"),
             Role::TlsOrigin => ("{tls-origin}", "{tls-host}"),
+            Role::Proxy => ("{proxy-origin}", "{proxy}"),
         }
     }
 }
@@ -61,10 +67,11 @@ pub struct Origins {
 
 /// The in-memory driver's origins: nothing listens there, the addresses only
 /// route connections to the simulated servers.
-pub(crate) const VIRTUAL_ORIGINS: [(Role, &str); 3] = [
+pub(crate) const VIRTUAL_ORIGINS: [(Role, &str); 4] = [
     (Role::Origin, "http://127.0.0.1:18081"),
     (Role::Origin2, "http://127.0.0.1:18082"),
     (Role::TlsOrigin, "https://127.0.0.1:18443"),
+    (Role::Proxy, "http://127.0.0.1:18080"),
 ];
 
 impl Origins {

@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::case::{Case, End, Expect, RequestSpec, Step, StepKind};
 use crate::escape::unescape;
 use crate::origins::Role;
+use crate::pki::CertKind;
 
 /// A case file could not be read or understood.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,6 +91,8 @@ pub fn parse_cases(file: &str, text: &str) -> Result<Vec<Case>, ParseError> {
                     note: String::new(),
                     location: format!("{file}:{n}"),
                     requires_tls: false,
+                    tls_cert: CertKind::Valid,
+                    proxy_auth: None,
                     request: RequestSpec::default(),
                     script: Vec::new(),
                     expected: Vec::new(),
@@ -302,6 +305,7 @@ fn role_of(rest: &str) -> Result<Role, String> {
         .map(str::trim)
         .ok_or_else(|| format!("expected `on <server>`, found {rest:?}"))?;
     Role::from_name(name)
+        .filter(|r| *r != Role::Proxy)
         .ok_or_else(|| format!("unknown server {name:?} (known: origin, origin2, tls-origin)"))
 }
 
@@ -329,6 +333,19 @@ fn server_line(d: &mut Draft, n: usize, line: &str) -> Result<(), String> {
                 line: n,
                 kind: StepKind::AcceptAndClose,
             });
+            return Ok(());
+        }
+        "tls-cert" if !d.step_open => {
+            d.case.tls_cert = CertKind::from_name(rest).ok_or_else(|| {
+                format!("`tls-cert` is valid, wrong-host, unknown-ca or expired, found {rest:?}")
+            })?;
+            return Ok(());
+        }
+        "proxy-auth" if !d.step_open => {
+            if rest.is_empty() {
+                return Err("`proxy-auth` needs the Proxy-Authorization value".into());
+            }
+            d.case.proxy_auth = Some(rest.to_string());
             return Ok(());
         }
         _ => {}

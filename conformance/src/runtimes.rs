@@ -1,0 +1,127 @@
+//! The shipped runtimes as conformance drivers: runtime-std and
+//! runtime-smol over loopback (each trusting the test CA, so TLS cases run
+//! too), and transcript replay of every live runtime-std run.
+
+use std::ops::ControlFlow;
+use std::time::Instant;
+
+use urlrequest_core::{trace_line, Event, Exchange, Request, Transcript};
+use urlrequest_smol::Client;
+use urlrequest_std::{Agent, DriveOptions, Tls};
+
+use crate::case::Case;
+use crate::diff::diff_lines;
+use crate::driver::{run_over_loopback, Driver};
+use crate::pki::TestCa;
+
+/// runtime-std's blocking driver (`Agent::drive`) over loopback, with a
+/// fresh agent per case so that keep-alive cases do not inherit a
+/// connection from another case.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StdDriver;
+
+/// runtime-smol's event stream (`Client::events`) over loopback, with a
+/// fresh client per case.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SmolDriver;
+
+/// Each case runs live through runtime-std with [`Exchange::recording`];
+/// the transcript goes through its JSON-lines form and back
+/// ([`Transcript::to_json_lines`], [`Transcript::parse`]) and is replayed
+/// with no network and no clock. The replayed trace is the result, and it
+/// must equal the live one (otherwise the case is an error).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReplayDriver;
+
+fn std_agent() -> Agent {
+    Agent::builder()
+        .tls(Tls::default().ca_file(TestCa::trusted().pem_file()))
+        .build()
+}
+
+/// Runs `ex` to the end with runtime-std, collecting its events.
+fn drive_std(ex: &mut Exchange) -> Vec<Event> {
+    let mut events = Vec::new();
+    std_agent().drive(ex, &DriveOptions::new(), |event, _| {
+        events.push(event);
+        ControlFlow::Continue(())
+    });
+    events
+}
+
+fn fetch_std(request: Request) -> Result<Vec<Event>, String> {
+    let mut ex = Exchange::new(request, Instant::now());
+    Ok(drive_std(&mut ex))
+}
+
+fn fetch_smol(request: Request) -> Result<Vec<Event>, String> {
+    use smol::stream::StreamExt;
+    let client = Client::builder()
+        .ca_file(TestCa::trusted().pem_file())
+        .build()
+        .map_err(|e| format!("smol client: {e}"))?;
+    Ok(smol::block_on(client.events(request).collect()))
+}
+
+fn fetch_replayed(request: Request) -> Result<Vec<Event>, String> {
+    let mut ex = Exchange::recording(request, Instant::now());
+    let live = drive_std(&mut ex);
+    let transcript = ex
+        .transcript()
+        .ok_or("a recording exchange returned no transcript")?;
+    let text = transcript.to_json_lines();
+    let parsed = Transcript::parse(&text).map_err(|e| format!("{e}\n{text}"))?;
+    let replayed = parsed.replay(Instant::now());
+    let lines = |events: &[Event]| events.iter().map(trace_line).collect::<Vec<_>>();
+    let (live_lines, replay_lines) = (lines(&live), lines(&replayed));
+    // A rejected certificate's message holds the current time: compare
+    // what the suite compares.
+    let normal = |v: &[String]| {
+        v.iter()
+            .map(|l| crate::normalize_line(l))
+            .collect::<Vec<_>>()
+    };
+    if normal(&live_lines) != normal(&replay_lines) {
+        return Err(format!(
+            "the replay differs from the live run (- live, + replay):\n{}",
+            diff_lines(&live_lines, &replay_lines)
+        ));
+    }
+    Ok(replayed)
+}
+
+impl Driver for StdDriver {
+    fn name(&self) -> &str {
+        "runtime-std"
+    }
+    fn run(&self, case: &Case) -> Result<Vec<String>, String> {
+        run_over_loopback(case, fetch_std)
+    }
+    fn skip(&self, _case: &Case) -> Option<String> {
+        None
+    }
+}
+
+impl Driver for SmolDriver {
+    fn name(&self) -> &str {
+        "runtime-smol"
+    }
+    fn run(&self, case: &Case) -> Result<Vec<String>, String> {
+        run_over_loopback(case, fetch_smol)
+    }
+    fn skip(&self, _case: &Case) -> Option<String> {
+        None
+    }
+}
+
+impl Driver for ReplayDriver {
+    fn name(&self) -> &str {
+        "replay"
+    }
+    fn run(&self, case: &Case) -> Result<Vec<String>, String> {
+        run_over_loopback(case, fetch_replayed)
+    }
+    fn skip(&self, _case: &Case) -> Option<String> {
+        None
+    }
+}
