@@ -4,16 +4,17 @@
 
 use std::path::Path;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures_lite::Stream;
-use urlrequest_core::{Error, Event, Request, Response};
+use urlrequest_core::{Event, Request, Response};
 
 use crate::cancel::CancelHandle;
 use crate::download;
 use crate::driver::Driver;
+use crate::error::Error;
 use crate::shared::Shared;
 use crate::tls::{client_config, TlsConfigError, TlsSettings};
 
@@ -74,6 +75,14 @@ impl Client {
         ClientBuilder::default()
     }
 
+    /// The process-wide client (default settings) used by
+    /// [`UrlRequest`](crate::UrlRequest)s that name no client. It is only a
+    /// pool and a configuration: no thread, task or executor behind it.
+    pub fn shared() -> Client {
+        static SHARED: OnceLock<Client> = OnceLock::new();
+        SHARED.get_or_init(Client::new).clone()
+    }
+
     /// Runs `request` to its end: `Ok` with the final response whatever its
     /// status, `Err` when the exchange did not complete. `Body` events are
     /// not kept here; the response carries the body when the request
@@ -83,7 +92,7 @@ impl Client {
         while let Some(event) = driver.next_event().await {
             match event {
                 Event::Done(response) => return Ok(response),
-                Event::Failure(error) => return Err(error),
+                Event::Failure(error) => return Err(Error::Request(error)),
                 _ => {}
             }
         }
@@ -108,15 +117,16 @@ impl Client {
     /// same directory, renamed to `path` only when the exchange completes
     /// (`Done`, whatever the status), deleted on failure or when this future
     /// is dropped. The body is never collected in memory. The response has
-    /// no body; its content is the file.
+    /// no body; its content is the file. A file that cannot be written is
+    /// [`Error::File`].
     pub async fn download(
         &self,
-        request: Request,
+        mut request: Request,
         path: impl AsRef<Path>,
     ) -> Result<Response, Error> {
-        let request = download::without_collecting(&request)?;
+        request.set_collect_body(false);
         let driver = Driver::new(self.shared.clone(), request);
-        download::to_file(driver, path.as_ref(), &mut |_| {}).await
+        download::to_file(driver, path.as_ref()).await
     }
 
     /// Idle keep-alive connections in the pool now.
@@ -131,6 +141,22 @@ impl Client {
 
     pub(crate) fn driver(&self, request: Request) -> Driver {
         Driver::new(self.shared.clone(), request)
+    }
+
+    /// This client when `settings` are its own TLS settings, else the
+    /// sibling with the same limits for `settings` (made on first use, its
+    /// CA file read on the blocking pool, then kept with its own pool).
+    pub(crate) async fn for_tls(&self, settings: &TlsSettings) -> Result<Client, TlsConfigError> {
+        if *settings == self.shared.settings {
+            return Ok(self.clone());
+        }
+        if let Some(shared) = self.shared.sibling(settings) {
+            return Ok(Client { shared });
+        }
+        let wanted = settings.clone();
+        let config = blocking::unblock(move || client_config(&wanted)).await?;
+        let shared = self.shared.add_sibling(settings, Arc::new(config));
+        Ok(Client { shared })
     }
 }
 
@@ -198,7 +224,7 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, TlsConfigError> {
         let tls = Arc::new(client_config(&self.tls)?);
         Ok(Client {
-            shared: Arc::new(Shared::new(self.per_host, self.idle_timeout, tls)),
+            shared: Arc::new(Shared::new(self.per_host, self.idle_timeout, tls, self.tls)),
         })
     }
 }

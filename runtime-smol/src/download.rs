@@ -7,9 +7,10 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use urlrequest_core::{Error, Event, Request, Response, TransportError};
+use urlrequest_core::{Event, Response};
 
 use crate::driver::Driver;
+use crate::error::Error;
 
 /// Body bytes gathered before one write to the file: large enough that the
 /// hop to the blocking pool is rare, small enough to keep memory flat.
@@ -17,79 +18,92 @@ const WRITE_AT: usize = 256 * 1024;
 
 static PART_COUNTER: AtomicU64 = AtomicU64::new(0);
 
-/// The same request with body collection off, so a download never holds the
-/// whole body in memory. Every field of a request can be read back, so it is
-/// rebuilt through the builder; should that ever fail, the original is used.
-pub(crate) fn without_collecting(request: &Request) -> Result<Request, Error> {
-    if !request.collect_body() {
-        return Ok(request.clone());
-    }
-    let mut b = Request::builder(request.url().as_str())
-        .method(request.method().as_str())
-        .chunk_size(request.chunk_size())
-        .max_redirects(request.max_redirects())
-        .decode(request.decode())
-        .limits(*request.limits())
-        .allow_https_to_http(request.allow_https_to_http())
-        .collect_body(false);
-    for (name, value) in request.headers() {
-        b = b.header_bytes(name.as_str().as_bytes(), value.as_bytes());
-    }
-    if let Some(body) = request.body() {
-        b = b.body(body.clone());
-    }
-    if let Some(t) = request.timeout() {
-        b = b.timeout(t);
-    }
-    if let Some(p) = request.proxy() {
-        b = b.proxy(p.clone());
-    }
-    Ok(b.build().unwrap_or_else(|_| request.clone()))
+/// One download's target: its part file (created when the response head
+/// arrives) and the bytes not yet written. Dropping it before
+/// [`commit`](Self::commit) deletes the part file.
+pub(crate) struct FileTarget {
+    target: PathBuf,
+    part: Option<PartFile>,
+    pending: Vec<u8>,
 }
 
-/// Drives `driver` to its end, writing `Body` events to a part file that
-/// becomes `target` on `Done`. `observe` sees every non-terminal event after
-/// its bytes were taken; the terminal outcome is the return value, known only
-/// once the file is in place.
-pub(crate) async fn to_file(
-    mut driver: Driver,
-    target: &Path,
-    observe: &mut (dyn FnMut(&Event) + Send),
-) -> Result<Response, Error> {
-    let mut part = PartFile::create(target).map_err(|e| file_error(target, e))?;
-    let mut pending = Vec::with_capacity(WRITE_AT);
+impl FileTarget {
+    pub(crate) fn new(target: &Path) -> FileTarget {
+        FileTarget {
+            target: target.to_path_buf(),
+            part: None,
+            pending: Vec::new(),
+        }
+    }
+
+    /// Creates the part file unless it exists. Called when the head
+    /// arrives, as the std runtime does: an exchange that fails before it
+    /// reports its own error and leaves nothing to clean up.
+    pub(crate) fn open(&mut self) -> Result<(), Error> {
+        if self.part.is_none() {
+            let part = PartFile::create(&self.target).map_err(|e| self.error(e))?;
+            self.part = Some(part);
+            self.pending.reserve(WRITE_AT);
+        }
+        Ok(())
+    }
+
+    /// Takes a body chunk; writes on the blocking pool once enough gathered.
+    pub(crate) async fn write(&mut self, chunk: &[u8]) -> Result<(), Error> {
+        self.open()?;
+        self.pending.extend_from_slice(chunk);
+        if self.pending.len() >= WRITE_AT {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    /// Writes what is left and renames the part file over the target.
+    pub(crate) async fn commit(mut self) -> Result<PathBuf, Error> {
+        self.open()?;
+        self.flush().await?;
+        let part = self.part.as_mut().expect("opened above");
+        part.commit()
+            .await
+            .map_err(|e| Error::file(self.target.clone(), e))?;
+        Ok(self.target.clone())
+    }
+
+    async fn flush(&mut self) -> Result<(), Error> {
+        let part = self.part.as_mut().expect("callers open first");
+        let data = std::mem::take(&mut self.pending);
+        match part.write(data).await {
+            Ok(emptied) => {
+                self.pending = emptied;
+                Ok(())
+            }
+            Err(e) => Err(self.error(e)),
+        }
+    }
+
+    fn error(&self, e: io::Error) -> Error {
+        Error::file(self.target.clone(), e)
+    }
+}
+
+/// Drives `driver` to its end, the body going to `target`; the response
+/// comes back once the file is in place.
+pub(crate) async fn to_file(mut driver: Driver, target: &Path) -> Result<Response, Error> {
+    let mut file = FileTarget::new(target);
     while let Some(event) = driver.next_event().await {
         match event {
-            Event::Body(chunk) => {
-                pending.extend_from_slice(&chunk);
-                if pending.len() >= WRITE_AT {
-                    pending = part
-                        .write(pending)
-                        .await
-                        .map_err(|e| file_error(target, e))?;
-                }
-                observe(&Event::Body(chunk));
-            }
+            Event::Progress { .. } => file.open()?,
+            Event::Body(chunk) => file.write(&chunk).await?,
             Event::Done(response) => {
-                part.write(pending)
-                    .await
-                    .map_err(|e| file_error(target, e))?;
-                part.commit().await.map_err(|e| file_error(target, e))?;
+                file.commit().await?;
                 return Ok(response);
             }
-            // Dropping `part` deletes the partial file.
-            Event::Failure(error) => return Err(error),
-            other => observe(&other),
+            // Dropping `file` deletes the partial file.
+            Event::Failure(error) => return Err(Error::Request(error)),
+            Event::Redirect { .. } => {}
         }
     }
     unreachable!("the core always ends with a terminal event")
-}
-
-fn file_error(target: &Path, e: io::Error) -> Error {
-    Error::Transport(TransportError::Io(format!(
-        "cannot write {}: {e}",
-        target.display()
-    )))
 }
 
 /// The temporary file. Deleted on drop unless committed, including when the

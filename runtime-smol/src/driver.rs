@@ -11,6 +11,7 @@ use std::time::Instant;
 use async_lock::SemaphoreGuardArc;
 use futures_lite::future;
 use futures_lite::io::{AsyncReadExt, AsyncWriteExt};
+use urlrequest_core::http::{HeaderMap, StatusCode};
 use urlrequest_core::{Action, ConnectTarget, Event, Exchange, Request, TransportError};
 
 use crate::cancel::CancelHandle;
@@ -42,6 +43,11 @@ impl Driver {
     pub(crate) fn with_cancel(mut self, handle: CancelHandle) -> Driver {
         self.cancel = Some(handle);
         self
+    }
+
+    /// The final response's status and headers once its head arrived.
+    pub(crate) fn response_head(&self) -> Option<(StatusCode, &HeaderMap)> {
+        self.ex.response_head()
     }
 
     /// Does I/O until the core has an event; `None` once the terminal event

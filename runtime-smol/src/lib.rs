@@ -6,14 +6,15 @@
 //! futures-rustls for TLS. The request value, the events and the trace are
 //! the core's, identical to every other runtime; only the I/O differs.
 //!
-//! Three ways to run a request on a [`Client`]:
+//! Three ways to run a request:
 //! - [`Client::send`]: a future of the final response;
 //! - [`Client::events`]: a `Stream` of the core's events (redirects,
 //!   progress, body chunks, one terminal event);
-//! - [`Callbacks`]: Kivy's `on_success` / `on_redirect` / `on_failure` /
-//!   `on_error` / `on_progress` / `on_cancel` / `on_finish`, with
-//!   `file_path` downloads ([`Client::download`] does the same without
-//!   callbacks).
+//! - [`UrlRequest`]: Kivy's request object with the std runtime's builder,
+//!   handler signatures and properties (`on_success(req, result)`,
+//!   `on_progress(req, current, total)`, `req.resp_status()`...), run by
+//!   awaiting [`UrlRequest::send`]; `file_path` downloads stream to disk
+//!   ([`Client::download`] does the same without callbacks).
 //!
 //! The library starts no executor, spawns no task and never blocks on a
 //! future: each request does its I/O in the task that polls it. Dropping the
@@ -31,27 +32,63 @@
 //! # Ok::<(), urlrequest_smol::BuildError>(())
 //! # }).unwrap();
 //! ```
+//!
+//! ## Kivy-style requests
+//!
+//! The same handlers as with `urlrequest_std::UrlRequest`; only building
+//! and running differ (`.build()?` then `.send().await` here, `.build()?`
+//! then `.wait(..)` there):
+//!
+//! ```no_run
+//! use urlrequest_smol::UrlRequest;
+//! # smol::block_on(async {
+//! let req = UrlRequest::builder("https://example.com/big.iso")
+//!     .file_path("/tmp/big.iso")
+//!     .on_progress(|_, done, total| println!("{done} of {total:?}"))
+//!     .on_success(|req, _| println!("saved to {:?}", req.file_path()))
+//!     .on_error(|_, e| eprintln!("download failed: {e}"))
+//!     .build()?;
+//! // Runs the request; the callbacks run in this task, one at a time.
+//! let _ = req.send().await;
+//! # Ok::<(), urlrequest_smol::Error>(())
+//! # }).unwrap();
+//! ```
+//!
+//! Differences from the std runtime, all due to async: nothing runs until
+//! `send()` is awaited (there is no worker thread, `start`, `wait`,
+//! `dispatch_pending` or `Dispatch`: callbacks run in the awaiting task and
+//! get every progress update); dropping that future stops the request
+//! without callbacks; `.client(&Client)` replaces `.agent(&Agent)`;
+//! `extend_roots(true)` replaces `ca_mode(CaMode::Extend)`.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod auth;
+mod builder;
 mod callbacks;
 mod cancel;
 mod client;
 mod deadline;
 mod download;
 mod driver;
+mod error;
 mod net;
+mod run;
 mod shared;
 mod tls;
+mod url_request;
 
-pub use callbacks::Callbacks;
+pub use builder::{UrlRequestBuilder, DEFAULT_PROXY_PORT};
+pub use callbacks::{ErrorCallback, PlainCallback, ProgressCallback, ResultCallback};
 pub use cancel::CancelHandle;
 pub use client::{
     Client, ClientBuilder, EventStream, DEFAULT_IDLE_TIMEOUT, DEFAULT_PER_HOST_LIMIT,
 };
+pub use error::Error;
 pub use tls::{TlsConfigError, TlsSettings};
+pub use url_request::UrlRequest;
 
 pub use urlrequest_core::{
-    trace_line, trace_text, BuildError, Error, Event, Limits, Phase, Proxy, Request,
-    RequestBuilder, Response, ResponseBody, TransportError,
+    self as core, trace_line, trace_text, BuildError, Event, Limits, Phase, Proxy, Request,
+    RequestBuilder, Response, ResponseBody, ResultValue, TransportError,
 };

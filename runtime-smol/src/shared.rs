@@ -1,6 +1,7 @@
 //! What every request of one client shares: the keep-alive pool (the core's
-//! bookkeeping holding our connections), the per-host connection limit and
-//! the TLS configuration.
+//! bookkeeping holding our connections), the per-host connection limit, the
+//! TLS configuration, and the siblings made for requests that ask for other
+//! TLS settings.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -11,6 +12,7 @@ use rustls::ClientConfig;
 use urlrequest_core::{Pool, PoolKey};
 
 use crate::net::Conn;
+use crate::tls::TlsSettings;
 
 /// Above this many per-host semaphores, unused ones are forgotten.
 const PRUNE_ABOVE: usize = 256;
@@ -19,18 +21,53 @@ pub(crate) struct Shared {
     pool: Mutex<Pool<Conn>>,
     slots: Mutex<HashMap<PoolKey, Arc<Semaphore>>>,
     per_host: usize,
+    idle_timeout: Duration,
     pub(crate) tls: Arc<ClientConfig>,
+    pub(crate) settings: TlsSettings,
+    /// One sibling per other TLS setting asked for by a request: a
+    /// connection verified under one set of roots must never serve a request
+    /// that asked for another, so each setting has its own pool.
+    siblings: Mutex<HashMap<TlsSettings, Arc<Shared>>>,
 }
 
 impl Shared {
-    pub(crate) fn new(per_host: usize, idle_timeout: Duration, tls: Arc<ClientConfig>) -> Shared {
+    pub(crate) fn new(
+        per_host: usize,
+        idle_timeout: Duration,
+        tls: Arc<ClientConfig>,
+        settings: TlsSettings,
+    ) -> Shared {
         let per_host = per_host.max(1);
         Shared {
             pool: Mutex::new(Pool::new(idle_timeout, per_host)),
             slots: Mutex::new(HashMap::new()),
             per_host,
+            idle_timeout,
             tls,
+            settings,
+            siblings: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The sibling for `settings`, if one was made already.
+    pub(crate) fn sibling(&self, settings: &TlsSettings) -> Option<Arc<Shared>> {
+        lock(&self.siblings).get(settings).cloned()
+    }
+
+    /// The sibling for `settings`, made with `tls` unless one exists (two
+    /// requests may race to make it; the first one kept wins).
+    pub(crate) fn add_sibling(
+        &self,
+        settings: &TlsSettings,
+        tls: Arc<ClientConfig>,
+    ) -> Arc<Shared> {
+        lock(&self.siblings)
+            .entry(settings.clone())
+            .or_insert_with(|| {
+                let (per_host, idle) = (self.per_host, self.idle_timeout);
+                Arc::new(Shared::new(per_host, idle, tls, settings.clone()))
+            })
+            .clone()
     }
 
     /// Waits for one of the `per_host` connection slots of `key`. A slot is
@@ -77,16 +114,22 @@ impl Shared {
         drop(conn);
     }
 
-    /// Number of idle connections in the pool.
+    /// Number of idle connections in the pool and the siblings' pools.
     pub(crate) fn idle_count(&self) -> usize {
-        lock(&self.pool).idle_count()
+        let own = lock(&self.pool).idle_count();
+        let siblings: Vec<_> = lock(&self.siblings).values().cloned().collect();
+        own + siblings.iter().map(|s| s.idle_count()).sum::<usize>()
     }
 
-    /// Closes every idle connection.
+    /// Closes every idle connection, the siblings' included.
     pub(crate) fn clear_idle(&self) {
         let far = Instant::now() + Duration::from_secs(100 * 365 * 24 * 3600);
         let gone = lock(&self.pool).expire(far);
         drop(gone);
+        let siblings: Vec<_> = lock(&self.siblings).values().cloned().collect();
+        for s in siblings {
+            s.clear_idle();
+        }
     }
 }
 

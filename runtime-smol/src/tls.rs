@@ -13,7 +13,7 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
 /// How server certificates are checked.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TlsSettings {
     /// A PEM file of CA certificates to trust (Kivy's `ca_file`).
     pub ca_file: Option<PathBuf>,

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use futures_lite::future;
 use support::server::{response, Reply, Server};
-use urlrequest_smol::{Callbacks, Client, Error, Request};
+use urlrequest_smol::{Client, Error, Request, ResultValue, UrlRequest};
 
 const SIZE: usize = 700_000;
 
@@ -70,6 +70,10 @@ fn a_truncated_body_leaves_no_file() {
     let err = smol::block_on(client.download(Request::get(server.url("/cut")).unwrap(), &target))
         .unwrap_err();
     assert_eq!(err.kind_name(), "truncated", "{err}");
+    assert!(
+        err.request_error().is_some(),
+        "an exchange failure, not a file one"
+    );
     assert!(entries(dir.path()).is_empty(), "{:?}", entries(dir.path()));
 }
 
@@ -92,19 +96,22 @@ fn dropping_a_download_half_way_leaves_no_file() {
     let server = download_server();
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("out.bin");
-    let client = Client::new();
     let (got_bytes, first_bytes) = smol::channel::bounded::<()>(1);
-    let callbacks = Callbacks::new()
+    let finished = Arc::new(Mutex::new(false));
+    let f = finished.clone();
+    let req = UrlRequest::builder(server.url("/half-then-stall"))
         .file_path(&target)
-        .on_progress(move |received, _| {
+        .on_progress(move |_, received, _| {
             if received > 0 {
                 let _ = got_bytes.try_send(());
             }
-        });
-    let req = Request::get(server.url("/half-then-stall")).unwrap();
-    let finished = smol::block_on(future::or(
+        })
+        .on_finish(move |_| *f.lock().unwrap() = true)
+        .build()
+        .unwrap();
+    let completed = smol::block_on(future::or(
         async {
-            let _ = callbacks.run(&client, req).await;
+            let _ = req.send().await;
             true
         },
         async {
@@ -112,64 +119,104 @@ fn dropping_a_download_half_way_leaves_no_file() {
             false
         },
     ));
-    assert!(!finished);
+    assert!(!completed);
     assert!(entries(dir.path()).is_empty(), "{:?}", entries(dir.path()));
     assert!(server.wait_all_closed(Duration::from_secs(5)));
+    // Abandoned: reported as a cancel, but no callback ran after the drop.
+    assert!(req.is_finished());
+    assert!(req.error().unwrap().is_cancelled());
+    assert!(!*finished.lock().unwrap());
 }
 
 #[test]
-fn cancelling_a_callback_download_runs_on_cancel_and_leaves_no_file() {
+fn cancelling_from_on_progress_runs_on_cancel_and_leaves_no_file() {
     let server = download_server();
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("out.bin");
-    let client = Client::new();
     let calls = Arc::new(Mutex::new(Vec::<String>::new()));
     let (c1, c2, c3) = (calls.clone(), calls.clone(), calls.clone());
-    let callbacks = Callbacks::new()
+    let req = UrlRequest::builder(server.url("/half-then-stall"))
         .file_path(&target)
-        .on_success(move |_| c1.lock().unwrap().push("success".into()))
-        .on_cancel(move || c2.lock().unwrap().push("cancel".into()))
-        .on_finish(move || c3.lock().unwrap().push("finish".into()));
-    let cancel = callbacks.cancel_handle();
-    let cancel_on_progress = cancel.clone();
-    let callbacks = callbacks.on_progress(move |received, _| {
-        if received > 0 {
-            cancel_on_progress.cancel();
-        }
-    });
-    let req = Request::get(server.url("/half-then-stall")).unwrap();
-    let err = smol::block_on(callbacks.run(&client, req)).unwrap_err();
-    assert_eq!(err, Error::Cancelled);
-    assert!(cancel.is_cancelled());
+        .on_success(move |_, _| c1.lock().unwrap().push("success".into()))
+        .on_cancel(move |_| c2.lock().unwrap().push("cancel".into()))
+        .on_finish(move |_| c3.lock().unwrap().push("finish".into()))
+        .on_progress(|req, received, _| {
+            if received > 0 {
+                req.cancel();
+            }
+        })
+        .build()
+        .unwrap();
+    let err = smol::block_on(req.send()).unwrap_err();
+    assert!(err.is_cancelled(), "{err}");
+    assert!(req.cancel_handle().is_cancelled());
     assert_eq!(*calls.lock().unwrap(), ["cancel", "finish"]);
     assert!(entries(dir.path()).is_empty(), "{:?}", entries(dir.path()));
     assert!(server.wait_all_closed(Duration::from_secs(5)));
 }
 
 #[test]
-fn callbacks_with_file_path_report_success_after_the_rename() {
+fn on_success_sees_the_renamed_file() {
     let server = download_server();
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("out.bin");
-    let client = Client::new();
     let seen_file = Arc::new(Mutex::new(None));
-    let (t, s) = (target.clone(), seen_file.clone());
+    let s = seen_file.clone();
     let last_progress = Arc::new(Mutex::new((0, None)));
     let lp = last_progress.clone();
-    let result = smol::block_on(
-        Callbacks::new()
-            .file_path(&target)
-            .on_progress(move |got, total| *lp.lock().unwrap() = (got, total))
-            .on_success(move |_| *s.lock().unwrap() = Some(std::fs::metadata(&t).map(|m| m.len())))
-            .run(&client, Request::get(server.url("/whole")).unwrap()),
-    );
-    assert_eq!(result.unwrap().status(), 200);
+    let req = UrlRequest::builder(server.url("/whole"))
+        .file_path(&target)
+        .on_progress(move |_, got, total| *lp.lock().unwrap() = (got, total))
+        .on_success(move |req, result| {
+            let path = result.as_path().unwrap();
+            assert_eq!(Some(path), req.file_path());
+            *s.lock().unwrap() = Some(std::fs::metadata(path).map(|m| m.len()));
+        })
+        .build()
+        .unwrap();
+    let result = smol::block_on(req.send()).unwrap();
+    assert_eq!(result, ResultValue::File(target.clone()));
+    assert_eq!(req.resp_status().unwrap(), 200);
     assert_eq!(
         *last_progress.lock().unwrap(),
         (SIZE as u64, Some(SIZE as u64))
     );
     let len = seen_file.lock().unwrap().take().unwrap().unwrap();
     assert_eq!(len, SIZE as u64);
+    assert_eq!(std::fs::read(&target).unwrap(), pattern(SIZE));
+}
+
+#[test]
+fn an_unwritable_target_is_a_file_error_naming_the_path() {
+    let server = download_server();
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("no-such-dir").join("out.bin");
+    let client = Client::new();
+    let err = smol::block_on(client.download(Request::get(server.url("/whole")).unwrap(), &target))
+        .unwrap_err();
+    match &err {
+        Error::File { path, source } => {
+            assert_eq!(path, &target);
+            assert_eq!(source.kind(), std::io::ErrorKind::NotFound);
+        }
+        other => panic!("expected a file error, got {other:?}"),
+    }
+
+    // The same through a UrlRequest: on_error, then on_finish; the response
+    // head had arrived, so its status is known.
+    let calls = Arc::new(Mutex::new(Vec::<String>::new()));
+    let (c1, c2) = (calls.clone(), calls.clone());
+    let req = UrlRequest::builder(server.url("/whole"))
+        .file_path(&target)
+        .on_error(move |_, e| c1.lock().unwrap().push(format!("error {}", e.kind_name())))
+        .on_finish(move |_| c2.lock().unwrap().push("finish".into()))
+        .build()
+        .unwrap();
+    let err = smol::block_on(req.send()).unwrap_err();
+    assert!(matches!(err, Error::File { .. }), "{err:?}");
+    assert_eq!(*calls.lock().unwrap(), ["error file", "finish"]);
+    assert_eq!(req.resp_status().unwrap(), 200);
+    assert_eq!(entries(dir.path()), Vec::<String>::new());
 }
 
 #[test]

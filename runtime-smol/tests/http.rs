@@ -2,12 +2,12 @@
 
 mod support;
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use futures_lite::{future, StreamExt};
 use support::server::{response, Reply, Server, ServerProbe};
-use urlrequest_smol::{trace_line, Callbacks, Client, Error, Event, Phase, Request};
+use urlrequest_smol::{core, trace_line, Client, Error, Event, Phase, Request};
 
 fn hello_server() -> Server {
     Server::start(|seen| match seen.target.as_str() {
@@ -150,10 +150,10 @@ fn a_stalled_server_times_out() {
     assert!(
         matches!(
             err,
-            Error::Timeout {
+            Error::Request(core::Error::Timeout {
                 phase: Phase::Head,
                 ..
-            }
+            })
         ),
         "{err:?}"
     );
@@ -379,108 +379,4 @@ fn runs_on_a_local_executor() {
     }));
     assert_eq!(bodies.borrow().len(), 8);
     assert!(bodies.borrow().iter().all(|b| b.as_ref() == b"hello"));
-}
-
-#[derive(Default, Debug)]
-struct Calls(Vec<String>);
-
-fn recording_callbacks(log: &Arc<Mutex<Calls>>) -> Callbacks {
-    let l = |log: &Arc<Mutex<Calls>>| log.clone();
-    let (a, b, c, d, e, f, g) = (l(log), l(log), l(log), l(log), l(log), l(log), l(log));
-    Callbacks::new()
-        .on_success(move |r| {
-            a.lock()
-                .unwrap()
-                .0
-                .push(format!("success {}", r.status().as_u16()))
-        })
-        .on_redirect(move |r| {
-            b.lock()
-                .unwrap()
-                .0
-                .push(format!("redirect {}", r.status().as_u16()))
-        })
-        .on_failure(move |r| {
-            c.lock()
-                .unwrap()
-                .0
-                .push(format!("failure {}", r.status().as_u16()))
-        })
-        .on_error(move |e| d.lock().unwrap().0.push(format!("error {}", e.kind_name())))
-        .on_progress(move |got, total| {
-            e.lock()
-                .unwrap()
-                .0
-                .push(format!("progress {got}/{total:?}"))
-        })
-        .on_cancel(move || f.lock().unwrap().0.push("cancel".into()))
-        .on_finish(move || g.lock().unwrap().0.push("finish".into()))
-}
-
-#[test]
-fn callbacks_are_routed_like_kivy() {
-    let server = hello_server();
-    let client = Client::new();
-    let run = |req: Request| {
-        let log = Arc::new(Mutex::new(Calls::default()));
-        let _ = smol::block_on(recording_callbacks(&log).run(&client, req));
-        let calls = std::mem::take(&mut log.lock().unwrap().0);
-        calls
-    };
-    assert_eq!(
-        run(Request::get(server.url("/hello")).unwrap()),
-        [
-            "progress 0/Some(5)",
-            "progress 5/Some(5)",
-            "success 200",
-            "finish"
-        ]
-    );
-    assert_eq!(
-        run(Request::get(server.url("/missing")).unwrap()),
-        [
-            "progress 0/Some(4)",
-            "progress 4/Some(4)",
-            "failure 404",
-            "finish"
-        ]
-    );
-    let not_followed = Request::builder(server.url("/moved"))
-        .max_redirects(0)
-        .build()
-        .unwrap();
-    assert_eq!(
-        run(not_followed),
-        ["progress 0/Some(0)", "redirect 302", "finish"]
-    );
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    assert_eq!(
-        run(Request::get(format!("http://127.0.0.1:{port}/")).unwrap()),
-        ["error connect", "finish"]
-    );
-}
-
-#[test]
-fn cancel_handle_runs_on_cancel_and_closes_the_socket() {
-    let server = Server::start(|_| Reply::Stall);
-    let client = Client::new();
-    let log = Arc::new(Mutex::new(Calls::default()));
-    let callbacks = recording_callbacks(&log);
-    let cancel = callbacks.cancel_handle();
-    let probe = server.probe();
-    let result = smol::block_on(future::zip(
-        callbacks.run(&client, Request::get(server.url("/")).unwrap()),
-        async move {
-            blocking::unblock(move || probe.wait_seen(1, Duration::from_secs(5))).await;
-            cancel.cancel();
-        },
-    ))
-    .0;
-    assert_eq!(result.unwrap_err(), Error::Cancelled);
-    assert_eq!(log.lock().unwrap().0, ["cancel", "finish"]);
-    assert!(server.wait_all_closed(Duration::from_secs(5)));
 }

@@ -5,7 +5,7 @@ mod support;
 
 use support::proxy::Proxy;
 use support::tls::{Pki, TlsServer};
-use urlrequest_smol::{Client, Error, Proxy as ProxyConfig, Request};
+use urlrequest_smol::{core, Client, Error, Proxy as ProxyConfig, Request};
 
 const AUTH: &str = "Basic dXNlcjpzZWNyZXQ=";
 
@@ -48,7 +48,10 @@ fn a_407_from_the_proxy_is_a_failure_naming_the_status() {
         .unwrap();
     let err = smol::block_on(client.send(req)).unwrap_err();
     assert!(
-        matches!(err, Error::ProxyRefused { status: 407, .. }),
+        matches!(
+            err,
+            Error::Request(core::Error::ProxyRefused { status: 407, .. })
+        ),
         "{err:?}"
     );
     assert!(err.to_string().contains("407"), "{err}");

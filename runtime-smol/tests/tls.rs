@@ -4,7 +4,7 @@
 mod support;
 
 use support::tls::{Pki, TlsServer};
-use urlrequest_smol::{Client, Error, Request, TlsConfigError, TransportError};
+use urlrequest_smol::{core, Client, Error, Request, TlsConfigError, TransportError};
 
 fn get(client: &Client, url: &str) -> Result<urlrequest_smol::Response, Error> {
     smol::block_on(client.send(Request::get(url).unwrap()))
@@ -12,7 +12,7 @@ fn get(client: &Client, url: &str) -> Result<urlrequest_smol::Response, Error> {
 
 fn tls_message(err: &Error) -> String {
     match err {
-        Error::Transport(TransportError::Tls(m)) => m.clone(),
+        Error::Request(core::Error::Transport(TransportError::Tls(m))) => m.clone(),
         other => panic!("expected a TLS failure, got {other:?}"),
     }
 }

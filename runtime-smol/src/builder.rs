@@ -1,0 +1,369 @@
+//! [`UrlRequestBuilder`]: every Kivy `UrlRequest` parameter as a builder
+//! method, with the std runtime's names and handler signatures.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use urlrequest_core::{
+    Bytes, Proxy, Request, ResultValue, DEFAULT_CHUNK_SIZE, DEFAULT_MAX_REDIRECTS,
+};
+
+use crate::auth;
+use crate::callbacks::Callbacks;
+use crate::client::Client;
+use crate::error::Error;
+use crate::run::Launch;
+use crate::tls::TlsSettings;
+use crate::url_request::UrlRequest;
+
+/// Proxy port used when `proxy_host` is set without `proxy_port`.
+pub const DEFAULT_PROXY_PORT: u16 = 8080;
+
+/// Describes a [`UrlRequest`]. Parameters are Kivy's, in Rust form; every
+/// one is optional except the URL. Method names and handler signatures are
+/// those of the std runtime's builder, so the same handlers work with both.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use urlrequest_smol::{ResultValue, UrlRequest};
+/// # smol::block_on(async {
+/// let req = UrlRequest::builder("https://example.com/api/items")
+///     .method("POST")
+///     .req_body(r#"{"name":"lamp"}"#)
+///     .req_headers([("Content-Type", "application/json")])
+///     .timeout(Duration::from_secs(10))
+///     .on_success(|req, result| {
+///         if let ResultValue::Json(v) = result {
+///             println!("{} created item {}", req.url(), v["id"]);
+///         }
+///     })
+///     .on_failure(|req, _| eprintln!("server said {:?}", req.resp_status()))
+///     .on_error(|_, e| eprintln!("{e}"))
+///     .build()?;
+/// let _ = req.send().await;
+/// # Ok::<(), urlrequest_smol::Error>(())
+/// # }).unwrap();
+/// ```
+#[must_use = "a builder does nothing until build() is called"]
+pub struct UrlRequestBuilder {
+    url: String,
+    callbacks: Callbacks,
+    body: Option<Bytes>,
+    headers: Vec<(String, String)>,
+    method: Option<String>,
+    chunk_size: usize,
+    timeout: Option<Duration>,
+    decode: bool,
+    debug: bool,
+    file_path: Option<PathBuf>,
+    tls: Option<TlsSettings>,
+    proxy_host: Option<String>,
+    proxy_port: Option<u16>,
+    proxy_headers: Vec<(String, String)>,
+    user_agent: Option<String>,
+    cookies: Option<String>,
+    auth: Option<(String, String)>,
+    max_redirects: u32,
+    client: Option<Client>,
+}
+
+impl UrlRequestBuilder {
+    pub(crate) fn new(url: String) -> UrlRequestBuilder {
+        UrlRequestBuilder {
+            url,
+            callbacks: Callbacks::default(),
+            body: None,
+            headers: Vec::new(),
+            method: None,
+            chunk_size: DEFAULT_CHUNK_SIZE,
+            timeout: None,
+            decode: true,
+            debug: false,
+            file_path: None,
+            tls: None,
+            proxy_host: None,
+            proxy_port: None,
+            proxy_headers: Vec::new(),
+            user_agent: None,
+            cookies: None,
+            auth: None,
+            max_redirects: DEFAULT_MAX_REDIRECTS,
+            client: None,
+        }
+    }
+
+    /// Called with the result for a 1xx/2xx response.
+    pub fn on_success(mut self, f: impl FnMut(&UrlRequest, &ResultValue) + Send + 'static) -> Self {
+        self.callbacks.on_success = Some(Box::new(f));
+        self
+    }
+
+    /// Called with the result for a 3xx response that was not followed
+    /// (with `max_redirects(0)`, or a 3xx without `Location`).
+    pub fn on_redirect(
+        mut self,
+        f: impl FnMut(&UrlRequest, &ResultValue) + Send + 'static,
+    ) -> Self {
+        self.callbacks.on_redirect = Some(Box::new(f));
+        self
+    }
+
+    /// Called with the result for a 4xx/5xx response.
+    pub fn on_failure(mut self, f: impl FnMut(&UrlRequest, &ResultValue) + Send + 'static) -> Self {
+        self.callbacks.on_failure = Some(Box::new(f));
+        self
+    }
+
+    /// Called when the request did not complete (DNS, connect, TLS,
+    /// timeout, bad response, file error...), except for a cancel.
+    pub fn on_error(mut self, f: impl FnMut(&UrlRequest, &Error) + Send + 'static) -> Self {
+        self.callbacks.on_error = Some(Box::new(f));
+        self
+    }
+
+    /// Called with body bytes received so far and the total when the
+    /// server declared it (Kivy's `-1` is `None`): once with 0 when the
+    /// head arrives, then after each chunk. Every update is delivered.
+    pub fn on_progress(
+        mut self,
+        f: impl FnMut(&UrlRequest, u64, Option<u64>) + Send + 'static,
+    ) -> Self {
+        self.callbacks.on_progress = Some(Box::new(f));
+        self
+    }
+
+    /// Called when the request was cancelled with
+    /// [`UrlRequest::cancel`] or its [`CancelHandle`](crate::CancelHandle).
+    pub fn on_cancel(mut self, f: impl FnMut(&UrlRequest) + Send + 'static) -> Self {
+        self.callbacks.on_cancel = Some(Box::new(f));
+        self
+    }
+
+    /// Called last, exactly once, whatever the outcome (unless the future
+    /// running the request is dropped: then no callback runs).
+    pub fn on_finish(mut self, f: impl FnMut(&UrlRequest) + Send + 'static) -> Self {
+        self.callbacks.on_finish = Some(Box::new(f));
+        self
+    }
+
+    /// The request body, sent as is. Without a `method`, a body means POST.
+    pub fn req_body(mut self, body: impl Into<Bytes>) -> Self {
+        self.body = Some(body.into());
+        self
+    }
+
+    /// Request headers (added to any given before; a name may repeat).
+    pub fn req_headers<K: Into<String>, V: Into<String>>(
+        mut self,
+        headers: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        self.headers
+            .extend(headers.into_iter().map(|(k, v)| (k.into(), v.into())));
+        self
+    }
+
+    /// Adds one request header.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// The method, sent verbatim (any token, such as `PROPFIND`). Default:
+    /// GET, or POST with a body.
+    pub fn method(mut self, method: impl Into<String>) -> Self {
+        self.method = Some(method.into());
+        self
+    }
+
+    /// Size of the pieces the body is reported in (default 8192).
+    pub fn chunk_size(mut self, size: usize) -> Self {
+        self.chunk_size = size;
+        self
+    }
+
+    /// Fails the request after this long without progress (connect, write
+    /// or read). Default: no limit.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Parse `application/json` and `+json` bodies (default on).
+    pub fn decode(mut self, on: bool) -> Self {
+        self.decode = on;
+        self
+    }
+
+    /// Log the exchange's events at `debug` level through the `log` crate.
+    pub fn debug(mut self, on: bool) -> Self {
+        self.debug = on;
+        self
+    }
+
+    /// Stream the body to this file instead of memory. It is written to a
+    /// temporary file in the same directory and renamed into place when the
+    /// response is complete (whatever its status, as in Kivy); after an
+    /// error, a cancel or a dropped future the temporary file is removed and
+    /// an existing target is left untouched. The result is the path.
+    pub fn file_path(mut self, path: impl Into<PathBuf>) -> Self {
+        self.file_path = Some(path.into());
+        self
+    }
+
+    /// Trust the certificates of this PEM file instead of the built-in
+    /// roots (Kivy's meaning); see [`extend_roots`](Self::extend_roots) to
+    /// add them to the roots instead.
+    pub fn ca_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.tls.get_or_insert_with(TlsSettings::default).ca_file = Some(path.into());
+        self
+    }
+
+    /// With a `ca_file`: `true` keeps trusting the built-in roots too.
+    pub fn extend_roots(mut self, on: bool) -> Self {
+        self.tls
+            .get_or_insert_with(TlsSettings::default)
+            .extend_roots = on;
+        self
+    }
+
+    /// **Dangerous**: `false` accepts any certificate for any host name,
+    /// so anyone on the path can read and alter the traffic. See
+    /// [`TlsSettings::verify`].
+    pub fn verify(mut self, verify: bool) -> Self {
+        self.tls.get_or_insert_with(TlsSettings::default).verify = verify;
+        self
+    }
+
+    /// Full TLS settings at once. Without any TLS setting the client's are
+    /// used; with one, the others start from the defaults.
+    pub fn tls(mut self, settings: TlsSettings) -> Self {
+        self.tls = Some(settings);
+        self
+    }
+
+    /// Send through the HTTP proxy on this host: http requests in
+    /// absolute-form, https requests through a `CONNECT` tunnel.
+    pub fn proxy_host(mut self, host: impl Into<String>) -> Self {
+        self.proxy_host = Some(host.into());
+        self
+    }
+
+    /// The proxy's port (default 8080).
+    pub fn proxy_port(mut self, port: u16) -> Self {
+        self.proxy_port = Some(port);
+        self
+    }
+
+    /// Headers for the proxy (such as `Proxy-Authorization`), sent to it
+    /// for http and https targets alike, never to the origin.
+    pub fn proxy_headers<K: Into<String>, V: Into<String>>(
+        mut self,
+        headers: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        self.proxy_headers
+            .extend(headers.into_iter().map(|(k, v)| (k.into(), v.into())));
+        self
+    }
+
+    /// The `User-Agent` (replaces one given in `req_headers`).
+    pub fn user_agent(mut self, agent: impl Into<String>) -> Self {
+        self.user_agent = Some(agent.into());
+        self
+    }
+
+    /// A `Cookie` header value, unless `req_headers` already has one.
+    pub fn cookies(mut self, cookies: impl Into<String>) -> Self {
+        self.cookies = Some(cookies.into());
+        self
+    }
+
+    /// Basic authentication (replaces an `Authorization` in `req_headers`
+    /// and credentials in the URL). `user:pass@` in the URL works too.
+    pub fn auth(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
+        self.auth = Some((user.into(), password.into()));
+        self
+    }
+
+    /// Redirects followed at most (default 10). 0 follows none: a 3xx goes
+    /// to `on_redirect`, as in Kivy.
+    pub fn max_redirects(mut self, n: u32) -> Self {
+        self.max_redirects = n;
+        self
+    }
+
+    /// Run on this client (its pool, per-host limit and TLS settings)
+    /// instead of the process-wide [`Client::shared`].
+    pub fn client(mut self, client: &Client) -> Self {
+        self.client = Some(client.clone());
+        self
+    }
+
+    /// Validates the description and returns the request, which runs when
+    /// [`UrlRequest::send`] is awaited. Invalid input (URL, header, method,
+    /// proxy, chunk size 0) is an error here, before any I/O.
+    pub fn build(self) -> Result<UrlRequest, Error> {
+        let request = self.core_request()?;
+        let launch = Launch {
+            request,
+            client: self.client,
+            tls: self.tls,
+            file_path: self.file_path.clone(),
+            debug: self.debug,
+            callbacks: self.callbacks,
+        };
+        Ok(UrlRequest::new(launch, self.chunk_size, self.file_path))
+    }
+
+    /// The core request: the same header rules as the std runtime, so both
+    /// send the same bytes for the same parameters.
+    fn core_request(&self) -> Result<Request, Error> {
+        let mut b = Request::builder(&self.url)
+            .chunk_size(self.chunk_size)
+            .decode(self.decode)
+            .max_redirects(self.max_redirects)
+            // A download streams to disk; keeping it in memory too would
+            // defeat the point.
+            .collect_body(self.file_path.is_none());
+        if let Some(m) = &self.method {
+            b = b.method(m);
+        }
+        if let Some(t) = self.timeout {
+            b = b.timeout(t);
+        }
+        if let Some(body) = &self.body {
+            b = b.body(body.clone());
+        }
+        let given = |name: &str| {
+            self.headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case(name))
+        };
+        for (n, v) in &self.headers {
+            let replaced = (self.auth.is_some() && n.eq_ignore_ascii_case("authorization"))
+                || (self.user_agent.is_some() && n.eq_ignore_ascii_case("user-agent"));
+            if !replaced {
+                b = b.header(n, v);
+            }
+        }
+        if let Some(ua) = &self.user_agent {
+            b = b.header("User-Agent", ua);
+        }
+        if let Some(c) = &self.cookies {
+            if !given("cookie") {
+                b = b.header("Cookie", c);
+            }
+        }
+        if let Some((user, pass)) = &self.auth {
+            b = b.header("Authorization", auth::basic(user, pass));
+        }
+        if let Some(host) = &self.proxy_host {
+            let port = self.proxy_port.unwrap_or(DEFAULT_PROXY_PORT);
+            let mut proxy = Proxy::new(host.clone(), port)?;
+            for (n, v) in &self.proxy_headers {
+                proxy = proxy.header(n, v)?;
+            }
+            b = b.proxy(proxy);
+        }
+        Ok(b.build()?)
+    }
+}

@@ -1,0 +1,112 @@
+//! [`Error`]: why a request of this runtime did not give a response. The
+//! same variants and methods as the std runtime's error, so handlers that
+//! look at errors move between runtimes unchanged.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use urlrequest_core::BuildError;
+
+/// Why a request failed. Cheap to clone (callbacks and properties share it).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request description was invalid (URL, header, method...).
+    Build(BuildError),
+    /// The exchange ended with a `Failure`: DNS, connect, TLS, timeout,
+    /// malformed or truncated response, redirects, proxy refusal,
+    /// cancellation...
+    Request(urlrequest_core::Error),
+    /// Writing the `file_path` download failed.
+    File {
+        /// The file being written.
+        path: PathBuf,
+        /// What the file system said.
+        source: Arc<io::Error>,
+    },
+}
+
+impl Error {
+    /// Whether the request was cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self, Error::Request(urlrequest_core::Error::Cancelled))
+    }
+
+    /// The exchange failure, when that is what this is.
+    pub fn request_error(&self) -> Option<&urlrequest_core::Error> {
+        match self {
+            Error::Request(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// A short stable name for the kind of failure (`"dns"`, `"timeout"`,
+    /// `"cancelled"`, `"file"`, `"build"`...).
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Error::Build(_) => "build",
+            Error::Request(e) => e.kind_name(),
+            Error::File { .. } => "file",
+        }
+    }
+
+    pub(crate) fn file(path: PathBuf, source: io::Error) -> Error {
+        Error::File {
+            path,
+            source: Arc::new(source),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Build(e) => e.fmt(f),
+            Error::Request(e) => e.fmt(f),
+            Error::File { path, source } => {
+                write!(f, "cannot write {}: {source}", path.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Build(e) => Some(e),
+            Error::Request(e) => Some(e),
+            Error::File { source, .. } => Some(&**source),
+        }
+    }
+}
+
+impl From<BuildError> for Error {
+    fn from(e: BuildError) -> Self {
+        Error::Build(e)
+    }
+}
+
+impl From<urlrequest_core::Error> for Error {
+    fn from(e: urlrequest_core::Error) -> Self {
+        Error::Request(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_and_cancellation() {
+        assert!(Error::Request(urlrequest_core::Error::Cancelled).is_cancelled());
+        let file = Error::file(PathBuf::from("/x/y"), io::Error::other("disk full"));
+        assert!(!file.is_cancelled());
+        assert_eq!(file.kind_name(), "file");
+        assert!(file.request_error().is_none());
+        assert_eq!(file.to_string(), "cannot write /x/y: disk full");
+        let build = Error::from(BuildError::ZeroChunkSize);
+        assert_eq!(build.kind_name(), "build");
+    }
+}
