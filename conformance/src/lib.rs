@@ -18,7 +18,9 @@
 //!   over loopback (TLS included, trusting [`TestCa::trusted`]), and the
 //!   replay of each live run's recorded transcript;
 //! - [`HttpProxy`] and [`TestCa`]: an in-process forwarding and tunnelling
-//!   proxy and a throwaway certificate authority, for tests of any runtime.
+//!   proxy and a throwaway certificate authority, for tests of any runtime;
+//! - [`servers`]: real servers (nginx, httpbin under gunicorn, tinyproxy)
+//!   started on free loopback ports for interop tests and benchmarks.
 //!
 //! ```
 //! use urlrequest_conformance::{run_suite, MemoryDriver};
@@ -34,15 +36,16 @@ mod driver;
 mod escape;
 mod loopback;
 mod memory;
+mod normalize;
 mod origins;
 mod parse;
-mod normalize;
 mod pki;
 mod proxy;
 mod proxy_rules;
 mod runtimes;
 mod script;
 mod server_stream;
+pub mod servers;
 mod sim;
 
 use std::path::{Path, PathBuf};
@@ -56,9 +59,9 @@ pub use driver::{
 pub use escape::unescape;
 pub use loopback::ScriptedServer;
 pub use memory::{run_in_memory, MemoryDriver, SplitRng};
+pub use normalize::normalize_line;
 pub use origins::{Origins, Role};
 pub use parse::{parse_cases, ParseError};
-pub use normalize::normalize_line;
 pub use pki::{CertKind, TestCa};
 pub use proxy::HttpProxy;
 pub use runtimes::{ReplayDriver, SmolDriver, StdDriver};

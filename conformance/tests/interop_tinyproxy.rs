@@ -1,0 +1,104 @@
+//! tinyproxy, a real forwarding proxy, in front of nginx: plain http in
+//! absolute-form through urlrequest-std (Agent and Kivy-style
+//! `proxy_host`/`proxy_port`), urlrequest-smol and ureq, observed in
+//! nginx's access log by the `Via` header tinyproxy adds; and a `CONNECT`
+//! the proxy refuses, which must fail naming the proxy's status.
+
+mod interop_support;
+
+use std::time::Duration;
+
+use interop_support::{pattern, same, Call, Clients};
+use urlrequest_conformance::servers::{Nginx, Tinyproxy};
+use urlrequest_std::UrlRequest;
+
+fn servers(connect_ports: &[u16]) -> (Nginx, Tinyproxy) {
+    let nginx = Nginx::start().unwrap_or_else(|e| panic!("cannot start nginx: {e}"));
+    let proxy =
+        Tinyproxy::start(connect_ports).unwrap_or_else(|e| panic!("cannot start tinyproxy: {e}"));
+    (nginx, proxy)
+}
+
+#[test]
+fn plain_http_goes_through_the_proxy() {
+    let (nginx, proxy) = servers(&[]);
+    let want = pattern(300_000, 3);
+    nginx.put("via.bin", &want).unwrap();
+    let clients = Clients::new();
+    let outcomes = clients.each(&Call::get(nginx.url("/via.bin")).proxy(proxy.addr()));
+    assert_eq!(same(&outcomes, |g| g.status), 200);
+    assert!(
+        same(&outcomes, |g| g.body == want),
+        "bodies differ from the file"
+    );
+
+    // Kivy-style proxy settings.
+    let req = UrlRequest::builder(nginx.url("/via.bin"))
+        .proxy_host(proxy.host())
+        .proxy_port(proxy.port())
+        .build()
+        .unwrap();
+    assert!(req.wait(Duration::from_secs(10)));
+    assert_eq!(req.resp_status().map(|s| s.as_u16()), Some(200));
+    assert_eq!(
+        req.result().unwrap().as_bytes().map(|b| b.to_vec()),
+        Some(want)
+    );
+
+    // Every request reached nginx through tinyproxy, which names itself
+    // in `Via`, and in origin-form (the proxy rewrote the absolute-form).
+    let log = nginx.wait_for_entries(4);
+    assert_eq!(log.len(), 4, "{log:#?}");
+    for entry in &log {
+        assert!(entry.via.contains("tinyproxy"), "not proxied: {entry:?}");
+        assert_eq!(entry.uri, "/via.bin");
+    }
+}
+
+#[test]
+fn redirects_through_the_proxy_stay_on_it() {
+    let (nginx, proxy) = servers(&[]);
+    nginx.put("dir/index.html", b"proxied index").unwrap();
+    let outcomes = Clients::new().each(&Call::get(nginx.url("/dir")).proxy(proxy.addr()));
+    assert_eq!(same(&outcomes, |g| g.status), 200);
+    assert_eq!(same(&outcomes, |g| g.body.clone()), b"proxied index");
+    assert_eq!(same(&outcomes, |g| g.url.clone()), nginx.url("/dir/"));
+    let log = nginx.wait_for_entries(6);
+    assert_eq!(log.len(), 6, "{log:#?}");
+    assert!(log.iter().all(|e| e.via.contains("tinyproxy")), "{log:#?}");
+}
+
+#[test]
+fn query_strings_survive_the_absolute_form() {
+    let (nginx, proxy) = servers(&[]);
+    nginx.put("q.txt", b"q").unwrap();
+    let outcomes =
+        Clients::new().each(&Call::get(nginx.url("/q.txt?a=1&b=two%20words")).proxy(proxy.addr()));
+    assert_eq!(same(&outcomes, |g| g.status), 200);
+    let log = nginx.wait_for_entries(3);
+    let uris: Vec<&str> = log.iter().map(|e| e.uri.as_str()).collect();
+    assert_eq!(uris, ["/q.txt?a=1&b=two%20words"; 3]);
+}
+
+#[test]
+fn refused_connect_names_the_proxy_status() {
+    // CONNECT allowed to one port only; asking for another is refused with
+    // 403 before any TLS starts.
+    let (nginx, proxy) = servers(&[1]);
+    let url = format!("https://127.0.0.1:{}/", nginx.addr().port());
+    let clients = Clients::new();
+    let std = interop_support::with_std(&clients.std, &Call::get(&url).proxy(proxy.addr()))
+        .expect_err("std: the tunnel must be refused");
+    let smol = interop_support::with_smol(&clients.smol, &Call::get(&url).proxy(proxy.addr()))
+        .expect_err("smol: the tunnel must be refused");
+    for (client, failed) in [("std", &std), ("smol", &smol)] {
+        assert_eq!(failed.kind, "proxy-refused", "{client}: {failed}");
+        assert!(failed.message.contains("403"), "{client}: {failed}");
+    }
+    assert_eq!(std, smol);
+    assert!(
+        proxy.log_text().contains("Refused CONNECT"),
+        "tinyproxy did not log the refusal:\n{}",
+        proxy.log_text()
+    );
+}
