@@ -171,10 +171,15 @@ fn finish(mut d: Draft) -> Result<Case, (usize, String)> {
     if c.request.url.is_empty() {
         return Err((at, format!("case {name}: the request has no `url`")));
     }
-    if c.script.is_empty() {
+    // No steps is allowed only where no request can reach a scripted
+    // server: a certificate the client rejects, or a proxy that refuses.
+    if c.script.is_empty() && c.tls_cert == CertKind::Valid && c.proxy_auth.is_none() {
         return Err((
             at,
-            format!("case {name}: the `server` section has no steps"),
+            format!(
+                "case {name}: the `server` section has no steps (allowed only with a bad \
+                 `tls-cert` or a `proxy-auth` the request does not meet)"
+            ),
         ));
     }
     match c.expected.last() {
