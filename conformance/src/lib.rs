@@ -47,6 +47,7 @@ mod script;
 mod server_stream;
 pub mod servers;
 mod sim;
+mod ureq_diff;
 
 use std::path::{Path, PathBuf};
 
@@ -66,6 +67,7 @@ pub use pki::{CertKind, TestCa};
 pub use proxy::HttpProxy;
 pub use runtimes::{ReplayDriver, SmolDriver, StdDriver};
 pub use script::ReceivedRequest;
+pub use ureq_diff::{compare_with_ureq, ureq_comparable, Comparison, Seen};
 
 /// The directory of the shipped case files.
 pub fn cases_dir() -> PathBuf {
