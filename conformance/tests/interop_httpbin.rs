@@ -97,7 +97,8 @@ fn post_redirected_by_307_is_replayed_with_its_body() {
         assert_eq!(got.redirects, Some(1));
     }
     // ureq 2 follows 307/308 only for methods without a body and returns
-    // the 307 itself (listed in DIFFERENCES.md).
+    // the 307 itself; RFC 9110 15.4.8 asks for the same method and body,
+    // which is what the runtimes do.
     let ureq = outcomes[2].got();
     assert_eq!(ureq.status, 307);
     assert_eq!(ureq.header("location"), Some("/post"));
@@ -389,5 +390,36 @@ fn kivy_routing_on_real_statuses_runs_callbacks_on_the_waiting_thread() {
             .unwrap();
         assert!(req.wait(Duration::from_secs(10)), "{path}");
         assert_eq!(*calls.lock().unwrap(), [want, "finish"], "{path}");
+    }
+}
+
+#[test]
+fn request_heads_are_identical_from_both_runtimes() {
+    let hb = httpbin();
+    let clients = Clients::new();
+    let calls = [
+        Call::get(hb.url("/anything?x=1&y=two")),
+        Call::new("POST", hb.url("/anything")).body("abc"),
+        Call::new("DELETE", hb.url("/anything")),
+        Call::get(format!("http://u:p@{}/anything", hb.addr())).header("X-Extra", "1"),
+    ];
+    for call in calls {
+        let outcomes = clients.each(&call);
+        let echo = |i: usize| {
+            let mut j = outcomes[i].got().json();
+            // Everything but the headers ureq adds on its own.
+            let headers = j["headers"].as_object_mut().unwrap();
+            let accept = headers.remove("Accept");
+            (j, accept)
+        };
+        let (std, std_accept) = echo(0);
+        let (smol, smol_accept) = echo(1);
+        let (ureq, ureq_accept) = echo(2);
+        assert_eq!(std, smol, "{} {}", call.method, call.url);
+        assert_eq!(std, ureq, "{} {}", call.method, call.url);
+        // The runtimes send no Accept (RFC 9110 12.5.1: absent means any);
+        // ureq always sends `Accept: */*`.
+        assert_eq!((std_accept, smol_accept), (None, None));
+        assert_eq!(ureq_accept, Some(serde_json::json!("*/*")));
     }
 }

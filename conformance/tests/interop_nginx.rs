@@ -1,7 +1,8 @@
 //! nginx, a real static file server: files up to 64 MiB byte for byte,
 //! keep-alive reuse observed in nginx's own access log, HEAD, 304 and the
 //! directory redirect, each through urlrequest-std, urlrequest-smol and
-//! ureq with the same results.
+//! ureq with the same results; and nginx over TLS with a generated CA for
+//! the two runtimes (ureq is built here without TLS).
 
 mod interop_support;
 
@@ -10,9 +11,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use interop_support::{assert_same_bytes, pattern, same, Call, Clients};
-use urlrequest_conformance::servers::{AccessEntry, Nginx};
+use urlrequest_conformance::servers::{AccessEntry, Nginx, TlsFiles};
 use urlrequest_core::Request;
-use urlrequest_std::UrlRequest;
+use urlrequest_std::{Agent, Tls, UrlRequest};
 
 const MIB: usize = 1024 * 1024;
 
@@ -259,4 +260,53 @@ fn missing_file_is_a_404_with_nginx_page() {
     let outcomes = Clients::new().each(&Call::get(nginx.url("/nope.txt")));
     assert_eq!(same(&outcomes, |g| g.status), 404);
     assert!(same(&outcomes, |g| g.text()).contains("404 Not Found"));
+}
+
+#[test]
+fn https_with_the_ca_file_and_refused_without_it() {
+    let tls = TlsFiles::generate(&["localhost"]).unwrap();
+    let nginx = Nginx::start_with(Some(&tls)).unwrap_or_else(|e| panic!("cannot start nginx: {e}"));
+    let want = pattern(200_000, 9);
+    nginx.put("secure.bin", &want).unwrap();
+    let url = nginx.https_url("/secure.bin").unwrap();
+
+    let std = Agent::builder()
+        .tls(Tls::default().ca_file(tls.ca()))
+        .build();
+    let smol = urlrequest_smol::Client::builder()
+        .ca_file(tls.ca())
+        .build()
+        .unwrap();
+    let call = Call::get(&url);
+    // Twice each: the second request rides the same TLS connection.
+    for _ in 0..2 {
+        let got = interop_support::with_std(&std, &call).unwrap();
+        assert_same_bytes("std", &got.body, &want);
+        let got = interop_support::with_smol(&smol, &call).unwrap();
+        assert_same_bytes("smol", &got.body, &want);
+    }
+    let log = nginx.wait_for_entries(4);
+    assert_one_connection("std", &mine_of_two(&log, 0));
+    assert_one_connection("smol", &mine_of_two(&log, 1));
+
+    // Kivy-style ca_file.
+    let req = UrlRequest::builder(&url).ca_file(tls.ca()).build().unwrap();
+    assert!(req.wait(Duration::from_secs(10)));
+    assert_eq!(
+        req.result().unwrap().as_bytes().map(|b| b.len()),
+        Some(want.len())
+    );
+
+    // The default roots do not know this CA.
+    let refused_std = interop_support::with_std(&Agent::new(), &call).unwrap_err();
+    let refused_smol =
+        interop_support::with_smol(&urlrequest_smol::Client::new(), &call).unwrap_err();
+    assert_eq!(refused_std.kind, "tls", "{refused_std}");
+    assert_eq!(refused_smol.kind, "tls", "{refused_smol}");
+}
+
+/// Entries `index`, `index + 2`... of a log written by two clients taking
+/// turns.
+fn mine_of_two(log: &[AccessEntry], index: usize) -> Vec<AccessEntry> {
+    log.iter().skip(index).step_by(2).cloned().collect()
 }

@@ -1,16 +1,18 @@
 //! tinyproxy, a real forwarding proxy, in front of nginx: plain http in
 //! absolute-form through urlrequest-std (Agent and Kivy-style
 //! `proxy_host`/`proxy_port`), urlrequest-smol and ureq, observed in
-//! nginx's access log by the `Via` header tinyproxy adds; and a `CONNECT`
-//! the proxy refuses, which must fail naming the proxy's status.
+//! nginx's access log by the `Via` header tinyproxy adds; https to nginx's
+//! TLS port through a `CONNECT` tunnel (the two runtimes; ureq is built
+//! here without TLS); and a `CONNECT` the proxy refuses, which must fail
+//! naming the proxy's status.
 
 mod interop_support;
 
 use std::time::Duration;
 
 use interop_support::{pattern, same, Call, Clients};
-use urlrequest_conformance::servers::{Nginx, Tinyproxy};
-use urlrequest_std::UrlRequest;
+use urlrequest_conformance::servers::{Nginx, Tinyproxy, TlsFiles};
+use urlrequest_std::{Agent, Tls, UrlRequest};
 
 fn servers(connect_ports: &[u16]) -> (Nginx, Tinyproxy) {
     let nginx = Nginx::start().unwrap_or_else(|e| panic!("cannot start nginx: {e}"));
@@ -101,4 +103,51 @@ fn refused_connect_names_the_proxy_status() {
         "tinyproxy did not log the refusal:\n{}",
         proxy.log_text()
     );
+}
+
+#[test]
+fn https_through_a_connect_tunnel_to_local_tls() {
+    let tls = TlsFiles::generate(&["localhost"]).unwrap();
+    let nginx = Nginx::start_with(Some(&tls)).unwrap_or_else(|e| panic!("cannot start nginx: {e}"));
+    let tls_port = nginx.tls_addr().unwrap().port();
+    let proxy =
+        Tinyproxy::start(&[tls_port]).unwrap_or_else(|e| panic!("cannot start tinyproxy: {e}"));
+    let want = pattern(150_000, 11);
+    nginx.put("tunnel.bin", &want).unwrap();
+    let url = nginx.https_url("/tunnel.bin").unwrap();
+    let call = Call::get(&url).proxy(proxy.addr());
+
+    let std = Agent::builder()
+        .tls(Tls::default().ca_file(tls.ca()))
+        .build();
+    let smol = urlrequest_smol::Client::builder()
+        .ca_file(tls.ca())
+        .build()
+        .unwrap();
+    let got_std = interop_support::with_std(&std, &call).unwrap();
+    let got_smol = interop_support::with_smol(&smol, &call).unwrap();
+    assert_eq!((got_std.status, got_smol.status), (200, 200));
+    assert!(
+        got_std.body == want && got_smol.body == want,
+        "bodies differ from the file"
+    );
+
+    // Kivy-style: proxy_host/proxy_port with ca_file.
+    let req = UrlRequest::builder(&url)
+        .proxy_host(proxy.host())
+        .proxy_port(proxy.port())
+        .ca_file(tls.ca())
+        .build()
+        .unwrap();
+    assert!(req.wait(Duration::from_secs(10)));
+    assert_eq!(req.resp_status().map(|s| s.as_u16()), Some(200));
+
+    // Inside a tunnel the proxy sees only ciphertext: no Via reaches nginx,
+    // and tinyproxy logged the CONNECTs.
+    let log = nginx.wait_for_entries(3);
+    assert_eq!(log.len(), 3, "{log:#?}");
+    assert!(log.iter().all(|e| e.via.is_empty()), "{log:#?}");
+    let request = format!("CONNECT localhost:{tls_port} HTTP/1.1");
+    let connects = proxy.log_text().matches(&request).count();
+    assert_eq!(connects, 3, "tinyproxy's log:\n{}", proxy.log_text());
 }

@@ -20,16 +20,18 @@ mod nginx;
 mod process;
 mod shared;
 mod tinyproxy;
+mod tls_files;
 
 pub use error::ServerError;
 pub use httpbin::Httpbin;
-pub use nginx::{AccessEntry, Nginx, NginxTls};
+pub use nginx::{AccessEntry, Nginx};
 pub use process::{
     accepts, find_program, free_port, poll_until, probe_status, ServerProcess, TempDir,
     START_DEADLINE,
 };
 pub use shared::Shared;
 pub use tinyproxy::Tinyproxy;
+pub use tls_files::TlsFiles;
 
 /// How many times a server start is retried with a new port when the
 /// process exits at once (most likely another process took the port

@@ -11,16 +11,8 @@ use std::time::Duration;
 use super::process::{
     find_program, free_port, poll_until, probe_status, ServerProcess, TempDir, START_DEADLINE,
 };
+use super::tls_files::TlsFiles;
 use super::{retry_start, ServerError};
-
-/// Certificate and key (PEM files) for an extra TLS listener.
-#[derive(Debug, Clone)]
-pub struct NginxTls {
-    /// The server certificate chain.
-    pub cert: PathBuf,
-    /// Its private key.
-    pub key: PathBuf,
-}
 
 /// A running nginx. Files put under [`www`](Self::www) are served at once.
 #[derive(Debug)]
@@ -81,14 +73,16 @@ impl Nginx {
     }
 
     /// Starts nginx with, when `tls` is given, a second listener speaking
-    /// TLS with that certificate, serving the same files.
-    pub fn start_with(tls: Option<&NginxTls>) -> Result<Nginx, ServerError> {
+    /// TLS with that server certificate, serving the same files. The files
+    /// must outlive the server only until it has started (nginx reads them
+    /// once).
+    pub fn start_with(tls: Option<&TlsFiles>) -> Result<Nginx, ServerError> {
         let exe = find_program("nginx")
             .ok_or_else(|| ServerError::missing("nginx", "apt-get install nginx-light"))?;
         retry_start(|| Nginx::start_once(&exe, tls))
     }
 
-    fn start_once(exe: &Path, tls: Option<&NginxTls>) -> Result<Nginx, ServerError> {
+    fn start_once(exe: &Path, tls: Option<&TlsFiles>) -> Result<Nginx, ServerError> {
         let dir = TempDir::new("nginx").map_err(ServerError::io("nginx: temp dir"))?;
         let d = dir.path();
         for sub in ["www", "temp"] {
@@ -230,7 +224,7 @@ fn with_error_log(e: ServerError, dir: &Path) -> ServerError {
 
 /// One foreground process; every path nginx writes is under `dir`;
 /// keep-alive generous enough that a test's requests share a connection.
-fn config(dir: &Path, addr: SocketAddr, tls: Option<(&NginxTls, SocketAddr)>) -> String {
+fn config(dir: &Path, addr: SocketAddr, tls: Option<(&TlsFiles, SocketAddr)>) -> String {
     let d = dir.display();
     let tls_server = match tls {
         Some((t, a)) => format!(
@@ -243,8 +237,8 @@ fn config(dir: &Path, addr: SocketAddr, tls: Option<(&NginxTls, SocketAddr)>) ->
         location / {{ }}
     }}
 ",
-            t.cert.display(),
-            t.key.display()
+            t.cert().display(),
+            t.key().display()
         ),
         None => String::new(),
     };
