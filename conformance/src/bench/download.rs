@@ -12,6 +12,7 @@ use urlrequest_std::{Agent, DriveOptions};
 
 use super::report::{load_cell, ratio_cell, spread_cell, Table, Target};
 use super::stats::{load_average, mb_per_s, timed, Sample};
+use super::Config;
 
 /// Size of the buffer the raw loop and ureq read into: the size of the
 /// buffer the core lends, so every client makes reads of the same size.
@@ -33,6 +34,16 @@ pub enum Client {
 impl Client {
     /// Every client, in report order.
     pub const ALL: [Client; 4] = [Client::Raw, Client::Ureq, Client::Std, Client::Smol];
+
+    /// The short name used to pick clients on the command line.
+    pub fn key(self) -> &'static str {
+        match self {
+            Client::Raw => "raw",
+            Client::Ureq => "ureq",
+            Client::Std => "std",
+            Client::Smol => "smol",
+        }
+    }
 
     /// The name in the report.
     pub fn name(self) -> &'static str {
@@ -160,13 +171,16 @@ pub fn section(
     addr: SocketAddr,
     path: &str,
     size: u64,
-    runs: usize,
+    cfg: &Config,
     targets: Option<&mut Vec<Target>>,
 ) -> Result<Table, String> {
     let mut samples = vec![Sample::default(); Client::ALL.len()];
     // Interleaved, so a change in the machine's load hits every client alike.
-    for _ in 0..runs {
+    for _ in 0..cfg.runs {
         for (i, c) in Client::ALL.iter().enumerate() {
+            if !cfg.runs_client(c.key()) {
+                continue;
+            }
             let load = load_average();
             let (got, took) = timed(|| c.fetch(addr, path))?;
             if got != size {
@@ -191,6 +205,9 @@ pub fn section(
         ],
     );
     for (c, s) in Client::ALL.iter().zip(&samples) {
+        if s.is_empty() {
+            continue;
+        }
         t.row(vec![
             c.name().into(),
             spread_cell(s, 0),
@@ -199,7 +216,7 @@ pub fn section(
             load_cell(s),
         ]);
     }
-    if let Some(targets) = targets {
+    if let (Some(targets), None) = (targets, &cfg.clients) {
         let (std, smol) = (samples[2].median(), samples[3].median());
         targets.push(Target::ratio("A: std ≥ 1.00x ureq", std / ureq, 1.0));
         targets.push(Target::ratio("A: std ≥ 0.95x raw", std / raw, 0.95));

@@ -11,6 +11,7 @@ use urlrequest_std::core::Request;
 use super::report::{load_cell, ratio_cell, spread_cell, Table, Target};
 use super::server::SMALL;
 use super::stats::{load_average, per_s, Sample};
+use super::Config;
 
 /// Concurrent clients in case C.
 pub const CLIENTS: usize = 64;
@@ -29,6 +30,14 @@ pub enum Client {
 impl Client {
     /// Every client, in report order.
     pub const ALL: [Client; 3] = [Client::Ureq, Client::Std, Client::Smol];
+
+    fn key(self) -> &'static str {
+        match self {
+            Client::Ureq => "ureq",
+            Client::Std => "std",
+            Client::Smol => "smol",
+        }
+    }
 
     fn name(self, concurrent: bool) -> String {
         match (self, concurrent) {
@@ -208,17 +217,21 @@ where
     result.map(|()| t.elapsed())
 }
 
-/// Case B (`concurrent == false`) or C: `n` GETs of `url`, `runs` times.
+/// Case B (`concurrent_clients == false`) or C: `n` GETs of `url`, each
+/// client `cfg.runs` times.
 pub fn section(
     url: &str,
     n: u64,
-    runs: usize,
+    cfg: &Config,
     concurrent_clients: bool,
     targets: &mut Vec<Target>,
 ) -> Result<Table, String> {
     let mut samples = vec![Sample::default(); Client::ALL.len()];
-    for _ in 0..runs {
+    for _ in 0..cfg.runs {
         for (i, &c) in Client::ALL.iter().enumerate() {
+            if !cfg.runs_client(c.key()) {
+                continue;
+            }
             let load = load_average();
             let took = if concurrent_clients {
                 concurrent(c, url, n)?
@@ -241,6 +254,9 @@ pub fn section(
         &["client", "req/s median (min..max)", "to ureq", "load"],
     );
     for (&c, s) in Client::ALL.iter().zip(&samples) {
+        if s.is_empty() {
+            continue;
+        }
         t.row(vec![
             c.name(concurrent_clients),
             spread_cell(s, 0),
@@ -249,7 +265,9 @@ pub fn section(
         ]);
     }
     let (std, smol) = (samples[1].median(), samples[2].median());
-    if concurrent_clients {
+    if cfg.clients.is_some() {
+        // Some client left out: the targets cannot be judged.
+    } else if concurrent_clients {
         targets.push(Target::ratio(
             "C: smol ≥ 1.2x ureq-64-threads",
             smol / ureq,

@@ -29,9 +29,16 @@ pub struct Config {
     pub files: Vec<u64>,
     /// Case E body size.
     pub core_body: usize,
+    /// The cases to run (letters `a` to `e`); all by default.
+    pub only: String,
+    /// The clients to run (`raw`, `ureq`, `std`, `smol`); all when `None`.
+    /// For profiling one client; ratios to a client left out show as `-`.
+    pub clients: Option<Vec<String>>,
 }
 
 const MIB: u64 = 1 << 20;
+/// Every case letter.
+pub const ALL_CASES: &str = "abcde";
 
 impl Config {
     /// The full run (about three minutes) or the quick one (about 30 s).
@@ -45,6 +52,8 @@ impl Config {
                 concurrent: 4_000,
                 files: vec![16 * MIB, 128 * MIB],
                 core_body: 32 << 20,
+                only: ALL_CASES.into(),
+                clients: None,
             }
         } else {
             Config {
@@ -55,8 +64,23 @@ impl Config {
                 concurrent: 20_000,
                 files: vec![64 * MIB, 1024 * MIB],
                 core_body: 256 << 20,
+                only: ALL_CASES.into(),
+                clients: None,
             }
         }
+    }
+
+    /// Whether the client with this short name is to run.
+    pub fn runs_client(&self, key: &str) -> bool {
+        match &self.clients {
+            None => true,
+            Some(list) => list.iter().any(|c| c == key),
+        }
+    }
+
+    /// Whether case `letter` is to run.
+    pub fn runs_case(&self, letter: char) -> bool {
+        self.only.contains(letter)
     }
 }
 
@@ -101,14 +125,43 @@ pub fn run(cfg: &Config) -> Result<(), String> {
     );
     let mut targets: Vec<Target> = Vec::new();
     let rust = server::RustServer::start().map_err(|e| format!("loopback server: {e}"))?;
+    if cfg.runs_case('a') {
+        case_a(cfg, &rust, &mut targets)?;
+    }
+    let small = format!("{}/small", rust.base());
+    if cfg.runs_case('b') {
+        let b = keepalive::section(&small, cfg.sequential, cfg, false, &mut targets)?;
+        println!("{}", b.render());
+    }
+    if cfg.runs_case('c') {
+        let c = keepalive::section(&small, cfg.concurrent, cfg, true, &mut targets)?;
+        println!("{}", c.render());
+    }
+    if cfg.runs_case('d') {
+        let d = memory::section(&rust.base(), &cfg.files, cfg.runs, &mut targets)?;
+        println!("{}", d.render());
+    }
+    if cfg.runs_case('e') {
+        println!("{}", core_section(cfg).render());
+    }
+    println!("{}", report::targets_table(&targets));
+    Ok(())
+}
+
+/// Case A against the Rust server, then against nginx when there is one.
+fn case_a(
+    cfg: &Config,
+    rust: &server::RustServer,
+    targets: &mut Vec<Target>,
+) -> Result<(), String> {
     let big = format!("/bytes/{}", cfg.download);
     let a = download::section(
         "the Rust server (memory buffer)",
         rust.addr(),
         &big,
         cfg.download,
-        cfg.runs,
-        Some(&mut targets),
+        cfg,
+        Some(targets),
     )?;
     println!("{}", a.render());
     match nginx::find() {
@@ -117,20 +170,10 @@ pub fn run(cfg: &Config) -> Result<(), String> {
             Err(e) => println!("(nginx did not start: {e}; case A against nginx skipped)\n"),
             Ok(ngx) => {
                 let title = format!("nginx ({}, sendfile from a sparse file)", exe.display());
-                let a =
-                    download::section(&title, ngx.addr(), "/big", cfg.download, cfg.runs, None)?;
+                let a = download::section(&title, ngx.addr(), "/big", cfg.download, cfg, None)?;
                 println!("{}", a.render());
             }
         },
     }
-    let small = format!("{}/small", rust.base());
-    let b = keepalive::section(&small, cfg.sequential, cfg.runs, false, &mut targets)?;
-    println!("{}", b.render());
-    let c = keepalive::section(&small, cfg.concurrent, cfg.runs, true, &mut targets)?;
-    println!("{}", c.render());
-    let d = memory::section(&rust.base(), &cfg.files, cfg.runs, &mut targets)?;
-    println!("{}", d.render());
-    println!("{}", core_section(cfg).render());
-    println!("{}", report::targets_table(&targets));
     Ok(())
 }

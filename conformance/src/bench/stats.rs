@@ -17,6 +17,11 @@ impl Sample {
         self.loads.push(load);
     }
 
+    /// Whether no run was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
     /// Median, min and max of the values (zeros when there is none).
     pub fn spread(&self) -> (f64, f64, f64) {
         spread(&self.values)

@@ -7,7 +7,9 @@
 //! Starts its own servers (an in-process Rust server serving from memory,
 //! and nginx when it is installed), runs cases A to E and prints a Markdown
 //! report with ratios and the stated targets. `--quick` runs smaller sizes
-//! and fewer repetitions (about 30 seconds).
+//! and fewer repetitions (about 30 seconds); `--only ab` runs only the
+//! cases named (letters `a` to `e`), `--clients std,smol` only those
+//! clients (for profiling one of them; the targets are then not judged).
 
 #[path = "../bench/mod.rs"]
 mod bench;
@@ -23,20 +25,34 @@ fn main() -> ExitCode {
         return finish(bench::memory::child(&args[1..]));
     }
     let mut quick = false;
-    for a in &args {
+    let mut only = None;
+    let mut clients = None;
+    let mut args = args.iter();
+    while let Some(a) = args.next() {
         match a.as_str() {
             "--quick" => quick = true,
+            "--only" => only = args.next().map(|s| s.to_ascii_lowercase()),
+            "--clients" => {
+                clients = args
+                    .next()
+                    .map(|s| s.split(',').map(str::to_string).collect::<Vec<_>>())
+            }
             "-h" | "--help" => {
-                println!("usage: bench [--quick]");
+                println!("usage: bench [--quick] [--only CASES] [--clients raw,ureq,std,smol]");
                 return ExitCode::SUCCESS;
             }
             other => {
-                eprintln!("unknown argument {other:?}; usage: bench [--quick]");
+                eprintln!("unknown argument {other:?}; usage: bench [--quick] [--only CASES] [--clients raw,ureq,std,smol]");
                 return ExitCode::from(2);
             }
         }
     }
-    finish(bench::run(&bench::Config::new(quick)))
+    let mut cfg = bench::Config::new(quick);
+    if let Some(only) = only {
+        cfg.only = only;
+    }
+    cfg.clients = clients;
+    finish(bench::run(&cfg))
 }
 
 fn finish(r: Result<(), String>) -> ExitCode {
