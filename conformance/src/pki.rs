@@ -64,6 +64,9 @@ impl CertKind {
     }
 }
 
+/// Names and kind of a cached server configuration.
+type ConfigKey = (Vec<String>, CertKind);
+
 /// A certificate authority made for tests: it signs leaf certificates for
 /// loopback servers.
 ///
@@ -78,7 +81,7 @@ pub struct TestCa {
     der: CertificateDer<'static>,
     issuer: Issuer<'static, KeyPair>,
     pem_file: PathBuf,
-    configs: Mutex<HashMap<(Vec<String>, CertKind), Arc<rustls::ServerConfig>>>,
+    configs: Mutex<HashMap<ConfigKey, Arc<rustls::ServerConfig>>>,
 }
 
 impl std::fmt::Debug for TestCa {

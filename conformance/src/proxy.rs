@@ -159,7 +159,8 @@ fn serve_client(client: TcpStream, auth: Option<&str>, shared: &Arc<Shared>) -> 
                     return tunnel(client, target, shared);
                 }
                 ProxyStep::Forward(authority, bytes) => {
-                    if upstream.as_ref().map_or(true, |u| u.authority != authority) {
+                    let same = matches!(&upstream, Some(u) if u.authority == authority);
+                    if !same {
                         if let Some(old) = upstream.take() {
                             let _ = old.stream.shutdown(Shutdown::Both);
                         }

@@ -37,7 +37,7 @@ pub(crate) fn decide(req: &ParsedRequest, auth: Option<&str>) -> ProxyStep {
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case("proxy-authorization"))
             .map(|(_, v)| v.as_str());
-        if given != Some(want) {
+        if !given.is_some_and(|g| same_credentials(g, want)) {
             return ProxyStep::Answer(REFUSED);
         }
     }
@@ -75,6 +75,20 @@ pub(crate) fn decide(req: &ParsedRequest, auth: Option<&str>) -> ProxyStep {
     ProxyStep::Forward(authority, out)
 }
 
+/// Credentials match: the scheme is case-insensitive (RFC 9110, 11.1), the
+/// rest exact.
+fn same_credentials(given: &str, want: &str) -> bool {
+    let split = |s: &str| {
+        let s = s.trim();
+        s.split_once(' ')
+            .map_or((s.to_string(), String::new()), |(a, b)| {
+                (a.to_string(), b.trim().to_string())
+            })
+    };
+    let ((gs, gc), (ws, wc)) = (split(given), split(want));
+    gs.eq_ignore_ascii_case(&ws) && gc == wc
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +119,8 @@ mod tests {
             )
         );
         assert_eq!(decide(&r, Some("y")), ProxyStep::Answer(REFUSED));
+        assert!(same_credentials("basic dTpw", "Basic dTpw"));
+        assert!(!same_credentials("Basic dTpX", "Basic dTpw"));
         let plain = req("GET http://h.test HTTP/1.1", &[], b"");
         assert!(matches!(decide(&plain, None), ProxyStep::Forward(a, _) if a == "h.test:80"));
     }
