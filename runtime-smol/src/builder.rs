@@ -8,7 +8,6 @@ use urlrequest_core::{
     Bytes, Proxy, Request, ResultValue, DEFAULT_CHUNK_SIZE, DEFAULT_MAX_REDIRECTS,
 };
 
-use crate::auth;
 use crate::callbacks::Callbacks;
 use crate::client::Client;
 use crate::error::Error;
@@ -354,7 +353,7 @@ impl UrlRequestBuilder {
             }
         }
         if let Some((user, pass)) = &self.auth {
-            b = b.header("Authorization", auth::basic(user, pass));
+            b = b.basic_auth(user, pass);
         }
         if let Some(host) = &self.proxy_host {
             let port = self.proxy_port.unwrap_or(DEFAULT_PROXY_PORT);

@@ -63,7 +63,6 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod auth;
 mod builder;
 mod callbacks;
 mod cancel;

@@ -8,7 +8,6 @@ use bytes::Bytes;
 use urlrequest_core::{Proxy, Request, ResultValue, DEFAULT_CHUNK_SIZE, DEFAULT_MAX_REDIRECTS};
 
 use crate::agent::{Agent, DriveOptions};
-use crate::auth;
 use crate::callbacks::{Callbacks, Dispatch};
 use crate::error::Error;
 use crate::tls::{CaMode, Tls};
@@ -373,7 +372,7 @@ impl UrlRequestBuilder {
             }
         }
         if let Some((user, pass)) = &self.auth {
-            b = b.header("Authorization", auth::basic(user, pass));
+            b = b.basic_auth(user, pass);
         }
         if let Some(host) = &self.proxy_host {
             let mut proxy =

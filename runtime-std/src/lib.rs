@@ -56,7 +56,6 @@
 #![warn(missing_docs)]
 
 mod agent;
-mod auth;
 mod builder;
 mod callbacks;
 mod cancel;
