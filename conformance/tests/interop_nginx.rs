@@ -310,3 +310,42 @@ fn https_with_the_ca_file_and_refused_without_it() {
 fn mine_of_two(log: &[AccessEntry], index: usize) -> Vec<AccessEntry> {
     log.iter().skip(index).step_by(2).cloned().collect()
 }
+
+#[test]
+fn range_request_gives_206_with_the_slice() {
+    let nginx = nginx();
+    let want = pattern(10_000, 12);
+    nginx.put("r.bin", &want).unwrap();
+    let outcomes =
+        Clients::new().each(&Call::get(nginx.url("/r.bin")).header("Range", "bytes=100-1099"));
+    assert_eq!(same(&outcomes, |g| g.status), 206);
+    assert_eq!(
+        same(&outcomes, |g| g.header("content-range").map(str::to_string)).as_deref(),
+        Some("bytes 100-1099/10000")
+    );
+    assert_eq!(same(&outcomes, |g| g.body.clone()), &want[100..1100]);
+}
+
+#[test]
+fn connection_close_is_honoured_and_the_next_request_reconnects() {
+    let nginx = nginx();
+    nginx.put("c.txt", b"close me").unwrap();
+    let clients = Clients::new();
+    let closing = clients.each(&Call::get(nginx.url("/c.txt")).header("Connection", "close"));
+    assert_eq!(
+        same(&closing, |g| g.header("connection").map(str::to_string)).as_deref(),
+        Some("close")
+    );
+    let next = clients.each(&Call::get(nginx.url("/c.txt")));
+    assert_eq!(same(&next, |g| g.body.clone()), b"close me");
+    // Each client's second request opened a connection of its own.
+    let log = nginx.wait_for_entries(6);
+    for client in ["std", "smol", "ureq"] {
+        let entries = mine(&log, client, 1);
+        assert_ne!(
+            entries[0].connection, entries[1].connection,
+            "{client}: {entries:#?}"
+        );
+        assert_eq!(entries[1].connection_requests, 1, "{client}");
+    }
+}
