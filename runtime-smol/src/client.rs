@@ -155,7 +155,7 @@ impl Client {
         }
         let wanted = settings.clone();
         let config = blocking::unblock(move || client_config(&wanted)).await?;
-        let shared = self.shared.add_sibling(settings, Arc::new(config));
+        let shared = self.shared.add_sibling(settings, config);
         Ok(Client { shared })
     }
 }
@@ -222,7 +222,7 @@ impl ClientBuilder {
 
     /// Builds the client; fails when the `ca_file` cannot be used.
     pub fn build(self) -> Result<Client, TlsConfigError> {
-        let tls = Arc::new(client_config(&self.tls)?);
+        let tls = client_config(&self.tls)?;
         Ok(Client {
             shared: Arc::new(Shared::new(self.per_host, self.idle_timeout, tls, self.tls)),
         })

@@ -12,7 +12,6 @@ use futures_lite::io::{AsyncRead, AsyncWrite};
 use futures_rustls::client::TlsStream;
 use futures_rustls::TlsConnector;
 use rustls::ClientConfig;
-use rustls_pki_types::ServerName;
 use urlrequest_core::TransportError;
 
 /// One open connection: plain TCP, or TLS over TCP (directly or through a
@@ -40,13 +39,11 @@ impl Conn {
                 ))
             }
         };
-        let name = ServerName::try_from(server_name.to_string()).map_err(|e| {
-            TransportError::Tls(format!("invalid server name {server_name:?}: {e}"))
-        })?;
+        let name = urlrequest_tls::server_name(server_name).map_err(TransportError::Tls)?;
         let tls = TlsConnector::from(config)
             .connect(name, tcp)
             .await
-            .map_err(|e| TransportError::Tls(tls_message(&e)))?;
+            .map_err(|e| TransportError::Tls(urlrequest_tls::describe_error(server_name, &e)))?;
         Ok(Conn::Tls(Box::new(tls)))
     }
 }
@@ -65,13 +62,6 @@ impl Conn {
 }
 
 /// rustls reports its errors wrapped in `io::Error`; show the inner one.
-fn tls_message(e: &io::Error) -> String {
-    match e.get_ref() {
-        Some(inner) => inner.to_string(),
-        None => e.to_string(),
-    }
-}
-
 impl AsyncRead for Conn {
     fn poll_read(
         self: Pin<&mut Self>,

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use rustls::{ClientConfig, ClientConnection, StreamOwned};
 
 use crate::cancel::CancelHandle;
-use crate::tls::{describe_error, server_name};
+use urlrequest_tls::{describe_error, server_name};
 
 /// Why opening a connection failed.
 #[derive(Debug)]
