@@ -58,6 +58,11 @@ impl CancelHandle {
     /// A cancel that came before this call is caught by the caller checking
     /// [`is_cancelled`](Self::is_cancelled) afterwards.
     pub(crate) fn attach(&self, socket: &TcpStream) {
+        // A handle nobody else holds can never be cancelled (options give
+        // no access to theirs): skip the clone, two syscalls per request.
+        if Arc::strong_count(&self.inner) == 1 {
+            return;
+        }
         *self.socket() = socket.try_clone().ok();
     }
 

@@ -139,7 +139,7 @@ impl<'a> Driver<'a> {
         if self.cancel.is_cancelled() {
             return Err(OpenError::Cancelled);
         }
-        let conn = Connection::Plain(tcp);
+        let conn = Connection::plain(tcp);
         match &target.tls {
             None => Ok(conn),
             Some(name) => {

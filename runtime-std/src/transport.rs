@@ -27,17 +27,27 @@ pub(crate) enum OpenError {
     Cancelled,
 }
 
-/// An open connection: plain TCP, or TLS over TCP.
-pub(crate) enum Connection {
+/// An open connection: plain TCP or TLS over TCP, and the socket timeouts
+/// last set on it.
+pub(crate) struct Connection {
+    stream: Stream,
+    /// `Some(t)`: the socket's read timeout is known to be `t`, so setting
+    /// it again is skipped (one syscall per read saved when it does not
+    /// change, as with no deadline).
+    read_timeout: Option<Option<Duration>>,
+    write_timeout: Option<Option<Duration>>,
+}
+
+enum Stream {
     Plain(TcpStream),
     Tls(Box<StreamOwned<ClientConnection, TcpStream>>),
 }
 
 impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let kind = match self {
-            Connection::Plain(_) => "plain",
-            Connection::Tls(_) => "tls",
+        let kind = match self.stream {
+            Stream::Plain(_) => "plain",
+            Stream::Tls(_) => "tls",
         };
         write!(
             f,
@@ -119,11 +129,20 @@ pub(crate) fn connect(
 }
 
 impl Connection {
+    /// A plain TCP connection.
+    pub(crate) fn plain(tcp: TcpStream) -> Connection {
+        Connection {
+            stream: Stream::Plain(tcp),
+            read_timeout: None,
+            write_timeout: None,
+        }
+    }
+
     /// The TCP socket underneath.
     pub(crate) fn tcp(&self) -> &TcpStream {
-        match self {
-            Connection::Plain(s) => s,
-            Connection::Tls(s) => s.get_ref(),
+        match &self.stream {
+            Stream::Plain(s) => s,
+            Stream::Tls(s) => s.get_ref(),
         }
     }
 
@@ -134,9 +153,9 @@ impl Connection {
         host: &str,
         deadline: Option<Instant>,
     ) -> Result<Connection, OpenError> {
-        let mut tcp = match self {
-            Connection::Plain(s) => s,
-            Connection::Tls(_) => {
+        let mut tcp = match self.stream {
+            Stream::Plain(s) => s,
+            Stream::Tls(_) => {
                 return Err(OpenError::Tls(format!(
                     "TLS to {host} requested on a connection that already uses TLS"
                 )))
@@ -164,7 +183,12 @@ impl Connection {
                 Err(e) => return Err(OpenError::Tls(describe_error(host, &e))),
             }
         }
-        Ok(Connection::Tls(Box::new(StreamOwned::new(conn, tcp))))
+        // The handshake changed the socket timeouts: nothing is known now.
+        Ok(Connection {
+            stream: Stream::Tls(Box::new(StreamOwned::new(conn, tcp))),
+            read_timeout: None,
+            write_timeout: None,
+        })
     }
 
     /// Reads, waiting no later than `deadline`. TLS end of stream without
@@ -173,10 +197,13 @@ impl Connection {
     pub(crate) fn read(&mut self, buf: &mut [u8], deadline: Option<Instant>) -> io::Result<usize> {
         let left = remaining(deadline)
             .map_err(|()| io::Error::new(io::ErrorKind::TimedOut, "deadline passed"))?;
-        self.tcp().set_read_timeout(left)?;
-        let r = match self {
-            Connection::Plain(s) => s.read(buf),
-            Connection::Tls(s) => s.read(buf),
+        if self.read_timeout != Some(left) {
+            self.tcp().set_read_timeout(left)?;
+            self.read_timeout = Some(left);
+        }
+        let r = match &mut self.stream {
+            Stream::Plain(s) => s.read(buf),
+            Stream::Tls(s) => s.read(buf),
         };
         match r {
             Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(0),
@@ -189,10 +216,13 @@ impl Connection {
     pub(crate) fn write(&mut self, data: &[u8], deadline: Option<Instant>) -> io::Result<usize> {
         let left = remaining(deadline)
             .map_err(|()| io::Error::new(io::ErrorKind::TimedOut, "deadline passed"))?;
-        self.tcp().set_write_timeout(left)?;
-        match self {
-            Connection::Plain(s) => s.write(data),
-            Connection::Tls(s) => {
+        if self.write_timeout != Some(left) {
+            self.tcp().set_write_timeout(left)?;
+            self.write_timeout = Some(left);
+        }
+        match &mut self.stream {
+            Stream::Plain(s) => s.write(data),
+            Stream::Tls(s) => {
                 let n = s.write(data)?;
                 s.flush()?;
                 Ok(n)
