@@ -519,9 +519,12 @@ impl Exchange {
                 if self.may_retry() {
                     self.retry();
                 } else if self.buf.len() == 0 {
-                    self.fail(Error::truncated(
-                        "connection closed before any response bytes arrived",
-                    ));
+                    let got = self.conn.as_ref().map_or(0, |c| c.response_bytes);
+                    self.fail(Error::truncated(if got == 0 {
+                        "connection closed before any response bytes arrived"
+                    } else {
+                        "connection closed after an interim (1xx) response, before the final response head"
+                    }));
                 } else {
                     let got = self.buf.len();
                     self.fail(Error::truncated(format!(
