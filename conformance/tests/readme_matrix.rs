@@ -24,6 +24,9 @@ fn readme_matrix_counts_every_case() {
         "rerun `cargo run -p urlrequest-conformance --bin report` and update README.md"
     );
     let per_driver = format!("**{total}/{total}**");
-    let row = section.lines().find(|l| l.starts_with("| **all**")).unwrap();
+    let row = section
+        .lines()
+        .find(|l| l.starts_with("| **all**"))
+        .unwrap();
     assert_eq!(row.matches(&per_driver).count(), 5, "{row}");
 }
