@@ -238,7 +238,9 @@ pub struct EventStream {
 
 impl EventStream {
     fn new(driver: Driver) -> EventStream {
-        let inner = futures_lite::stream::unfold(driver, |mut driver| async move {
+        // Boxed: the stream moves its state in and out of each step's
+        // future, and a pointer is cheaper to move than the whole driver.
+        let inner = futures_lite::stream::unfold(Box::new(driver), |mut driver| async move {
             let event = driver.next_event().await?;
             Some((event, driver))
         });

@@ -26,6 +26,11 @@ pub(crate) struct Driver {
     conn: Option<Conn>,
     slot: Option<SemaphoreGuardArc>,
     cancel: Option<CancelHandle>,
+    /// Whether the exchange has read bytes, and so holds its read buffer
+    /// for the rest of its life: reads are then tried at once, waiting for
+    /// readiness only on an empty socket (a reactor round trip per read of
+    /// a streaming body saved).
+    holds_buffer: bool,
 }
 
 impl Driver {
@@ -36,6 +41,7 @@ impl Driver {
             conn: None,
             slot: None,
             cancel: None,
+            holds_buffer: false,
         }
     }
 
@@ -224,12 +230,20 @@ impl Driver {
             return self.no_connection();
         }
         let deadline = self.ex.poll_timeout();
-        let Driver { ex, conn, .. } = self;
+        let Driver {
+            ex,
+            conn,
+            holds_buffer,
+            ..
+        } = self;
         let conn = conn.as_mut().expect("checked above");
         // Straight into the core's buffer (no copy on the body path), taken
-        // only once bytes are there.
+        // only once bytes are there unless it is already held.
+        let eager = *holds_buffer;
         let got = until(deadline, async {
-            conn.readable().await?;
+            if !eager {
+                conn.readable().await?;
+            }
             conn.read(ex.read_buf()).await
         })
         .await;
@@ -237,7 +251,10 @@ impl Driver {
         match got {
             None => ex.handle_timeout(now),
             Some(Ok(0)) => ex.handle_eof(now),
-            Some(Ok(n)) => ex.handle_read(now, n),
+            Some(Ok(n)) => {
+                *holds_buffer = true;
+                ex.handle_read(now, n)
+            }
             // A TLS peer that closes without close_notify: the core's
             // framing still decides whether the body was complete.
             Some(Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof => ex.handle_eof(now),
