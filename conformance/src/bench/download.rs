@@ -175,6 +175,7 @@ pub fn section(
     targets: Option<&mut Vec<Target>>,
 ) -> Result<Table, String> {
     let mut samples = vec![Sample::default(); Client::ALL.len()];
+    let mut cpu = vec![Sample::default(); Client::ALL.len()];
     // Interleaved, so a change in the machine's load hits every client alike.
     for _ in 0..cfg.runs {
         for (i, c) in Client::ALL.iter().enumerate() {
@@ -182,11 +183,14 @@ pub fn section(
                 continue;
             }
             let load = load_average();
-            let (got, took) = timed(|| c.fetch(addr, path))?;
-            if got != size {
+            let run = timed(|| c.fetch(addr, path))?;
+            if run.units != size {
+                let got = run.units;
                 return Err(format!("{}: {got} body bytes, expected {size}", c.name()));
             }
-            samples[i].push(mb_per_s(got, took), load);
+            samples[i].push(mb_per_s(size, run.wall), load);
+            // Milliseconds of client CPU per GB received.
+            cpu[i].push(run.cpu.as_secs_f64() * 1e3 / (size as f64 / 1e9), load);
         }
     }
     let raw = samples[0].median();
@@ -201,10 +205,11 @@ pub fn section(
             "MB/s median (min..max)",
             "to raw",
             "to ureq",
+            "client CPU ms/GB",
             "load",
         ],
     );
-    for (c, s) in Client::ALL.iter().zip(&samples) {
+    for ((c, s), cpu) in Client::ALL.iter().zip(&samples).zip(&cpu) {
         if s.is_empty() {
             continue;
         }
@@ -213,9 +218,14 @@ pub fn section(
             spread_cell(s, 0),
             ratio_cell(s.median(), raw),
             ratio_cell(s.median(), ureq),
+            format!("{:.0}", cpu.median()),
             load_cell(s),
         ]);
     }
+    t.note(
+        "`client CPU`: CPU time of the client's thread (user and system, \
+         with the kernel's loopback work done on it) per GB, median.",
+    );
     if let (Some(targets), None) = (targets, &cfg.clients) {
         let (std, smol) = (samples[2].median(), samples[3].median());
         targets.push(Target::ratio("A: std ≥ 1.00x ureq", std / ureq, 1.0));

@@ -10,7 +10,7 @@ use urlrequest_std::core::Request;
 
 use super::report::{load_cell, ratio_cell, spread_cell, Table, Target};
 use super::server::SMALL;
-use super::stats::{load_average, per_s, Sample};
+use super::stats::{load_average, per_s, timed, Sample};
 use super::Config;
 
 /// Concurrent clients in case C.
@@ -99,9 +99,8 @@ async fn smol_get(client: &urlrequest_smol::Client, url: &str) -> Result<(), Str
     check(resp.bytes().map_or(0, |b| b.len()))
 }
 
-/// `n` GETs one after the other; the time they took.
-fn sequential(client: Client, url: &str, n: u64) -> Result<Duration, String> {
-    let t = Instant::now();
+/// `n` GETs one after the other on this thread.
+fn sequential(client: Client, url: &str, n: u64) -> Result<u64, String> {
     match client {
         Client::Ureq => {
             let agent = ureq_agent();
@@ -124,7 +123,7 @@ fn sequential(client: Client, url: &str, n: u64) -> Result<Duration, String> {
             Ok::<_, String>(())
         })?,
     }
-    Ok(t.elapsed())
+    Ok(n)
 }
 
 /// `n` GETs shared by `CLIENTS` threads or tasks, each taking the next
@@ -227,6 +226,9 @@ pub fn section(
     targets: &mut Vec<Target>,
 ) -> Result<Table, String> {
     let mut samples = vec![Sample::default(); Client::ALL.len()];
+    // Client CPU per request (µs): sequential clients run on this thread
+    // only, so it is measurable there.
+    let mut cpu = vec![Sample::default(); Client::ALL.len()];
     for _ in 0..cfg.runs {
         for (i, &c) in Client::ALL.iter().enumerate() {
             if !cfg.runs_client(c.key()) {
@@ -236,7 +238,9 @@ pub fn section(
             let took = if concurrent_clients {
                 concurrent(c, url, n)?
             } else {
-                sequential(c, url, n)?
+                let run = timed(|| sequential(c, url, n))?;
+                cpu[i].push(run.cpu.as_secs_f64() * 1e6 / n as f64, load);
+                run.wall
             };
             samples[i].push(per_s(n, took), load);
         }
@@ -249,20 +253,26 @@ pub fn section(
     } else {
         format!("#### B. {n} sequential keep-alive GETs of a {SMALL}-byte body")
     };
-    let mut t = Table::new(
-        title,
-        &["client", "req/s median (min..max)", "to ureq", "load"],
-    );
-    for (&c, s) in Client::ALL.iter().zip(&samples) {
+    let mut header = vec!["client", "req/s median (min..max)", "to ureq"];
+    if !concurrent_clients {
+        header.push("client CPU µs/req");
+    }
+    header.push("load");
+    let mut t = Table::new(title, &header);
+    for ((&c, s), cpu) in Client::ALL.iter().zip(&samples).zip(&cpu) {
         if s.is_empty() {
             continue;
         }
-        t.row(vec![
+        let mut row = vec![
             c.name(concurrent_clients),
             spread_cell(s, 0),
             ratio_cell(s.median(), ureq),
-            load_cell(s),
-        ]);
+        ];
+        if !concurrent_clients {
+            row.push(format!("{:.1}", cpu.median()));
+        }
+        row.push(load_cell(s));
+        t.row(row);
     }
     let (std, smol) = (samples[1].median(), samples[2].median());
     if cfg.clients.is_some() {

@@ -56,11 +56,35 @@ pub fn load_average() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// One timed run: what it handled, the wall time, and the CPU time of the
+/// calling thread (what a single-threaded client cost, whatever the load).
+pub struct Timed {
+    /// Units handled (bytes, requests).
+    pub units: u64,
+    /// Wall-clock time.
+    pub wall: Duration,
+    /// CPU time of this thread, user and system.
+    pub cpu: Duration,
+}
+
 /// Runs `f` once, timing it; `f` returns how many units it handled.
-pub fn timed<E>(f: impl FnOnce() -> Result<u64, E>) -> Result<(u64, Duration), E> {
-    let t = Instant::now();
-    let n = f()?;
-    Ok((n, t.elapsed()))
+pub fn timed<E>(f: impl FnOnce() -> Result<u64, E>) -> Result<Timed, E> {
+    let (t, cpu) = (Instant::now(), thread_cpu());
+    let units = f()?;
+    Ok(Timed {
+        units,
+        wall: t.elapsed(),
+        cpu: thread_cpu().saturating_sub(cpu),
+    })
+}
+
+/// CPU time this thread has run, from `/proc/thread-self/schedstat`
+/// (nanoseconds; zero when unreadable).
+fn thread_cpu() -> Duration {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .map_or(Duration::ZERO, Duration::from_nanos)
 }
 
 /// Megabytes (10^6 bytes) per second.
