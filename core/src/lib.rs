@@ -47,6 +47,7 @@
 
 mod base64;
 mod buffer;
+mod client_error;
 mod decode;
 mod error;
 mod event;
@@ -62,6 +63,7 @@ mod trace;
 mod transcript;
 mod wire;
 
+pub use client_error::ClientError;
 pub use error::{BuildError, Error, Phase, TransportError};
 pub use event::{Event, Response, ResponseBody};
 pub use exchange::{Action, ConnectTarget, Exchange, State};
