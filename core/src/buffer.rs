@@ -8,8 +8,12 @@
 
 use bytes::{Bytes, BytesMut};
 
-/// Size of a fresh buffer: one large socket read.
+/// Size of the buffer once bytes stream in: one large socket read.
 pub(crate) const READ_BUFFER_SIZE: usize = 64 * 1024;
+/// Size of an exchange's first buffer. Most responses (a head and a small
+/// body) fit; zeroing 64 KiB for each of them cost a visible share of a
+/// keep-alive request. A read that fills it moves to `READ_BUFFER_SIZE`.
+pub(crate) const FIRST_BUFFER_SIZE: usize = 16 * 1024;
 /// Below this much free space, the buffer is compacted or replaced before a read.
 const MIN_SPARE: usize = 4 * 1024;
 
@@ -27,6 +31,10 @@ pub(crate) struct ReadBuffer {
     store: Store,
     start: usize,
     end: usize,
+    /// Size of the next buffer allocated.
+    size: usize,
+    /// Length of the last region lent by `spare`, to see it filled.
+    lent: usize,
 }
 
 impl ReadBuffer {
@@ -35,6 +43,8 @@ impl ReadBuffer {
             store: Store::Frozen(Bytes::new()),
             start: 0,
             end: 0,
+            size: FIRST_BUFFER_SIZE,
+            lent: 0,
         }
     }
 
@@ -42,18 +52,29 @@ impl ReadBuffer {
     /// long head), which the head-size limit bounds.
     pub(crate) fn spare(&mut self) -> &mut [u8] {
         let mut m = self.take_mutable();
+        if m.len() < self.size && self.end - self.start < MIN_SPARE {
+            // Bytes are streaming in: move to the large buffer while it holds
+            // little, so the copy is small.
+            let live = self.end - self.start;
+            let mut bigger = BytesMut::zeroed(self.size);
+            bigger[..live].copy_from_slice(&m[self.start..self.end]);
+            m = bigger;
+            self.start = 0;
+            self.end = live;
+        }
         if m.len() - self.end < MIN_SPARE {
             let live = self.end - self.start;
             if self.start > 0 && m.len() - live >= MIN_SPARE {
                 m.copy_within(self.start..self.end, 0);
             } else {
-                let mut bigger = BytesMut::zeroed((m.len() * 2).max(READ_BUFFER_SIZE));
+                let mut bigger = BytesMut::zeroed((m.len() * 2).max(self.size));
                 bigger[..live].copy_from_slice(&m[self.start..self.end]);
                 m = bigger;
             }
             self.start = 0;
             self.end = live;
         }
+        self.lent = m.len() - self.end;
         self.store = Store::Mutable(m);
         match &mut self.store {
             Store::Mutable(m) => &mut m[self.end..],
@@ -63,6 +84,10 @@ impl ReadBuffer {
 
     /// Marks `n` bytes of the last [`spare`](Self::spare) region as filled.
     pub(crate) fn commit(&mut self, n: usize) {
+        if n >= self.lent && self.lent > 0 {
+            // The read filled all it was given: more is coming.
+            self.size = READ_BUFFER_SIZE;
+        }
         let cap = match &self.store {
             Store::Mutable(m) => m.len(),
             Store::Frozen(b) => b.len(),
@@ -118,13 +143,13 @@ impl ReadBuffer {
             Store::Frozen(b) if b.is_empty() => {
                 self.start = 0;
                 self.end = 0;
-                BytesMut::zeroed(READ_BUFFER_SIZE)
+                BytesMut::zeroed(self.size)
             }
             Store::Frozen(b) => match b.try_into_mut() {
                 Ok(m) => m,
                 Err(shared) => {
                     let live = self.end - self.start;
-                    let mut m = BytesMut::zeroed(READ_BUFFER_SIZE.max(live + MIN_SPARE));
+                    let mut m = BytesMut::zeroed(self.size.max(live + MIN_SPARE));
                     m[..live].copy_from_slice(&shared[self.start..self.end]);
                     self.start = 0;
                     self.end = live;
@@ -173,10 +198,42 @@ mod tests {
     #[test]
     fn grows_when_full_of_unconsumed_bytes() {
         let mut buf = ReadBuffer::new();
-        let big = vec![7u8; READ_BUFFER_SIZE - 100];
-        fill(&mut buf, &big);
+        let mut big = Vec::new();
+        // Reads as large as offered, nothing consumed (a long head).
+        while big.len() < READ_BUFFER_SIZE + 100 {
+            let n = buf.spare().len();
+            let piece: Vec<u8> = (0..n).map(|i| (big.len() + i) as u8).collect();
+            fill(&mut buf, &piece);
+            big.extend_from_slice(&piece);
+        }
         assert!(buf.spare().len() >= MIN_SPARE);
         assert_eq!(buf.len(), big.len());
         assert_eq!(buf.data(), &big[..]);
+    }
+
+    #[test]
+    fn small_responses_get_a_small_buffer() {
+        let mut buf = ReadBuffer::new();
+        assert_eq!(buf.spare().len(), FIRST_BUFFER_SIZE);
+        fill(&mut buf, b"HTTP/1.1 200 OK\r\n\r\n");
+        assert_eq!(buf.len(), 19);
+        buf.consume(19);
+        assert_eq!(buf.spare().len(), FIRST_BUFFER_SIZE, "no growth");
+    }
+
+    #[test]
+    fn a_read_that_fills_the_buffer_moves_to_the_large_one() {
+        let mut buf = ReadBuffer::new();
+        let n = buf.spare().len();
+        let first = vec![1u8; n];
+        fill(&mut buf, &first);
+        let piece = buf.shared().slice(n - 10..n);
+        buf.consume(n - 10);
+        // Ten bytes still unconsumed move along into the large buffer.
+        assert_eq!(buf.spare().len(), READ_BUFFER_SIZE - 10);
+        assert_eq!(buf.data(), &[1u8; 10]);
+        assert_eq!(&piece[..], &[1u8; 10]);
+        buf.consume(10);
+        assert_eq!(buf.spare().len(), READ_BUFFER_SIZE, "stays large");
     }
 }
