@@ -10,7 +10,7 @@ use urlrequest_std::core::Request;
 
 use super::report::{load_cell, ratio_cell, spread_cell, Table, Target};
 use super::server::SMALL;
-use super::stats::{load_average, per_s, timed, Sample};
+use super::stats::{load_average, per_s, process_cpu, timed, Sample};
 use super::Config;
 
 /// Concurrent clients in case C.
@@ -46,7 +46,12 @@ impl Client {
             (Client::Smol, false) => "urlrequest-smol".into(),
             (Client::Ureq, true) => format!("ureq 2, {CLIENTS} threads"),
             (Client::Std, true) => format!("urlrequest-std, {CLIENTS} threads"),
-            (Client::Smol, true) => format!("urlrequest-smol, {CLIENTS} tasks on 1 thread"),
+            (Client::Smol, true) => {
+                format!(
+                    "urlrequest-smol, {CLIENTS} tasks on {} threads",
+                    smol_threads()
+                )
+            }
         }
     }
 }
@@ -163,7 +168,7 @@ fn concurrent(client: Client, url: &str, n: u64) -> Result<Duration, String> {
                 .per_host_limit(CLIENTS)
                 .build()
                 .map_err(|e| e.to_string())?;
-            let ex = smol::LocalExecutor::new();
+            let ex = Arc::new(smol::Executor::new());
             let tasks: Vec<_> = (0..CLIENTS)
                 .map(|_| {
                     let (client, url, left) = (client.clone(), url.to_string(), left.clone());
@@ -175,17 +180,42 @@ fn concurrent(client: Client, url: &str, n: u64) -> Result<Duration, String> {
                     })
                 })
                 .collect();
-            // Spawned tasks start only once the executor runs.
+            // Spawned tasks start only once an executor thread runs them:
+            // this thread plus `smol_threads() - 1` helpers.
+            let (stop, stopped) = smol::channel::bounded::<()>(1);
+            let helpers: Vec<_> = (1..smol_threads())
+                .map(|_| {
+                    let (ex, stopped) = (ex.clone(), stopped.clone());
+                    std::thread::spawn(move || smol::block_on(ex.run(stopped.recv())))
+                })
+                .collect();
             let t = Instant::now();
-            smol::block_on(ex.run(async {
+            let result = smol::block_on(ex.run(async {
                 for task in tasks {
                     task.await?;
                 }
                 Ok::<_, String>(())
-            }))?;
-            Ok(t.elapsed())
+            }));
+            let took = t.elapsed();
+            drop(stop);
+            for h in helpers {
+                let _ = h.join();
+            }
+            result?;
+            Ok(took)
         }
     }
+}
+
+/// Threads running the smol executor in case C: one per CPU, the same
+/// cores the client threads of the others may use (`BENCH_SMOL_THREADS`
+/// overrides).
+pub fn smol_threads() -> usize {
+    std::env::var("BENCH_SMOL_THREADS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1)
 }
 
 /// Starts `CLIENTS` threads running what `make` returns, releases them at
@@ -226,8 +256,8 @@ pub fn section(
     targets: &mut Vec<Target>,
 ) -> Result<Table, String> {
     let mut samples = vec![Sample::default(); Client::ALL.len()];
-    // Client CPU per request (µs): sequential clients run on this thread
-    // only, so it is measurable there.
+    // CPU per request (µs): of the client's thread when sequential; of the
+    // whole process (clients and server) when concurrent.
     let mut cpu = vec![Sample::default(); Client::ALL.len()];
     for _ in 0..cfg.runs {
         for (i, &c) in Client::ALL.iter().enumerate() {
@@ -236,7 +266,11 @@ pub fn section(
             }
             let load = load_average();
             let took = if concurrent_clients {
-                concurrent(c, url, n)?
+                let before = process_cpu();
+                let took = concurrent(c, url, n)?;
+                let spent = process_cpu().saturating_sub(before);
+                cpu[i].push(spent.as_secs_f64() * 1e6 / n as f64, load);
+                took
             } else {
                 let run = timed(|| sequential(c, url, n))?;
                 cpu[i].push(run.cpu.as_secs_f64() * 1e6 / n as f64, load);
@@ -253,26 +287,30 @@ pub fn section(
     } else {
         format!("#### B. {n} sequential keep-alive GETs of a {SMALL}-byte body")
     };
-    let mut header = vec!["client", "req/s median (min..max)", "to ureq"];
-    if !concurrent_clients {
-        header.push("client CPU µs/req");
-    }
-    header.push("load");
+    let cpu_column = if concurrent_clients {
+        "process CPU µs/req (clients + server)"
+    } else {
+        "client CPU µs/req"
+    };
+    let header = [
+        "client",
+        "req/s median (min..max)",
+        "to ureq",
+        cpu_column,
+        "load",
+    ];
     let mut t = Table::new(title, &header);
     for ((&c, s), cpu) in Client::ALL.iter().zip(&samples).zip(&cpu) {
         if s.is_empty() {
             continue;
         }
-        let mut row = vec![
+        t.row(vec![
             c.name(concurrent_clients),
             spread_cell(s, 0),
             ratio_cell(s.median(), ureq),
-        ];
-        if !concurrent_clients {
-            row.push(format!("{:.1}", cpu.median()));
-        }
-        row.push(load_cell(s));
-        t.row(row);
+            format!("{:.1}", cpu.median()),
+            load_cell(s),
+        ]);
     }
     let (std, smol) = (samples[1].median(), samples[2].median());
     if cfg.clients.is_some() {
