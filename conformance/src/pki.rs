@@ -122,8 +122,8 @@ impl TestCa {
         })
     }
 
-    /// The process's trusted CA: runtimes under test trust [`pem_file`]
-    /// (`Self::pem_file`) of this one.
+    /// The process's trusted CA: runtimes under test trust the
+    /// [`pem_file`](Self::pem_file) of this one.
     ///
     /// Panics if the CA cannot be made or written (no usable temp dir).
     pub fn trusted() -> &'static TestCa {
