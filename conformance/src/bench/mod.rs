@@ -47,11 +47,11 @@ impl Config {
             Config {
                 quick,
                 runs: 3,
-                download: 128 * MIB,
-                sequential: 2_000,
-                concurrent: 4_000,
-                files: vec![16 * MIB, 128 * MIB],
-                core_body: 32 << 20,
+                download: 256 * MIB,
+                sequential: 5_000,
+                concurrent: 10_000,
+                files: vec![16 * MIB, 256 * MIB],
+                core_body: 64 << 20,
                 only: ALL_CASES.into(),
                 clients: None,
             }

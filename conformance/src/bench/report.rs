@@ -63,7 +63,7 @@ impl Target {
     pub fn ratio(what: impl Into<String>, ratio: f64, at_least: f64) -> Target {
         Target {
             what: what.into(),
-            measured: format!("{ratio:.2}x"),
+            measured: format!("{ratio:.3}x"),
             holds: ratio >= at_least,
         }
     }
