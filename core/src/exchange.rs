@@ -114,8 +114,16 @@ impl fmt::Display for State {
 /// stay small in the queue; the rare large ones are boxed.
 #[derive(Debug)]
 enum Queued {
-    Body(Bytes),
-    Progress { received: u64, total: Option<u64> },
+    /// A `Body` event and the `Progress` event that follows it.
+    Body {
+        chunk: Bytes,
+        received: u64,
+        total: Option<u64>,
+    },
+    Progress {
+        received: u64,
+        total: Option<u64>,
+    },
     Other(Box<Event>),
 }
 
@@ -126,7 +134,7 @@ impl Queued {
 
     fn into_event(self) -> Event {
         match self {
-            Queued::Body(b) => Event::Body(b),
+            Queued::Body { chunk, .. } => Event::Body(chunk),
             Queued::Progress { received, total } => Event::Progress { received, total },
             Queued::Other(e) => *e,
         }
@@ -200,6 +208,9 @@ pub struct Exchange {
     reusable: bool,
     rechunker: Rechunker,
     pieces: Vec<Bytes>,
+    /// Set when no more bytes will come: partial chunks are no longer held
+    /// back in the read buffer.
+    draining_all: bool,
     collected: Vec<u8>,
     received: u64,
     emitted: u64,
@@ -227,6 +238,10 @@ impl fmt::Debug for Exchange {
             .finish()
     }
 }
+
+/// Largest `chunk_size` for which partial chunks wait in the read buffer
+/// (larger ones are assembled in the re-chunker instead).
+const HOLD_BACK_MAX_CHUNK: usize = 16 * 1024;
 
 /// Most bytes of a redirect's body read to keep its connection for reuse.
 const MAX_REDIRECT_DRAIN: u64 = 64 * 1024;
@@ -265,6 +280,7 @@ impl Exchange {
             reusable: false,
             rechunker: Rechunker::new(chunk_size),
             pieces: Vec::new(),
+            draining_all: false,
             collected: Vec::new(),
             received: 0,
             emitted: 0,
@@ -346,6 +362,22 @@ impl Exchange {
 
     /// The next event, in order.
     pub fn poll_event(&mut self) -> Option<Event> {
+        let front = self.events.front_mut()?;
+        if let Queued::Body {
+            chunk,
+            received,
+            total,
+        } = front
+        {
+            // Hand out the chunk now and leave its progress in place: one
+            // queue entry for the pair keeps the body path short.
+            let event = Event::Body(std::mem::take(chunk));
+            *front = Queued::Progress {
+                received: *received,
+                total: *total,
+            };
+            return Some(event);
+        }
         self.events.pop_front().map(Queued::into_event)
     }
 
@@ -534,6 +566,10 @@ impl Exchange {
             }
             State::ReadingBody | State::Draining => {
                 self.reusable = false;
+                self.take_held_back();
+                if self.state == State::Finished {
+                    return;
+                }
                 let result = match &mut self.decoder {
                     Some(d) => d.finish_at_eof(),
                     None => Ok(()),
@@ -564,6 +600,10 @@ impl Exchange {
             None
         };
         if let Some(after) = after {
+            self.take_held_back();
+            if self.state == State::Finished {
+                return;
+            }
             let phase = self.phase();
             let received = if phase == Phase::Body {
                 self.received
@@ -918,7 +958,26 @@ impl Exchange {
         if self.buf.len() == 0 {
             return false;
         }
-        let input = self.buf.shared();
+        let mut input = self.buf.shared();
+        if !self.draining_all && self.state == State::ReadingBody && !self.rechunker.has_pending() {
+            // A body whose bytes are the wire bytes is taken in whole chunks
+            // only: the partial chunk at the end stays in the read buffer,
+            // where the next read lands right after it, so every `Body`
+            // event is a slice of the buffer and nothing is copied.
+            let chunk = self.rechunker.size();
+            let whole = input.len() - input.len() % chunk;
+            let held = match decoder.identity_remaining() {
+                Ok(Some(remaining)) => remaining > input.len() as u64,
+                Ok(None) => true,
+                Err(()) => false,
+            };
+            if held && chunk <= HOLD_BACK_MAX_CHUNK {
+                if whole == 0 {
+                    return false;
+                }
+                input.truncate(whole);
+            }
+        }
         let mut pieces = std::mem::take(&mut self.pieces);
         let result = decoder.decode(&input, &mut |p| pieces.push(p));
         drop(input);
@@ -945,6 +1004,15 @@ impl Exchange {
             return true;
         }
         false
+    }
+
+    /// Decodes the bytes held back as a partial chunk, so that they count
+    /// before the exchange ends at end of stream or on a timeout.
+    fn take_held_back(&mut self) {
+        if matches!(self.state, State::ReadingBody | State::Draining) {
+            self.draining_all = true;
+            self.process();
+        }
     }
 
     fn on_body_piece(&mut self, mut piece: Bytes) {
@@ -981,8 +1049,8 @@ impl Exchange {
         let (events, emitted, total) = (&mut self.events, &mut self.emitted, self.total);
         self.rechunker.push(piece, &mut |chunk| {
             *emitted += chunk.len() as u64;
-            events.push_back(Queued::Body(chunk));
-            events.push_back(Queued::Progress {
+            events.push_back(Queued::Body {
+                chunk,
                 received: *emitted,
                 total,
             });
@@ -997,8 +1065,8 @@ impl Exchange {
         let (events, emitted, total) = (&mut self.events, &mut self.emitted, self.total);
         self.rechunker.finish(&mut |chunk| {
             *emitted += chunk.len() as u64;
-            events.push_back(Queued::Body(chunk));
-            events.push_back(Queued::Progress {
+            events.push_back(Queued::Body {
+                chunk,
                 received: *emitted,
                 total,
             });

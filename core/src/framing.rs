@@ -157,6 +157,17 @@ impl BodyDecoder {
         }
     }
 
+    /// For bodies whose bytes are the wire bytes (content-length and
+    /// until-close): how many body bytes are still expected (`None`: until
+    /// the server closes). `Err(())` for chunked or finished bodies.
+    pub(crate) fn identity_remaining(&self) -> Result<Option<u64>, ()> {
+        match self.state {
+            DecoderState::Length { remaining } => Ok(Some(remaining)),
+            DecoderState::UntilClose => Ok(None),
+            _ => Err(()),
+        }
+    }
+
     /// Whether the body is complete.
     pub(crate) fn is_finished(&self) -> bool {
         self.state == DecoderState::Finished

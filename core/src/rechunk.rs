@@ -40,6 +40,16 @@ impl Rechunker {
         }
     }
 
+    /// The size of the chunks it cuts.
+    pub(crate) fn size(&self) -> usize {
+        self.size
+    }
+
+    /// Whether a partial chunk is waiting for more bytes.
+    pub(crate) fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
     /// Emits the last, shorter chunk, if any.
     pub(crate) fn finish(&mut self, out: &mut impl FnMut(Bytes)) {
         if !self.pending.is_empty() {

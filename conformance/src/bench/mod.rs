@@ -102,7 +102,7 @@ pub fn core_section(cfg: &Config) -> Table {
             format!("{} (RSS growth {} KiB)", case.name, case.rss_growth_kib),
             cell(case.memcpy),
             cell(case.core),
-            report::ratio_cell(case.core.0, case.memcpy.0),
+            report::ratio_cell(case.ratio.0, 1.0),
             format!("{load:.1}"),
         ]);
     }

@@ -29,6 +29,9 @@ pub struct CoreCase {
     pub memcpy: Spread,
     /// The core parsing, framing and handing out the body.
     pub core: Spread,
+    /// Core to memcpy, run by run (each core run is paired with the memcpy
+    /// run just before it, so a slow moment of the machine hits both).
+    pub ratio: Spread,
     /// Largest growth of resident memory over the runs, in KiB.
     pub rss_growth_kib: u64,
 }
@@ -144,6 +147,7 @@ pub fn run_cases(body: usize, runs: usize) -> Vec<CoreCase> {
     ] {
         let mut copy = Vec::new();
         let mut core = Vec::new();
+        let mut ratio = Vec::new();
         let rss_before = rss_kib();
         let mut rss_growth = 0;
         for _ in 0..runs.max(1) {
@@ -151,12 +155,14 @@ pub fn run_cases(body: usize, runs: usize) -> Vec<CoreCase> {
             let (d, seen) = core_run(wire, collect);
             assert_eq!(seen, body as u64);
             core.push(gbps(body, d));
+            ratio.push(core[core.len() - 1] / copy[copy.len() - 1]);
             rss_growth = rss_growth.max(rss_kib().saturating_sub(rss_before));
         }
         out.push(CoreCase {
             name,
             memcpy: spread(copy),
             core: spread(core),
+            ratio: spread(ratio),
             rss_growth_kib: rss_growth,
         });
     }

@@ -132,7 +132,9 @@ pub fn check_request(data: &[u8]) {
     let _ = ex.poll_action();
     ex.handle_connected(now, false);
     let head = ex.transmit().to_vec();
-    let mut slots = [httparse::EMPTY_HEADER; 256];
+    // Room for every header the request may carry (the builder sets no
+    // limit on how many a user adds).
+    let mut slots = vec![httparse::EMPTY_HEADER; user_headers + 8];
     let mut parsed = httparse::Request::new(&mut slots);
     match parsed.parse(&head) {
         Ok(httparse::Status::Complete(n)) => {
