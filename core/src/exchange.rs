@@ -241,7 +241,7 @@ impl fmt::Debug for Exchange {
 
 /// Largest `chunk_size` for which partial chunks wait in the read buffer
 /// (larger ones are assembled in the re-chunker instead).
-const HOLD_BACK_MAX_CHUNK: usize = 16 * 1024;
+const HOLD_BACK_MAX_CHUNK: usize = 64 * 1024;
 
 /// Most bytes of a redirect's body read to keep its connection for reuse.
 const MAX_REDIRECT_DRAIN: u64 = 64 * 1024;
