@@ -54,6 +54,7 @@ mod event;
 mod exchange;
 mod framing;
 mod head;
+mod kivy_params;
 mod outcome;
 mod pool;
 mod rechunk;
@@ -67,6 +68,7 @@ pub use client_error::ClientError;
 pub use error::{BuildError, Error, Phase, TransportError};
 pub use event::{Event, Response, ResponseBody};
 pub use exchange::{Action, ConnectTarget, Exchange, State};
+pub use kivy_params::{RequestParams, DEFAULT_PROXY_PORT};
 pub use outcome::{ResultValue, Route};
 pub use pool::{Pool, PoolKey};
 pub use request::{

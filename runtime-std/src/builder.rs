@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use bytes::Bytes;
-use urlrequest_core::{Proxy, Request, ResultValue, DEFAULT_CHUNK_SIZE, DEFAULT_MAX_REDIRECTS};
+use urlrequest_core::{Request, RequestParams, ResultValue};
 
 use crate::agent::{Agent, DriveOptions};
 use crate::callbacks::{Callbacks, Dispatch};
@@ -14,8 +14,7 @@ use crate::tls::{CaMode, Tls};
 use crate::url_request::UrlRequest;
 use crate::worker::Launch;
 
-/// Proxy port used when `proxy_host` is set without `proxy_port`.
-pub const DEFAULT_PROXY_PORT: u16 = 8080;
+pub use urlrequest_core::DEFAULT_PROXY_PORT;
 
 /// Describes a [`UrlRequest`]. Parameters are Kivy's, in Rust form; every
 /// one is optional except the URL.
@@ -41,24 +40,11 @@ pub const DEFAULT_PROXY_PORT: u16 = 8080;
 /// ```
 #[must_use = "a builder does nothing until build() is called"]
 pub struct UrlRequestBuilder {
-    url: String,
+    params: RequestParams,
     callbacks: Callbacks,
-    body: Option<Bytes>,
-    headers: Vec<(String, String)>,
-    method: Option<String>,
-    chunk_size: usize,
-    timeout: Option<Duration>,
-    decode: bool,
     debug: bool,
     file_path: Option<PathBuf>,
     tls: Option<Tls>,
-    proxy_host: Option<String>,
-    proxy_port: Option<u16>,
-    proxy_headers: Vec<(String, String)>,
-    user_agent: Option<String>,
-    cookies: Option<String>,
-    auth: Option<(String, String)>,
-    max_redirects: u32,
     dispatch: Dispatch,
     agent: Option<Agent>,
     autostart: bool,
@@ -67,24 +53,11 @@ pub struct UrlRequestBuilder {
 impl UrlRequestBuilder {
     pub(crate) fn new(url: String) -> UrlRequestBuilder {
         UrlRequestBuilder {
-            url,
+            params: RequestParams::new(url),
             callbacks: Callbacks::default(),
-            body: None,
-            headers: Vec::new(),
-            method: None,
-            chunk_size: DEFAULT_CHUNK_SIZE,
-            timeout: None,
-            decode: true,
             debug: false,
             file_path: None,
             tls: None,
-            proxy_host: None,
-            proxy_port: None,
-            proxy_headers: Vec::new(),
-            user_agent: None,
-            cookies: None,
-            auth: None,
-            max_redirects: DEFAULT_MAX_REDIRECTS,
             dispatch: Dispatch::Queued,
             agent: None,
             autostart: true,
@@ -145,7 +118,7 @@ impl UrlRequestBuilder {
 
     /// The request body, sent as is. Without a `method`, a body means POST.
     pub fn req_body(mut self, body: impl Into<Bytes>) -> Self {
-        self.body = Some(body.into());
+        self.params.req_body = Some(body.into());
         self
     }
 
@@ -154,40 +127,41 @@ impl UrlRequestBuilder {
         mut self,
         headers: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
-        self.headers
+        self.params
+            .req_headers
             .extend(headers.into_iter().map(|(k, v)| (k.into(), v.into())));
         self
     }
 
     /// Adds one request header.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.headers.push((name.into(), value.into()));
+        self.params.req_headers.push((name.into(), value.into()));
         self
     }
 
     /// The method, sent verbatim (any token, such as `PROPFIND`). Default:
     /// GET, or POST with a body.
     pub fn method(mut self, method: impl Into<String>) -> Self {
-        self.method = Some(method.into());
+        self.params.method = Some(method.into());
         self
     }
 
     /// Size of the pieces the body is reported in (default 8192).
     pub fn chunk_size(mut self, size: usize) -> Self {
-        self.chunk_size = size;
+        self.params.chunk_size = size;
         self
     }
 
     /// Fails the request after this long without progress (connect, write
     /// or read). Default: no limit.
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.params.timeout = Some(timeout);
         self
     }
 
     /// Parse `application/json` and `+json` bodies (default on).
     pub fn decode(mut self, on: bool) -> Self {
-        self.decode = on;
+        self.params.decode = on;
         self
     }
 
@@ -238,13 +212,13 @@ impl UrlRequestBuilder {
     /// Send through the HTTP proxy on this host: http requests in
     /// absolute-form, https requests through a `CONNECT` tunnel.
     pub fn proxy_host(mut self, host: impl Into<String>) -> Self {
-        self.proxy_host = Some(host.into());
+        self.params.proxy_host = Some(host.into());
         self
     }
 
     /// The proxy's port (default 8080).
     pub fn proxy_port(mut self, port: u16) -> Self {
-        self.proxy_port = Some(port);
+        self.params.proxy_port = Some(port);
         self
     }
 
@@ -254,34 +228,35 @@ impl UrlRequestBuilder {
         mut self,
         headers: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
-        self.proxy_headers
+        self.params
+            .proxy_headers
             .extend(headers.into_iter().map(|(k, v)| (k.into(), v.into())));
         self
     }
 
     /// The `User-Agent` (replaces one given in `req_headers`).
     pub fn user_agent(mut self, agent: impl Into<String>) -> Self {
-        self.user_agent = Some(agent.into());
+        self.params.user_agent = Some(agent.into());
         self
     }
 
     /// A `Cookie` header value, unless `req_headers` already has one.
     pub fn cookies(mut self, cookies: impl Into<String>) -> Self {
-        self.cookies = Some(cookies.into());
+        self.params.cookies = Some(cookies.into());
         self
     }
 
     /// Basic authentication (replaces an `Authorization` in `req_headers`
     /// and credentials in the URL). `user:pass@` in the URL works too.
     pub fn auth(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
-        self.auth = Some((user.into(), password.into()));
+        self.params.auth = Some((user.into(), password.into()));
         self
     }
 
     /// Redirects followed at most (default 10). 0 follows none: a 3xx goes
     /// to `on_redirect`, as in Kivy.
     pub fn max_redirects(mut self, n: u32) -> Self {
-        self.max_redirects = n;
+        self.params.max_redirects = n;
         self
     }
 
@@ -325,7 +300,7 @@ impl UrlRequestBuilder {
             launch,
             self.callbacks,
             self.dispatch,
-            self.chunk_size,
+            self.params.chunk_size,
             self.file_path,
         );
         if self.autostart {
@@ -335,53 +310,10 @@ impl UrlRequestBuilder {
     }
 
     fn core_request(&self) -> Result<Request, Error> {
-        let mut b = Request::builder(&self.url)
-            .chunk_size(self.chunk_size)
-            .decode(self.decode)
-            .max_redirects(self.max_redirects)
-            // A download streams to disk; keeping it in memory too would
-            // defeat the point.
-            .collect_body(self.file_path.is_none());
-        if let Some(m) = &self.method {
-            b = b.method(m);
-        }
-        if let Some(t) = self.timeout {
-            b = b.timeout(t);
-        }
-        if let Some(body) = &self.body {
-            b = b.body(body.clone());
-        }
-        let has = |name: &str| {
-            self.headers
-                .iter()
-                .any(|(n, _)| n.eq_ignore_ascii_case(name))
-        };
-        for (n, v) in &self.headers {
-            let replaced = (self.auth.is_some() && n.eq_ignore_ascii_case("authorization"))
-                || (self.user_agent.is_some() && n.eq_ignore_ascii_case("user-agent"));
-            if !replaced {
-                b = b.header(n, v);
-            }
-        }
-        if let Some(ua) = &self.user_agent {
-            b = b.header("User-Agent", ua);
-        }
-        if let Some(c) = &self.cookies {
-            if !has("cookie") {
-                b = b.header("Cookie", c);
-            }
-        }
-        if let Some((user, pass)) = &self.auth {
-            b = b.basic_auth(user, pass);
-        }
-        if let Some(host) = &self.proxy_host {
-            let mut proxy =
-                Proxy::new(host.clone(), self.proxy_port.unwrap_or(DEFAULT_PROXY_PORT))?;
-            for (n, v) in &self.proxy_headers {
-                proxy = proxy.header(n, v)?;
-            }
-            b = b.proxy(proxy);
-        }
-        Ok(b.build()?)
+        let mut params = self.params.clone();
+        // A download streams to disk; keeping it in memory too would
+        // defeat the point.
+        params.collect_body = self.file_path.is_none();
+        Ok(params.to_request()?)
     }
 }
