@@ -246,15 +246,27 @@ where
     result.map(|()| t.elapsed())
 }
 
-/// Case B (`concurrent_clients == false`) or C: `n` GETs of `url`, each
-/// client `cfg.runs` times.
+/// The server of a case B or C table.
+pub struct Served<'a> {
+    /// Its name with details, for the title; up to " (" for the targets.
+    pub name: &'a str,
+    /// Whether it runs in this process (its CPU time then counts in the
+    /// process CPU column of case C).
+    pub in_process: bool,
+}
+
+/// Case B (`concurrent_clients == false`) or C: `n` GETs of `url` served
+/// by `served`, each client
+/// `cfg.runs` times.
 pub fn section(
+    served: &Served,
     url: &str,
     n: u64,
     cfg: &Config,
     concurrent_clients: bool,
     targets: &mut Vec<Target>,
 ) -> Result<Table, String> {
+    let server = served.name;
     let mut samples = vec![Sample::default(); Client::ALL.len()];
     // CPU per request (µs): of the client's thread when sequential; of the
     // whole process (clients and server) when concurrent.
@@ -282,13 +294,15 @@ pub fn section(
     let ureq = samples[0].median();
     let title = if concurrent_clients {
         format!(
-            "#### C. {n} keep-alive GETs of a {SMALL}-byte body from {CLIENTS} concurrent clients"
+            "#### C. {n} keep-alive GETs of a {SMALL}-byte body from {CLIENTS} concurrent clients, {server}"
         )
     } else {
-        format!("#### B. {n} sequential keep-alive GETs of a {SMALL}-byte body")
+        format!("#### B. {n} sequential keep-alive GETs of a {SMALL}-byte body, {server}")
     };
-    let cpu_column = if concurrent_clients {
+    let cpu_column = if concurrent_clients && served.in_process {
         "process CPU µs/req (clients + server)"
+    } else if concurrent_clients {
+        "process CPU µs/req (clients only)"
     } else {
         "client CPU µs/req"
     };
@@ -313,17 +327,20 @@ pub fn section(
         ]);
     }
     let (std, smol) = (samples[1].median(), samples[2].median());
+    // The server's name without its details, for the targets list.
+    let server = server.split(" (").next().unwrap_or(server);
     if cfg.clients.is_some() {
         // Some client left out: the targets cannot be judged.
     } else if concurrent_clients {
         targets.push(Target::ratio(
-            "C: smol ≥ 1.2x ureq-64-threads",
+            format!("C: smol ≥ 1.2x ureq-64-threads ({server})"),
             smol / ureq,
             1.2,
         ));
     } else {
-        targets.push(Target::ratio("B: std ≥ 1.05x ureq", std / ureq, 1.05));
-        targets.push(Target::ratio("B: smol ≥ 1.00x ureq", smol / ureq, 1.0));
+        let b = |what: &str| format!("B: {what} ({server})");
+        targets.push(Target::ratio(b("std ≥ 1.05x ureq"), std / ureq, 1.05));
+        targets.push(Target::ratio(b("smol ≥ 1.00x ureq"), smol / ureq, 1.0));
     }
     Ok(t)
 }

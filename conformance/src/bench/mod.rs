@@ -125,17 +125,47 @@ pub fn run(cfg: &Config) -> Result<(), String> {
     );
     let mut targets: Vec<Target> = Vec::new();
     let rust = server::RustServer::start().map_err(|e| format!("loopback server: {e}"))?;
+    // One nginx for cases A to C: started only when one of them runs.
+    let ngx = if cfg.only.chars().any(|c| "abc".contains(c)) {
+        start_nginx(cfg)
+    } else {
+        None
+    };
     if cfg.runs_case('a') {
-        case_a(cfg, &rust, &mut targets)?;
+        case_a(cfg, &rust, ngx.as_ref(), &mut targets)?;
     }
-    let small = format!("{}/small", rust.base());
-    if cfg.runs_case('b') {
-        let b = keepalive::section(&small, cfg.sequential, cfg, false, &mut targets)?;
-        println!("{}", b.render());
-    }
-    if cfg.runs_case('c') {
-        let c = keepalive::section(&small, cfg.concurrent, cfg, true, &mut targets)?;
-        println!("{}", c.render());
+    for (letter, n, concurrent) in [('b', cfg.sequential, false), ('c', cfg.concurrent, true)] {
+        if !cfg.runs_case(letter) {
+            continue;
+        }
+        let small = format!("{}/small", rust.base());
+        let t = keepalive::section(
+            &keepalive::Served {
+                name: RUST_SERVER,
+                in_process: true,
+            },
+            &small,
+            n,
+            cfg,
+            concurrent,
+            &mut targets,
+        )?;
+        println!("{}", t.render());
+        if let Some((exe, ngx)) = &ngx {
+            let small = format!("http://{}/small", ngx.addr());
+            let t = keepalive::section(
+                &keepalive::Served {
+                    name: &nginx_title(exe, false),
+                    in_process: false,
+                },
+                &small,
+                n,
+                cfg,
+                concurrent,
+                &mut targets,
+            )?;
+            println!("{}", t.render());
+        }
     }
     if cfg.runs_case('d') {
         let d = memory::section(&rust.base(), &cfg.files, cfg.runs, &mut targets)?;
@@ -148,10 +178,41 @@ pub fn run(cfg: &Config) -> Result<(), String> {
     Ok(())
 }
 
+/// The in-process server's name in table titles and targets.
+const RUST_SERVER: &str = "the Rust server (memory buffer, a thread per connection)";
+
+/// nginx's name in table titles and targets.
+fn nginx_title(exe: &std::path::Path, big: bool) -> String {
+    if big {
+        format!("nginx ({}, sendfile from a sparse file)", exe.display())
+    } else {
+        format!(
+            "nginx ({}, one event-loop worker, static file)",
+            exe.display()
+        )
+    }
+}
+
+/// nginx when it is installed and starts; why not printed otherwise.
+fn start_nginx(cfg: &Config) -> Option<(std::path::PathBuf, nginx::Nginx)> {
+    let Some(exe) = nginx::find() else {
+        println!("(nginx not found on PATH: the nginx tables are skipped)\n");
+        return None;
+    };
+    match nginx::Nginx::start(&exe, cfg.download) {
+        Ok(ngx) => Some((exe, ngx)),
+        Err(e) => {
+            println!("(nginx did not start: {e}; the nginx tables are skipped)\n");
+            None
+        }
+    }
+}
+
 /// Case A against the Rust server, then against nginx when there is one.
 fn case_a(
     cfg: &Config,
     rust: &server::RustServer,
+    ngx: Option<&(std::path::PathBuf, nginx::Nginx)>,
     targets: &mut Vec<Target>,
 ) -> Result<(), String> {
     let big = format!("/bytes/{}", cfg.download);
@@ -164,16 +225,10 @@ fn case_a(
         Some(targets),
     )?;
     println!("{}", a.render());
-    match nginx::find() {
-        None => println!("(nginx not found on PATH: case A against nginx skipped)\n"),
-        Some(exe) => match nginx::Nginx::start(&exe, cfg.download) {
-            Err(e) => println!("(nginx did not start: {e}; case A against nginx skipped)\n"),
-            Ok(ngx) => {
-                let title = format!("nginx ({}, sendfile from a sparse file)", exe.display());
-                let a = download::section(&title, ngx.addr(), "/big", cfg.download, cfg, None)?;
-                println!("{}", a.render());
-            }
-        },
+    if let Some((exe, ngx)) = ngx {
+        let title = nginx_title(exe, true);
+        let a = download::section(&title, ngx.addr(), "/big", cfg.download, cfg, None)?;
+        println!("{}", a.render());
     }
     Ok(())
 }

@@ -5,7 +5,8 @@
 //! ```
 //!
 //! Starts its own servers (an in-process Rust server serving from memory,
-//! and nginx when it is installed), runs cases A to E and prints a Markdown
+//! and nginx when it is installed, which also serves cases A to C), runs
+//! cases A to E and prints a Markdown
 //! report with ratios and the stated targets. `--quick` runs smaller sizes
 //! and fewer repetitions (about 30 seconds); `--only ab` runs only the
 //! cases named (letters `a` to `e`), `--clients std,smol` only those
