@@ -151,11 +151,11 @@ pub fn run(cfg: &Config) -> Result<(), String> {
             &mut targets,
         )?;
         println!("{}", t.render());
-        if let Some((exe, ngx)) = &ngx {
-            let small = format!("http://{}/small", ngx.addr());
+        if let Some(ngx) = &ngx {
+            let small = ngx.nginx.url("/small");
             let t = keepalive::section(
                 &keepalive::Served {
-                    name: &nginx_title(exe, false),
+                    name: &nginx_title(&ngx.exe, false),
                     in_process: false,
                 },
                 &small,
@@ -194,13 +194,13 @@ fn nginx_title(exe: &std::path::Path, big: bool) -> String {
 }
 
 /// nginx when it is installed and starts; why not printed otherwise.
-fn start_nginx(cfg: &Config) -> Option<(std::path::PathBuf, nginx::Nginx)> {
-    let Some(exe) = nginx::find() else {
-        println!("(nginx not found on PATH: the nginx tables are skipped)\n");
-        return None;
-    };
-    match nginx::Nginx::start(&exe, cfg.download) {
-        Ok(ngx) => Some((exe, ngx)),
+fn start_nginx(cfg: &Config) -> Option<nginx::Bench> {
+    match nginx::start(cfg.download) {
+        Ok(Some(ngx)) => Some(ngx),
+        Ok(None) => {
+            println!("(nginx not found on PATH: the nginx tables are skipped)\n");
+            None
+        }
         Err(e) => {
             println!("(nginx did not start: {e}; the nginx tables are skipped)\n");
             None
@@ -212,7 +212,7 @@ fn start_nginx(cfg: &Config) -> Option<(std::path::PathBuf, nginx::Nginx)> {
 fn case_a(
     cfg: &Config,
     rust: &server::RustServer,
-    ngx: Option<&(std::path::PathBuf, nginx::Nginx)>,
+    ngx: Option<&nginx::Bench>,
     targets: &mut Vec<Target>,
 ) -> Result<(), String> {
     let big = format!("/bytes/{}", cfg.download);
@@ -225,9 +225,10 @@ fn case_a(
         Some(targets),
     )?;
     println!("{}", a.render());
-    if let Some((exe, ngx)) = ngx {
-        let title = nginx_title(exe, true);
-        let a = download::section(&title, ngx.addr(), "/big", cfg.download, cfg, None)?;
+    if let Some(ngx) = ngx {
+        let title = nginx_title(&ngx.exe, true);
+        let addr = ngx.nginx.addr();
+        let a = download::section(&title, addr, "/big", cfg.download, cfg, None)?;
         println!("{}", a.render());
     }
     Ok(())

@@ -24,6 +24,16 @@ pub struct Nginx {
     tls_addr: Option<SocketAddr>,
 }
 
+/// What the generated configuration is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tuning {
+    /// An access log naming each request's connection, modest keep-alive.
+    Tests,
+    /// No access log, keep-alive without a practical request limit: every
+    /// request costs nginx as little as it can.
+    Benchmark,
+}
+
 /// One line of the access log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessEntry {
@@ -79,10 +89,24 @@ impl Nginx {
     pub fn start_with(tls: Option<&TlsFiles>) -> Result<Nginx, ServerError> {
         let exe = find_program("nginx")
             .ok_or_else(|| ServerError::missing("nginx", "apt-get install nginx-light"))?;
-        retry_start(|| Nginx::start_once(&exe, tls))
+        retry_start(|| Nginx::start_once(&exe, tls, Tuning::Tests))
     }
 
-    fn start_once(exe: &Path, tls: Option<&TlsFiles>) -> Result<Nginx, ServerError> {
+    /// Starts nginx tuned for throughput measurements: plain http only, no
+    /// access log (so [`access_log`](Self::access_log) stays empty),
+    /// `keepalive_requests 1000000` and a two-minute keep-alive timeout,
+    /// `sendfile` with `tcp_nopush`.
+    pub fn start_for_benchmark() -> Result<Nginx, ServerError> {
+        let exe = find_program("nginx")
+            .ok_or_else(|| ServerError::missing("nginx", "apt-get install nginx-light"))?;
+        retry_start(|| Nginx::start_once(&exe, None, Tuning::Benchmark))
+    }
+
+    fn start_once(
+        exe: &Path,
+        tls: Option<&TlsFiles>,
+        tuning: Tuning,
+    ) -> Result<Nginx, ServerError> {
         let dir = TempDir::new("nginx").map_err(ServerError::io("nginx: temp dir"))?;
         let d = dir.path();
         for sub in ["www", "temp"] {
@@ -98,7 +122,7 @@ impl Nginx {
             None => None,
         };
         let conf = d.join("nginx.conf");
-        fs::write(&conf, config(d, addr, tls.zip(tls_addr)))
+        fs::write(&conf, config(d, addr, tls.zip(tls_addr), tuning))
             .map_err(ServerError::io("nginx: write config"))?;
         let mut cmd = Command::new(exe);
         // -e: nginx opens its compiled-in error log before reading the
@@ -114,14 +138,16 @@ impl Nginx {
         if let Err(e) = ready {
             return Err(with_error_log(e, d));
         }
-        // The probe went into the access log; clear it so tests see only
-        // their own requests.
-        let _ = poll_until(Duration::from_secs(2), || {
-            fs::read_to_string(d.join("access.log"))
-                .ok()
-                .filter(|t| !t.is_empty())
-        });
-        let _ = fs::write(d.join("access.log"), "");
+        if tuning == Tuning::Tests {
+            // The probe went into the access log; clear it so tests see
+            // only their own requests.
+            let _ = poll_until(Duration::from_secs(2), || {
+                fs::read_to_string(d.join("access.log"))
+                    .ok()
+                    .filter(|t| !t.is_empty())
+            });
+            let _ = fs::write(d.join("access.log"), "");
+        }
         Ok(Nginx {
             process,
             dir,
@@ -223,9 +249,34 @@ fn with_error_log(e: ServerError, dir: &Path) -> ServerError {
 }
 
 /// One foreground process; every path nginx writes is under `dir`;
-/// keep-alive generous enough that a test's requests share a connection.
-fn config(dir: &Path, addr: SocketAddr, tls: Option<(&TlsFiles, SocketAddr)>) -> String {
+/// keep-alive generous enough that a test's requests share a connection
+/// (and, for a benchmark, that no connection is ever closed by nginx).
+fn config(
+    dir: &Path,
+    addr: SocketAddr,
+    tls: Option<(&TlsFiles, SocketAddr)>,
+    tuning: Tuning,
+) -> String {
     let d = dir.display();
+    let (connections, logging) = match tuning {
+        Tuning::Tests => (
+            256,
+            format!(
+                "log_format interop '$connection $connection_requests $status $request_method $request_uri $body_bytes_sent \"$http_via\"';
+    access_log {d}/access.log interop;
+    keepalive_requests 1000;
+    keepalive_timeout 60s;"
+            ),
+        ),
+        Tuning::Benchmark => (
+            1024,
+            "access_log off;
+    keepalive_requests 1000000;
+    keepalive_timeout 120s;
+    tcp_nopush on;"
+                .to_string(),
+        ),
+    };
     let tls_server = match tls {
         Some((t, a)) => format!(
             "    server {{
@@ -248,12 +299,9 @@ master_process off;
 worker_processes 1;
 pid {d}/nginx.pid;
 error_log {d}/error.log info;
-events {{ worker_connections 256; }}
+events {{ worker_connections {connections}; }}
 http {{
-    log_format interop '$connection $connection_requests $status $request_method $request_uri $body_bytes_sent \"$http_via\"';
-    access_log {d}/access.log interop;
-    keepalive_requests 1000;
-    keepalive_timeout 60s;
+    {logging}
     sendfile on;
     types {{ text/html html; text/plain txt; application/json json; }}
     default_type application/octet-stream;
@@ -275,7 +323,25 @@ http {{
 
 #[cfg(test)]
 mod tests {
-    use super::AccessEntry;
+    use super::{config, AccessEntry, Tuning};
+    use std::net::SocketAddr;
+    use std::path::Path;
+
+    #[test]
+    fn benchmark_tuning_logs_nothing_and_keeps_connections() {
+        let addr = SocketAddr::from(([127, 0, 0, 1], 8080));
+        let bench = config(Path::new("/d"), addr, None, Tuning::Benchmark);
+        assert!(bench.contains("access_log off;"), "{bench}");
+        assert!(bench.contains("keepalive_requests 1000000;"), "{bench}");
+        assert!(!bench.contains("/d/access.log"), "{bench}");
+        let tests = config(Path::new("/d"), addr, None, Tuning::Tests);
+        assert!(
+            tests.contains("access_log /d/access.log interop;"),
+            "{tests}"
+        );
+        assert!(tests.contains("keepalive_requests 1000;"), "{tests}");
+        assert!(tests.contains("listen 127.0.0.1:8080;"), "{tests}");
+    }
 
     #[test]
     fn access_entries_parse() {
