@@ -1,0 +1,158 @@
+//! The connection side of an exchange: where to connect, what to write,
+//! retrying a stale pooled connection, and closing or pooling a connection
+//! when the exchange is done with it.
+
+use std::time::Instant;
+
+use bytes::Bytes;
+use http::Method;
+use url::Host;
+
+use super::queue::Queued;
+use super::{Action, ConnectTarget, Exchange, State};
+use crate::error::{Error, Phase};
+use crate::event::Event;
+use crate::pool::PoolKey;
+use crate::transcript::Input;
+use crate::wire::request_head;
+
+/// Methods a stale pooled connection may be retried for.
+const IDEMPOTENT: [Method; 6] = [
+    Method::GET,
+    Method::HEAD,
+    Method::PUT,
+    Method::DELETE,
+    Method::OPTIONS,
+    Method::TRACE,
+];
+
+impl Exchange {
+    pub(super) fn record(&mut self, now: Instant, input: Input) {
+        if let Some(rec) = &mut self.recorder {
+            rec.record(now, input);
+        }
+    }
+
+    pub(super) fn progress(&mut self, now: Instant) {
+        self.deadline = self.request.timeout.map(|t| now + t);
+    }
+
+    pub(super) fn phase(&self) -> Phase {
+        match self.state {
+            State::Connecting | State::Handshaking => Phase::Connect,
+            State::WritingConnect | State::ReadingConnect => Phase::ProxyConnect,
+            State::WritingRequest => Phase::Write,
+            State::ReadingHead => Phase::Head,
+            State::ReadingBody | State::Draining | State::Finished => Phase::Body,
+        }
+    }
+
+    pub(super) fn target(&self, reuse: bool) -> ConnectTarget {
+        let host = match self.url.host() {
+            Some(Host::Ipv6(a)) => a.to_string(),
+            Some(h) => h.to_string(),
+            None => String::new(),
+        };
+        let port = self.url.port_or_known_default().unwrap_or(80);
+        let https = self.url.scheme() == "https";
+        let proxy = self.request.proxy.as_ref();
+        let key = PoolKey {
+            scheme: self.url.scheme().to_string(),
+            host: host.clone(),
+            port,
+            proxy: proxy.map(|p| (p.host.clone(), p.port)),
+        };
+        match proxy {
+            None => ConnectTarget {
+                tls: https.then(|| host.clone()),
+                host,
+                port,
+                key,
+                reuse,
+            },
+            Some(p) => ConnectTarget {
+                host: p.host.clone(),
+                port: p.port,
+                tls: None,
+                key,
+                reuse,
+            },
+        }
+    }
+
+    pub(super) fn start_hop(&mut self) {
+        self.head_deadline = None;
+        self.buf.clear();
+        self.conn = None;
+        self.head = None;
+        self.decoder = None;
+        self.writes.clear();
+        self.state = State::Connecting;
+        let target = self.target(!self.fresh_only);
+        self.pending.push_back(Action::Connect(target));
+    }
+
+    pub(super) fn queue_request(&mut self) {
+        let via_plain_proxy = if self.url.scheme() == "http" {
+            self.request.proxy.as_ref()
+        } else {
+            None
+        };
+        let head = request_head(
+            &self.method,
+            &self.url,
+            &self.headers,
+            self.body.as_ref().map(Bytes::len),
+            via_plain_proxy,
+        );
+        self.writes.push_back(Bytes::from(head));
+        if let Some(b) = &self.body {
+            if !b.is_empty() {
+                self.writes.push_back(b.clone());
+            }
+        }
+        self.state = State::WritingRequest;
+    }
+
+    /// A reused connection that died before answering was stale: try once
+    /// more on a fresh one, for methods that may safely be repeated.
+    pub(super) fn may_retry(&self) -> bool {
+        match &self.conn {
+            Some(c) => {
+                c.reused
+                    && c.response_bytes == 0
+                    && !self.fresh_only
+                    && IDEMPOTENT.contains(&self.method)
+            }
+            None => false,
+        }
+    }
+
+    pub(super) fn retry(&mut self) {
+        if self.conn.take().is_some() {
+            self.pending.push_back(Action::Close);
+        }
+        self.fresh_only = true;
+        self.start_hop();
+    }
+
+    pub(super) fn fail(&mut self, error: Error) {
+        if self.conn.take().is_some() {
+            self.pending.push_back(Action::Close);
+        }
+        self.writes.clear();
+        self.events
+            .push_back(Queued::Other(Box::new(Event::Failure(error))));
+        self.state = State::Finished;
+    }
+
+    pub(super) fn release_or_close(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            if self.reusable && self.buf.len() == 0 {
+                self.pending.push_back(Action::Release(conn.key));
+            } else {
+                self.pending.push_back(Action::Close);
+            }
+        }
+    }
+}

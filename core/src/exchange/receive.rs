@@ -1,0 +1,390 @@
+//! The receiving half of an exchange: proxy answers, response heads
+//! (interim, redirect, final), body framing and delivery in `chunk_size`
+//! pieces, and how a response ends (done, redirect followed, failure).
+
+use bytes::Bytes;
+use http::header::CONNECTION;
+use http::{HeaderMap, Version};
+
+use super::queue::Queued;
+use super::{Action, Exchange, State};
+use crate::decode::{decode_json, is_json};
+use crate::error::Error;
+use crate::event::{Event, Response};
+use crate::framing::{decide, BodyDecoder, Framing};
+use crate::head::{parse_head, HeadParse, ResponseHead};
+use crate::redirect::{headers_for_hop, is_redirect_status, next_hop, NextHop};
+
+/// Largest `chunk_size` for which partial chunks wait in the read buffer
+/// (larger ones are assembled in the re-chunker instead).
+const HOLD_BACK_MAX_CHUNK: usize = 64 * 1024;
+
+/// Most bytes of a redirect's body read to keep its connection for reuse.
+const MAX_REDIRECT_DRAIN: u64 = 64 * 1024;
+
+impl Exchange {
+    /// A head that was held back as incomplete but cannot become valid.
+    pub(super) fn malformed_at_eof(&self) -> Option<Error> {
+        if self.buf.len() == 0 {
+            return None;
+        }
+        parse_head(self.buf.data(), &self.request.limits, true).err()
+    }
+
+    /// Works through buffered bytes as far as they go.
+    pub(super) fn process(&mut self) {
+        loop {
+            let more = match self.state {
+                State::ReadingConnect => self.process_connect_head(),
+                State::ReadingHead => self.process_head(),
+                State::ReadingBody | State::Draining => self.process_body(),
+                _ => false,
+            };
+            if !more {
+                return;
+            }
+        }
+    }
+
+    pub(super) fn process_connect_head(&mut self) -> bool {
+        let head = match parse_head(self.buf.data(), &self.request.limits, false) {
+            Ok(HeadParse::Partial) => return false,
+            Ok(HeadParse::Complete(head, len)) => {
+                self.buf.consume(len);
+                self.head_deadline = None;
+                head
+            }
+            Err(e) => {
+                self.fail(e);
+                return false;
+            }
+        };
+        if !head.status.is_success() {
+            self.fail(Error::ProxyRefused {
+                status: head.status.as_u16(),
+                reason: head.reason,
+            });
+            return false;
+        }
+        if self.buf.len() > 0 {
+            self.fail(Error::malformed(format!(
+                "proxy sent {} unexpected bytes after accepting the tunnel",
+                self.buf.len()
+            )));
+            return false;
+        }
+        let server_name = self.target(false).key.host;
+        self.pending.push_back(Action::StartTls { server_name });
+        self.state = State::Handshaking;
+        false
+    }
+
+    pub(super) fn process_head(&mut self) -> bool {
+        match parse_head(self.buf.data(), &self.request.limits, false) {
+            Ok(HeadParse::Partial) => false,
+            Ok(HeadParse::Complete(head, len)) => {
+                self.buf.consume(len);
+                self.on_head(head);
+                true
+            }
+            Err(e) => {
+                self.fail(e);
+                false
+            }
+        }
+    }
+
+    pub(super) fn on_head(&mut self, head: ResponseHead) {
+        let status = head.status.as_u16();
+        if status == 101 {
+            self.fail(Error::malformed(
+                "unexpected 101 Switching Protocols: no upgrade was requested",
+            ));
+            return;
+        }
+        if head.status.is_informational() {
+            return; // 100 Continue, 103 Early Hints: the real head follows
+        }
+        self.head_deadline = None;
+        let decision = match decide(&self.method, status, &head.headers) {
+            Ok(d) => d,
+            Err(e) => {
+                self.fail(e);
+                return;
+            }
+        };
+        self.reusable = decision.reusable && self.keep_alive(&head);
+        let max_trailers = self.request.limits.max_head_bytes;
+        self.decoder = Some(BodyDecoder::new(decision.framing, max_trailers));
+        if is_redirect_status(head.status) && self.request.max_redirects > 0 {
+            let hop = next_hop(
+                head.status,
+                &head.headers,
+                &self.url,
+                &self.method,
+                self.request.allow_https_to_http,
+            );
+            match hop {
+                Err(e) => {
+                    self.fail(e);
+                    return;
+                }
+                Ok(Some(hop)) => {
+                    self.begin_redirect(head, hop, decision.framing);
+                    return;
+                }
+                Ok(None) => {}
+            }
+        }
+        self.total = match decision.framing {
+            Framing::Length(n) => Some(n),
+            Framing::Empty => Some(0),
+            Framing::Chunked | Framing::UntilClose => None,
+        };
+        if let (Some(limit), Some(total)) = (self.request.limits.max_body_bytes, self.total) {
+            if total > limit {
+                self.fail(Error::BodyTooLarge { limit });
+                return;
+            }
+        }
+        if self.request.collect_body {
+            let hint = self.total.unwrap_or(0).min(16 * 1024 * 1024) as usize;
+            self.collected = Vec::with_capacity(hint);
+        }
+        self.events.push_back(Queued::Progress {
+            received: 0,
+            total: self.total,
+        });
+        self.head = Some(head);
+        self.state = State::ReadingBody;
+        if self.decoder.as_ref().is_some_and(BodyDecoder::is_finished) {
+            self.finish_body();
+        }
+    }
+
+    pub(super) fn begin_redirect(&mut self, head: ResponseHead, hop: NextHop, framing: Framing) {
+        if self.hops >= self.request.max_redirects {
+            self.fail(Error::TooManyRedirects {
+                limit: self.request.max_redirects,
+                to: hop.url.to_string(),
+            });
+            return;
+        }
+        if self
+            .visited
+            .iter()
+            .any(|(m, u)| *m == hop.method && *u == hop.url)
+        {
+            self.fail(Error::RedirectLoop {
+                url: hop.url.to_string(),
+            });
+            return;
+        }
+        self.events.push_back(Queued::boxed(Event::Redirect {
+            status: head.status,
+            from: self.url.clone(),
+            to: hop.url.clone(),
+            method: hop.method.clone(),
+        }));
+        self.head = Some(head);
+        self.redirect = Some(hop);
+        self.state = State::Draining;
+        let drained = self.decoder.as_ref().is_some_and(BodyDecoder::is_finished);
+        let long = matches!(framing, Framing::Length(n) if n > MAX_REDIRECT_DRAIN);
+        if framing == Framing::UntilClose || long {
+            // Reading a redirect body of unknown or large length to keep the
+            // connection is not worth it: close and move on.
+            self.reusable = false;
+            self.finish_body();
+        } else if drained {
+            self.finish_body();
+        }
+    }
+
+    pub(super) fn keep_alive(&self, head: &ResponseHead) -> bool {
+        let has = |headers: &HeaderMap, token: &str| {
+            headers.get_all(CONNECTION).iter().any(|v| {
+                String::from_utf8_lossy(v.as_bytes())
+                    .split(',')
+                    .any(|t| t.trim().eq_ignore_ascii_case(token))
+            })
+        };
+        if has(&self.headers, "close") || has(&head.headers, "close") {
+            return false;
+        }
+        head.version == Version::HTTP_11 || has(&head.headers, "keep-alive")
+    }
+
+    pub(super) fn process_body(&mut self) -> bool {
+        let Some(decoder) = &mut self.decoder else {
+            return false;
+        };
+        if self.buf.len() == 0 {
+            return false;
+        }
+        let mut input = self.buf.shared();
+        if !self.draining_all && self.state == State::ReadingBody && !self.rechunker.has_pending() {
+            // A body whose bytes are the wire bytes is taken in whole chunks
+            // only: the partial chunk at the end stays in the read buffer,
+            // where the next read lands right after it, so every `Body`
+            // event is a slice of the buffer and nothing is copied.
+            let chunk = self.rechunker.size();
+            let whole = input.len() - input.len() % chunk;
+            let held = match decoder.identity_remaining() {
+                Ok(Some(remaining)) => remaining > input.len() as u64,
+                Ok(None) => true,
+                Err(()) => false,
+            };
+            if held && chunk <= HOLD_BACK_MAX_CHUNK {
+                if whole == 0 {
+                    return false;
+                }
+                input.truncate(whole);
+            }
+        }
+        let mut pieces = std::mem::take(&mut self.pieces);
+        let result = decoder.decode(&input, &mut |p| pieces.push(p));
+        drop(input);
+        let finished = decoder.is_finished();
+        match result {
+            Ok(used) => self.buf.consume(used),
+            Err(e) => {
+                pieces.clear();
+                self.pieces = pieces;
+                self.fail(e);
+                return false;
+            }
+        }
+        let reading = |s: State| matches!(s, State::ReadingBody | State::Draining);
+        for piece in pieces.drain(..) {
+            if !reading(self.state) {
+                break;
+            }
+            self.on_body_piece(piece);
+        }
+        self.pieces = pieces;
+        if finished && reading(self.state) {
+            self.finish_body();
+            return true;
+        }
+        false
+    }
+
+    /// Decodes the bytes held back as a partial chunk, so that they count
+    /// before the exchange ends at end of stream or on a timeout.
+    pub(super) fn take_held_back(&mut self) {
+        if matches!(self.state, State::ReadingBody | State::Draining) {
+            self.draining_all = true;
+            self.process();
+        }
+    }
+
+    pub(super) fn on_body_piece(&mut self, mut piece: Bytes) {
+        let before = self.received;
+        self.received += piece.len() as u64;
+        if self.state == State::Draining {
+            if self.received > MAX_REDIRECT_DRAIN {
+                // Not worth reading to keep the connection: close it and go.
+                self.reusable = false;
+                self.finish_body();
+            }
+            return;
+        }
+        let mut over_limit = None;
+        if let Some(limit) = self.request.limits.max_body_bytes {
+            if self.received > limit {
+                // Deliver the bytes up to the limit first: failing at once
+                // would make the Body events depend on how the bytes were
+                // split into reads.
+                piece.truncate(limit.saturating_sub(before) as usize);
+                over_limit = Some(limit);
+            }
+        }
+        self.deliver(piece);
+        if let Some(limit) = over_limit {
+            self.fail(Error::BodyTooLarge { limit });
+        }
+    }
+
+    pub(super) fn deliver(&mut self, piece: Bytes) {
+        if self.request.collect_body {
+            self.collected.extend_from_slice(&piece);
+        }
+        let (events, emitted, total) = (&mut self.events, &mut self.emitted, self.total);
+        self.rechunker.push(piece, &mut |chunk| {
+            *emitted += chunk.len() as u64;
+            events.push_back(Queued::Body {
+                chunk,
+                received: *emitted,
+                total,
+            });
+        });
+    }
+
+    pub(super) fn finish_body(&mut self) {
+        if self.state == State::Draining {
+            self.finish_redirect();
+            return;
+        }
+        let (events, emitted, total) = (&mut self.events, &mut self.emitted, self.total);
+        self.rechunker.finish(&mut |chunk| {
+            *emitted += chunk.len() as u64;
+            events.push_back(Queued::Body {
+                chunk,
+                received: *emitted,
+                total,
+            });
+        });
+        let trailers = self
+            .decoder
+            .as_mut()
+            .map(BodyDecoder::take_trailers)
+            .unwrap_or_default();
+        // Kept (not taken) so `response_head()` still answers once finished.
+        let head = self.head.clone().expect("a body follows a head");
+        self.release_or_close();
+        let body = self
+            .request
+            .collect_body
+            .then(|| Bytes::from(std::mem::take(&mut self.collected)));
+        let mut json = None;
+        if let Some(b) = &body {
+            if self.request.decode && !b.is_empty() && is_json(&head.headers) {
+                match decode_json(b) {
+                    Ok(v) => json = Some(v),
+                    Err(e) => {
+                        self.fail(e);
+                        return;
+                    }
+                }
+            }
+        }
+        self.events.push_back(Queued::boxed(Event::Done(Response {
+            status: head.status,
+            reason: head.reason,
+            version: head.version,
+            headers: head.headers,
+            trailers,
+            url: self.url.clone(),
+            body,
+            json,
+        })));
+        self.state = State::Finished;
+    }
+
+    pub(super) fn finish_redirect(&mut self) {
+        self.release_or_close();
+        let hop = self.redirect.take().expect("draining implies a redirect");
+        headers_for_hop(&mut self.headers, &hop);
+        if !hop.keep_body {
+            self.body = None;
+        }
+        self.method = hop.method.clone();
+        self.url = hop.url.clone();
+        self.visited.push((hop.method, hop.url));
+        self.hops += 1;
+        self.received = 0;
+        self.fresh_only = false;
+        self.start_hop();
+    }
+}
