@@ -47,6 +47,7 @@
 
 mod base64;
 mod buffer;
+mod callbacks;
 mod client_error;
 mod decode;
 mod error;
@@ -64,6 +65,9 @@ mod trace;
 mod transcript;
 mod wire;
 
+pub use callbacks::{
+    Callbacks, ErrorCallback, Outcome, PlainCallback, ProgressCallback, ResultCallback,
+};
 pub use client_error::ClientError;
 pub use error::{BuildError, Error, Phase, TransportError};
 pub use event::{Event, Response, ResponseBody};

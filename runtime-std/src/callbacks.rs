@@ -1,22 +1,24 @@
-//! The user's callbacks, the items queued for them, and Kivy's routing of a
-//! finished request to exactly one of them followed by `on_finish`.
+//! The user's callbacks and the items queued for them. The set and Kivy's
+//! routing of a finished request to exactly one of them followed by
+//! `on_finish` are the core's [`Callbacks`](urlrequest_core::Callbacks),
+//! shared by every runtime; this runtime decides where and when they run.
 
 use http::StatusCode;
-use urlrequest_core::{ResultValue, Route};
+use urlrequest_core::ResultValue;
 
 use crate::error::Error;
 use crate::url_request::UrlRequest;
 
 /// Callback given the request and its result (`on_success`, `on_redirect`,
 /// `on_failure`).
-pub type ResultCallback = Box<dyn FnMut(&UrlRequest, &ResultValue) + Send>;
+pub type ResultCallback = urlrequest_core::ResultCallback<UrlRequest>;
 /// Callback given the request and the error (`on_error`).
-pub type ErrorCallback = Box<dyn FnMut(&UrlRequest, &Error) + Send>;
+pub type ErrorCallback = urlrequest_core::ErrorCallback<UrlRequest>;
 /// Callback given the request, bytes received and the total when known
 /// (`on_progress`).
-pub type ProgressCallback = Box<dyn FnMut(&UrlRequest, u64, Option<u64>) + Send>;
+pub type ProgressCallback = urlrequest_core::ProgressCallback<UrlRequest>;
 /// Callback given only the request (`on_cancel`, `on_finish`).
-pub type PlainCallback = Box<dyn FnMut(&UrlRequest) + Send>;
+pub type PlainCallback = urlrequest_core::PlainCallback<UrlRequest>;
 
 /// Where callbacks run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -35,16 +37,7 @@ pub enum Dispatch {
 }
 
 /// The set of callbacks of one request.
-#[derive(Default)]
-pub(crate) struct Callbacks {
-    pub(crate) on_success: Option<ResultCallback>,
-    pub(crate) on_redirect: Option<ResultCallback>,
-    pub(crate) on_failure: Option<ResultCallback>,
-    pub(crate) on_error: Option<ErrorCallback>,
-    pub(crate) on_progress: Option<ProgressCallback>,
-    pub(crate) on_cancel: Option<PlainCallback>,
-    pub(crate) on_finish: Option<PlainCallback>,
-}
+pub(crate) type Callbacks = urlrequest_core::Callbacks<UrlRequest>;
 
 /// Something for the callbacks, in the order it happened.
 #[derive(Debug)]
@@ -66,44 +59,18 @@ impl Item {
     }
 }
 
-impl Callbacks {
-    /// Runs the callbacks for one item. Returns whether it was terminal.
-    pub(crate) fn run(&mut self, req: &UrlRequest, item: Item) -> bool {
-        match item {
-            Item::Progress { received, total } => {
-                if let Some(cb) = &mut self.on_progress {
-                    cb(req, received, total);
-                }
-                return false;
-            }
-            Item::Done { status, result } => {
-                // Kivy's routing by status class, shared with every runtime.
-                let cb = match Route::for_status(status) {
-                    Route::Success => &mut self.on_success,
-                    Route::Redirect => &mut self.on_redirect,
-                    _ => &mut self.on_failure,
-                };
-                if let Some(cb) = cb {
-                    cb(req, &result);
-                }
-            }
-            Item::Failed(error) => {
-                let route = error.request_error().map_or(Route::Error, Route::for_error);
-                if route == Route::Cancel {
-                    if let Some(cb) = &mut self.on_cancel {
-                        cb(req);
-                    }
-                } else if let Some(cb) = &mut self.on_error {
-                    cb(req, &error);
-                }
-            }
+/// Runs the callbacks for one item. Returns whether it was terminal; after
+/// a terminal item the set is empty, so nothing runs after `on_finish` and
+/// handles captured by the closures are dropped now.
+pub(crate) fn run(callbacks: &mut Callbacks, req: &UrlRequest, item: Item) -> bool {
+    let outcome = match item {
+        Item::Progress { received, total } => {
+            callbacks.progress(req, received, total);
+            return false;
         }
-        if let Some(cb) = &mut self.on_finish {
-            cb(req);
-        }
-        // Nothing is called after on_finish; dropping the closures now also
-        // breaks reference cycles through handles they captured.
-        *self = Callbacks::default();
-        true
-    }
+        Item::Done { status, result } => Ok((status, result)),
+        Item::Failed(error) => Err(error),
+    };
+    std::mem::take(callbacks).finish(req, &outcome);
+    true
 }

@@ -12,7 +12,7 @@ use http::{HeaderMap, StatusCode};
 use urlrequest_core::{ResultValue, Url};
 
 use crate::builder::UrlRequestBuilder;
-use crate::callbacks::{Callbacks, Dispatch, Item};
+use crate::callbacks::{self, Callbacks, Dispatch, Item};
 use crate::cancel::CancelHandle;
 use crate::error::Error;
 use crate::worker::{self, Launch};
@@ -257,7 +257,7 @@ impl UrlRequest {
         loop {
             let item = self.state().queue.pop_front();
             let Some(item) = item else { break };
-            callbacks.run(self, item);
+            callbacks::run(&mut callbacks, self, item);
             handled += 1;
         }
         handled
