@@ -50,11 +50,22 @@ impl ReadBuffer {
 
     /// Free space to read into. Grows only when unconsumed bytes fill it (a
     /// long head), which the head-size limit bounds.
+    #[cfg(test)]
     pub(crate) fn spare(&mut self) -> &mut [u8] {
+        self.spare_aligned(None)
+    }
+
+    /// Like `spare`, for bytes that leave in pieces of `chunk` bytes counted
+    /// from the first unconsumed byte: the region offered then ends on a
+    /// piece boundary, so a read that fills it leaves nothing behind and
+    /// the next one starts again at the front, with no bytes to move.
+    pub(crate) fn spare_aligned(&mut self, chunk: Option<usize>) -> &mut [u8] {
         let mut m = self.take_mutable();
-        if m.len() < self.size && self.end - self.start < MIN_SPARE {
+        let full = m.len() - self.end < MIN_SPARE;
+        if m.len() < self.size && (self.end - self.start < MIN_SPARE || full) {
             // Bytes are streaming in: move to the large buffer while it holds
-            // little, so the copy is small.
+            // little, so the copy is small, or at the latest when the small
+            // one is full (its bytes would have to move anyway).
             let live = self.end - self.start;
             let mut bigger = BytesMut::zeroed(self.size);
             bigger[..live].copy_from_slice(&m[self.start..self.end]);
@@ -74,10 +85,29 @@ impl ReadBuffer {
             self.start = 0;
             self.end = live;
         }
-        self.lent = m.len() - self.end;
+        let boundary = |len: usize, start: usize| match chunk {
+            Some(c) if c > 0 => start + (len - start) / c * c,
+            _ => len,
+        };
+        let live = self.end - self.start;
+        if boundary(m.len(), self.start) < self.end + MIN_SPARE
+            && self.start > 0
+            && boundary(m.len(), 0) >= live + MIN_SPARE
+        {
+            // The next boundary is too close: a small copy now saves a
+            // small read.
+            m.copy_within(self.start..self.end, 0);
+            self.start = 0;
+            self.end = live;
+        }
+        let mut region_end = boundary(m.len(), self.start);
+        if region_end < self.end + MIN_SPARE {
+            region_end = m.len();
+        }
+        self.lent = region_end - self.end;
         self.store = Store::Mutable(m);
         match &mut self.store {
-            Store::Mutable(m) => &mut m[self.end..],
+            Store::Mutable(m) => &mut m[self.end..region_end],
             Store::Frozen(_) => unreachable!("just stored a mutable buffer"),
         }
     }
@@ -235,5 +265,53 @@ mod tests {
         assert_eq!(&piece[..], &[1u8; 10]);
         buf.consume(10);
         assert_eq!(buf.spare().len(), READ_BUFFER_SIZE, "stays large");
+    }
+
+    #[test]
+    fn aligned_reads_leave_no_partial_chunk_to_move() {
+        // A chunk size that does not divide the buffer size.
+        let chunk = 10_000;
+        let mut buf = ReadBuffer::new();
+        // A 100-byte head, then body; reads as large as offered.
+        let mut wire = (0u32..).map(|i| i as u8);
+        let mut consumed_body = 0;
+        let mut head_left = 100;
+        let mut starts = Vec::new();
+        let mut held = Vec::new();
+        for _ in 0..12 {
+            let region = buf.spare_aligned(Some(chunk).filter(|_| head_left == 0));
+            starts.push(region.as_ptr() as usize);
+            let n = region.len();
+            for b in region.iter_mut() {
+                *b = wire.next().unwrap();
+            }
+            buf.commit(n);
+            if head_left > 0 {
+                buf.consume(head_left);
+                head_left = 0;
+            }
+            // The body leaves in whole chunks; the rest waits in the buffer.
+            let whole = buf.len() - buf.len() % chunk;
+            consumed_body += whole;
+            buf.consume(whole);
+            held.push(buf.len());
+        }
+        assert!(consumed_body > 8 * READ_BUFFER_SIZE, "{consumed_body} {held:?} {starts:x?}");
+        // Once in the large buffer, every read fills whole chunks from its
+        // front: nothing is held back and nothing moves.
+        let steady = &starts[4..];
+        assert!(steady.iter().all(|&p| p == steady[0]), "{starts:x?}");
+        assert!(held[4..].iter().all(|&h| h == 0), "held back: {held:?}");
+        assert_eq!(buf.len(), 0);
+        let whole_chunks = READ_BUFFER_SIZE - READ_BUFFER_SIZE % chunk;
+        assert_eq!(buf.spare_aligned(Some(chunk)).len(), whole_chunks);
+    }
+
+    #[test]
+    fn a_chunk_larger_than_the_buffer_gets_the_whole_buffer() {
+        let mut buf = ReadBuffer::new();
+        fill(&mut buf, b"abc");
+        let offered = buf.spare_aligned(Some(1 << 20)).len();
+        assert_eq!(offered, FIRST_BUFFER_SIZE - 3);
     }
 }

@@ -320,23 +320,22 @@ impl Exchange {
     }
 
     /// The next event, in order.
+    #[inline]
     pub fn poll_event(&mut self) -> Option<Event> {
         let front = self.events.front_mut()?;
-        if let Queued::Body {
-            chunk,
-            received,
-            total,
-        } = front
-        {
-            // Hand out the chunk now and leave its progress in place: one
-            // queue entry for the pair keeps the body path short.
-            let event = Event::Body(std::mem::take(chunk));
-            *front = Queued::Progress {
-                received: *received,
-                total: *total,
-            };
-            return Some(event);
+        match front.next_small_event() {
+            Some((event, used_up)) => {
+                if used_up {
+                    self.events.pop_front();
+                }
+                Some(event)
+            }
+            None => self.pop_boxed_event(),
         }
+    }
+
+    #[inline(never)]
+    fn pop_boxed_event(&mut self) -> Option<Event> {
         self.events.pop_front().map(Queued::into_event)
     }
 
@@ -445,7 +444,11 @@ impl Exchange {
     /// Free space to read the next bytes into; report them with
     /// [`handle_read`](Self::handle_read).
     pub fn read_buf(&mut self) -> &mut [u8] {
-        self.buf.spare()
+        // While body chunks wait in the buffer, reads are sized to end on a
+        // chunk boundary, so the partial chunk never has to be moved to the
+        // front of the buffer.
+        let chunk = self.held_back_chunk();
+        self.buf.spare_aligned(chunk)
     }
 
     /// `n` bytes were read into [`read_buf`](Self::read_buf). `n == 0` means

@@ -19,7 +19,8 @@ impl Rechunker {
         }
     }
 
-    /// Feeds a piece; emits every complete chunk.
+    /// Feeds a piece; emits every complete chunk, as runs of whole chunks
+    /// (one `out` call for all the whole chunks inside `piece`).
     pub(crate) fn push(&mut self, mut piece: Bytes, out: &mut impl FnMut(Bytes)) {
         if !self.pending.is_empty() {
             let need = self.size - self.pending.len();
@@ -31,8 +32,13 @@ impl Rechunker {
             }
             out(std::mem::take(&mut self.pending).freeze());
         }
-        while piece.len() >= self.size {
-            out(piece.split_to(self.size));
+        let whole = piece.len() - piece.len() % self.size;
+        if whole > 0 {
+            out(if whole == piece.len() {
+                std::mem::take(&mut piece)
+            } else {
+                piece.split_to(whole)
+            });
         }
         if !piece.is_empty() {
             self.pending.reserve(self.size);
@@ -66,7 +72,10 @@ mod tests {
         let mut r = Rechunker::new(size);
         let mut out = Vec::new();
         for p in pieces {
-            r.push(Bytes::copy_from_slice(p), &mut |b| out.push(b.to_vec()));
+            r.push(Bytes::copy_from_slice(p), &mut |run| {
+                assert_eq!(run.len() % size, 0, "runs hold whole chunks");
+                out.extend(run.chunks(size).map(<[u8]>::to_vec));
+            });
         }
         r.finish(&mut |b| out.push(b.to_vec()));
         out
@@ -88,8 +97,8 @@ mod tests {
         let mut r = Rechunker::new(4);
         let piece = Bytes::from_static(b"abcdefgh");
         let base = piece.as_ptr();
-        let mut ptrs = Vec::new();
-        r.push(piece, &mut |b| ptrs.push(b.as_ptr()));
-        assert_eq!(ptrs, vec![base, base.wrapping_add(4)]);
+        let mut runs = Vec::new();
+        r.push(piece, &mut |b| runs.push((b.as_ptr(), b.len())));
+        assert_eq!(runs, vec![(base, 8)], "one run, the piece itself");
     }
 }

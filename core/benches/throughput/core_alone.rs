@@ -8,7 +8,10 @@
 //!
 //! The driver's copy into `read_buf()` stands for the socket read; the memcpy
 //! line does exactly that copy and nothing else, so the ratio is the cost of
-//! the core's parsing, framing, re-chunking and events.
+//! the core's parsing, framing, re-chunking and events. The two take turns
+//! every 1 MiB within one run (each timed on its own), because on a shared
+//! machine the speed of memory moves by tens of percent from one second to
+//! the next.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -29,8 +32,8 @@ pub struct CoreCase {
     pub memcpy: Spread,
     /// The core parsing, framing and handing out the body.
     pub core: Spread,
-    /// Core to memcpy, run by run (each core run is paired with the memcpy
-    /// run just before it, so a slow moment of the machine hits both).
+    /// Core to memcpy, run by run (within a run the two take turns every
+    /// 1 MiB, so a slow moment of the machine hits both).
     pub ratio: Spread,
     /// Largest growth of resident memory over the runs, in KiB.
     pub rss_growth_kib: u64,
@@ -58,67 +61,99 @@ fn chunked_wire(body: usize) -> Vec<u8> {
     w
 }
 
-/// Copies `wire` into one reused buffer in reads of the given sizes: the
-/// same pieces, from the same offsets, as the core run's socket stand-in.
-fn memcpy_run(wire: &[u8], reads: &[usize]) -> Duration {
-    let mut dst = vec![0u8; READ];
+/// Reads between two switches from the core to the memcpy and back: 1 MiB,
+/// short enough that a slow moment of the machine hits both sides alike.
+const WINDOW: usize = 16;
+
+/// Time spent in the core and in the plain copy over one run.
+struct RunTimes {
+    core: Duration,
+    copy: Duration,
+    /// Wire bytes the copy moved.
+    copied: usize,
+    /// Body bytes the core handed out in `Body` events.
+    seen: u64,
+    /// The last `Progress` figure.
+    progress: u64,
+}
+
+/// Copies the pieces just fed to the core, the same sizes from the same
+/// offsets, out of the other copy of the wire into one reused buffer.
+fn copy_window(wire: &[u8], mut pos: usize, reads: &[usize], dst: &mut [u8]) -> Duration {
     let t = Instant::now();
-    let mut pos = 0;
     for &n in reads {
         dst[..n].copy_from_slice(&wire[pos..pos + n]);
         pos += n;
-        black_box(&mut dst);
+        black_box(&mut *dst);
     }
     t.elapsed()
 }
 
-/// Feeds `wire` through an exchange; returns the time, the body bytes seen
-/// and the size of every read.
-fn core_run(wire: &[u8], collect: bool) -> (Duration, u64, Vec<usize>) {
+/// Feeds `feed` through an exchange in 64 KiB reads and, after every
+/// `WINDOW` reads, copies the same pieces out of `other` (an identical copy
+/// of the wire, so neither side finds the other's bytes in cache).
+fn core_run(feed: &[u8], other: &[u8], collect: bool) -> RunTimes {
     let now = Instant::now();
     let req = Request::builder("http://bench.test/")
         .collect_body(collect)
         .build()
         .unwrap();
-    let t = Instant::now();
+    let mut times = RunTimes {
+        core: Duration::ZERO,
+        copy: Duration::ZERO,
+        copied: 0,
+        seen: 0,
+        progress: 0,
+    };
+    let mut dst = vec![0u8; READ];
+    let mut window = Vec::with_capacity(WINDOW);
+    let mut window_start = 0;
+    let mut t = Instant::now();
     let mut ex = Exchange::new(req, now);
     let _ = ex.poll_action();
     ex.handle_connected(now, false);
     let n = ex.transmit().len();
     ex.handle_written(now, n);
-    let mut seen = 0u64;
     let mut pos = 0;
-    let mut reads = Vec::with_capacity(wire.len() / READ + 16);
-    while !ex.is_finished() {
+    loop {
         while let Some(e) = ex.poll_event() {
             match e {
-                Event::Body(b) => seen += b.len() as u64,
-                Event::Done(r) => {
-                    black_box(r);
-                }
+                Event::Body(b) => times.seen += b.len() as u64,
+                Event::Progress { received, .. } => times.progress = received,
                 Event::Failure(e) => panic!("{e}"),
-                _ => {}
+                other => {
+                    black_box(other);
+                }
             }
+        }
+        if ex.is_finished() {
+            break;
         }
         match ex.poll_action() {
             Some(Action::Read) => {
+                if window.len() == WINDOW {
+                    times.core += t.elapsed();
+                    times.copy += copy_window(other, window_start, &window, &mut dst);
+                    times.copied += window.iter().sum::<usize>();
+                    window.clear();
+                    window_start = pos;
+                    t = Instant::now();
+                }
                 let buf = ex.read_buf();
-                let n = buf.len().min(READ).min(wire.len() - pos);
-                buf[..n].copy_from_slice(&wire[pos..pos + n]);
+                let n = buf.len().min(READ).min(feed.len() - pos);
+                buf[..n].copy_from_slice(&feed[pos..pos + n]);
                 pos += n;
-                reads.push(n);
+                window.push(n);
                 ex.handle_read(now, n);
             }
             Some(_) => {}
             None => break,
         }
     }
-    while let Some(e) = ex.poll_event() {
-        if let Event::Body(b) = e {
-            seen += b.len() as u64;
-        }
-    }
-    (t.elapsed(), seen, reads)
+    times.core += t.elapsed();
+    times.copy += copy_window(other, window_start, &window, &mut dst);
+    times.copied += window.iter().sum::<usize>();
+    times
 }
 
 fn rss_kib() -> u64 {
@@ -154,17 +189,25 @@ pub fn run_cases(body: usize, runs: usize) -> Vec<CoreCase> {
         let mut copy = Vec::new();
         let mut core = Vec::new();
         let mut ratio = Vec::new();
-        let rss_before = rss_kib();
         let mut rss_growth = 0;
-        // The read sizes depend only on the wire bytes and the core's
-        // buffer, so one warm-up run gives them for every memcpy run.
-        let (_, _, reads) = core_run(wire, collect);
-        let copied: usize = reads.iter().sum();
-        for _ in 0..runs.max(1) {
-            copy.push(gbps(copied, memcpy_run(wire, &reads)));
-            let (d, seen, _) = core_run(wire, collect);
-            assert_eq!(seen, body as u64);
-            core.push(gbps(body, d));
+        // Two identical copies of the wire; the core and the memcpy swap
+        // them from run to run, so where each copy landed in memory (huge
+        // pages or not, alignment) favours neither side.
+        // Both are fresh copies made the same way (the original grew by
+        // reallocation and reads measurably slower than a one-piece copy).
+        let (a, b) = (wire.to_vec(), wire.to_vec());
+        let rss_before = rss_kib();
+        let _ = core_run(&a, &b, collect);
+        for run in 0..runs.max(1) {
+            let (feed, other) = if run % 2 == 0 {
+                (&a[..], &b[..])
+            } else {
+                (&b[..], &a[..])
+            };
+            let times = core_run(feed, other, collect);
+            assert_eq!((times.seen, times.progress), (body as u64, body as u64));
+            copy.push(gbps(times.copied, times.copy));
+            core.push(gbps(body, times.core));
             ratio.push(core[core.len() - 1] / copy[copy.len() - 1]);
             rss_growth = rss_growth.max(rss_kib().saturating_sub(rss_before));
         }

@@ -1,5 +1,5 @@
-//! The event queue's entries: small for the hot path (a body chunk with its
-//! progress), boxed for the rare large events.
+//! The event queue's entries: small for the hot path (a run of body chunks
+//! with their progress), boxed for the rare large events.
 
 use bytes::Bytes;
 
@@ -9,11 +9,18 @@ use crate::event::Event;
 /// stay small in the queue; the rare large ones are boxed.
 #[derive(Debug)]
 pub(super) enum Queued {
-    /// A `Body` event and the `Progress` event that follows it.
+    /// Body chunks not yet cut: each poll hands out the next `size` bytes of
+    /// `run` as a `Body` event, then the `Progress` event that follows it.
+    /// One entry for a whole read's worth of chunks keeps the body path to
+    /// one queue push per read.
     Body {
-        chunk: Bytes,
+        run: Bytes,
+        size: usize,
+        /// Body bytes handed out, including this run's chunks so far.
         received: u64,
         total: Option<u64>,
+        /// A chunk left and its `Progress` has not.
+        progress_due: bool,
     },
     Progress {
         received: u64,
@@ -23,15 +30,69 @@ pub(super) enum Queued {
 }
 
 impl Queued {
+    /// A run of chunks of `size` bytes (the last may be shorter), following
+    /// `received` body bytes already queued.
+    pub(super) fn body(run: Bytes, size: usize, received: u64, total: Option<u64>) -> Queued {
+        Queued::Body {
+            run,
+            size,
+            received,
+            total,
+            progress_due: false,
+        }
+    }
+
     pub(super) fn boxed(event: Event) -> Queued {
         Queued::Other(Box::new(event))
     }
 
+    /// The next event of a body or progress entry, and whether the entry
+    /// is used up; `None` for a boxed event (see [`Queued::into_event`]).
+    /// Kept apart from the boxed events so the per-chunk path stays small.
+    #[inline]
+    pub(super) fn next_small_event(&mut self) -> Option<(Event, bool)> {
+        match self {
+            Queued::Body {
+                run,
+                size,
+                received,
+                total,
+                progress_due,
+            } => {
+                if *progress_due {
+                    *progress_due = false;
+                    let event = Event::Progress {
+                        received: *received,
+                        total: *total,
+                    };
+                    return Some((event, run.is_empty()));
+                }
+                let chunk = if run.len() <= *size {
+                    std::mem::take(run)
+                } else {
+                    run.split_to(*size)
+                };
+                *received += chunk.len() as u64;
+                *progress_due = true;
+                Some((Event::Body(chunk), false))
+            }
+            Queued::Progress { received, total } => Some((
+                Event::Progress {
+                    received: *received,
+                    total: *total,
+                },
+                true,
+            )),
+            Queued::Other(_) => None,
+        }
+    }
+
+    /// The event of an entry taken off the queue.
     pub(super) fn into_event(self) -> Event {
         match self {
-            Queued::Body { chunk, .. } => Event::Body(chunk),
-            Queued::Progress { received, total } => Event::Progress { received, total },
             Queued::Other(e) => *e,
+            Queued::Progress { received, total } => Event::Progress { received, total },
+            Queued::Body { .. } => unreachable!("body entries are cut by next_small_event"),
         }
     }
 }

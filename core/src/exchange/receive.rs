@@ -215,33 +215,49 @@ impl Exchange {
         head.version == Version::HTTP_11 || has(&head.headers, "keep-alive")
     }
 
+    /// The chunk size when body bytes wait in the read buffer until a whole
+    /// chunk is there: the body is the wire bytes (identity framing), it is
+    /// being delivered (not drained), and no partial chunk sits in the
+    /// re-chunker.
+    pub(super) fn held_back_chunk(&self) -> Option<usize> {
+        let chunk = self.rechunker.size();
+        let identity = self
+            .decoder
+            .as_ref()
+            .is_some_and(|d| d.identity_remaining().is_ok());
+        (identity
+            && !self.draining_all
+            && self.state == State::ReadingBody
+            && !self.rechunker.has_pending()
+            && chunk <= HOLD_BACK_MAX_CHUNK)
+            .then_some(chunk)
+    }
+
     pub(super) fn process_body(&mut self) -> bool {
-        let Some(decoder) = &mut self.decoder else {
-            return false;
-        };
-        if self.buf.len() == 0 {
+        if self.decoder.is_none() || self.buf.len() == 0 {
             return false;
         }
         let mut input = self.buf.shared();
-        if !self.draining_all && self.state == State::ReadingBody && !self.rechunker.has_pending() {
+        if let Some(chunk) = self.held_back_chunk() {
             // A body whose bytes are the wire bytes is taken in whole chunks
             // only: the partial chunk at the end stays in the read buffer,
             // where the next read lands right after it, so every `Body`
             // event is a slice of the buffer and nothing is copied.
-            let chunk = self.rechunker.size();
             let whole = input.len() - input.len() % chunk;
-            let held = match decoder.identity_remaining() {
-                Ok(Some(remaining)) => remaining > input.len() as u64,
-                Ok(None) => true,
-                Err(()) => false,
+            let more_to_come = match self.decoder.as_ref().map(BodyDecoder::identity_remaining) {
+                Some(Ok(Some(remaining))) => remaining > input.len() as u64,
+                _ => true,
             };
-            if held && chunk <= HOLD_BACK_MAX_CHUNK {
+            if more_to_come {
                 if whole == 0 {
                     return false;
                 }
                 input.truncate(whole);
             }
         }
+        let Some(decoder) = &mut self.decoder else {
+            return false;
+        };
         let mut pieces = std::mem::take(&mut self.pieces);
         let result = decoder.decode(&input, &mut |p| pieces.push(p));
         drop(input);
@@ -311,13 +327,11 @@ impl Exchange {
             self.collected.extend_from_slice(&piece);
         }
         let (events, emitted, total) = (&mut self.events, &mut self.emitted, self.total);
-        self.rechunker.push(piece, &mut |chunk| {
-            *emitted += chunk.len() as u64;
-            events.push_back(Queued::Body {
-                chunk,
-                received: *emitted,
-                total,
-            });
+        let size = self.rechunker.size();
+        self.rechunker.push(piece, &mut |run| {
+            let n = run.len() as u64;
+            events.push_back(Queued::body(run, size, *emitted, total));
+            *emitted += n;
         });
     }
 
@@ -327,13 +341,11 @@ impl Exchange {
             return;
         }
         let (events, emitted, total) = (&mut self.events, &mut self.emitted, self.total);
-        self.rechunker.finish(&mut |chunk| {
-            *emitted += chunk.len() as u64;
-            events.push_back(Queued::Body {
-                chunk,
-                received: *emitted,
-                total,
-            });
+        let size = self.rechunker.size();
+        self.rechunker.finish(&mut |run| {
+            let n = run.len() as u64;
+            events.push_back(Queued::body(run, size, *emitted, total));
+            *emitted += n;
         });
         let trailers = self
             .decoder
