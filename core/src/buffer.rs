@@ -296,7 +296,10 @@ mod tests {
             buf.consume(whole);
             held.push(buf.len());
         }
-        assert!(consumed_body > 8 * READ_BUFFER_SIZE, "{consumed_body} {held:?} {starts:x?}");
+        assert!(
+            consumed_body > 8 * READ_BUFFER_SIZE,
+            "{consumed_body} {held:?} {starts:x?}"
+        );
         // Once in the large buffer, every read fills whole chunks from its
         // front: nothing is held back and nothing moves.
         let steady = &starts[4..];
