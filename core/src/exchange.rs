@@ -29,7 +29,7 @@ mod connection;
 mod queue;
 mod receive;
 
-use queue::Queued;
+use queue::{Queued, SmallEvent};
 
 /// Where the driver must open a connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -323,15 +323,16 @@ impl Exchange {
     #[inline]
     pub fn poll_event(&mut self) -> Option<Event> {
         let front = self.events.front_mut()?;
-        match front.next_small_event() {
-            Some((event, used_up)) => {
-                if used_up {
-                    self.events.pop_front();
-                }
-                Some(event)
-            }
-            None => self.pop_boxed_event(),
+        let Some((small, used_up)) = front.next_small_event() else {
+            return self.pop_boxed_event();
+        };
+        if used_up {
+            self.events.pop_front();
         }
+        Some(match small {
+            SmallEvent::Body(chunk) => Event::Body(chunk),
+            SmallEvent::Progress { received, total } => Event::Progress { received, total },
+        })
     }
 
     #[inline(never)]

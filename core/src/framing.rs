@@ -168,6 +168,29 @@ impl BodyDecoder {
         }
     }
 
+    /// Takes up to `available` bytes of an identity body (content-length or
+    /// until close) without looking at them; returns how many belong to the
+    /// body. Takes nothing from a chunked body.
+    pub(crate) fn take_identity(&mut self, available: usize) -> usize {
+        let take = match self.state {
+            DecoderState::UntilClose => available,
+            DecoderState::Length { remaining } => {
+                let take = (available as u64).min(remaining);
+                self.state = if take == remaining {
+                    DecoderState::Finished
+                } else {
+                    DecoderState::Length {
+                        remaining: remaining - take,
+                    }
+                };
+                take as usize
+            }
+            _ => 0,
+        };
+        self.received += take as u64;
+        take
+    }
+
     /// Whether the body is complete.
     pub(crate) fn is_finished(&self) -> bool {
         self.state == DecoderState::Finished
@@ -191,27 +214,12 @@ impl BodyDecoder {
             let rest = &input[pos..];
             match self.state {
                 DecoderState::Finished => return Ok(pos),
-                DecoderState::UntilClose => {
-                    if !rest.is_empty() {
-                        self.received += rest.len() as u64;
-                        out(input.slice(pos..));
-                    }
-                    return Ok(input.len());
-                }
-                DecoderState::Length { remaining } => {
-                    let take = (rest.len() as u64).min(remaining) as usize;
+                DecoderState::UntilClose | DecoderState::Length { .. } => {
+                    let take = self.take_identity(rest.len());
                     if take > 0 {
                         out(input.slice(pos..pos + take));
-                        self.received += take as u64;
-                        pos += take;
                     }
-                    let left = remaining - take as u64;
-                    self.state = if left == 0 {
-                        DecoderState::Finished
-                    } else {
-                        DecoderState::Length { remaining: left }
-                    };
-                    return Ok(pos);
+                    return Ok(pos + take);
                 }
                 DecoderState::Chunked(ChunkState::SizeLine) => {
                     let Some(eol) = rest.iter().position(|&b| b == b'\n') else {

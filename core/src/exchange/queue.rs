@@ -29,6 +29,12 @@ pub(super) enum Queued {
     Other(Box<Event>),
 }
 
+/// A `Body` or `Progress` event on its way out of the queue.
+pub(super) enum SmallEvent {
+    Body(Bytes),
+    Progress { received: u64, total: Option<u64> },
+}
+
 impl Queued {
     /// A run of chunks of `size` bytes (the last may be shorter), following
     /// `received` body bytes already queued.
@@ -48,9 +54,11 @@ impl Queued {
 
     /// The next event of a body or progress entry, and whether the entry
     /// is used up; `None` for a boxed event (see [`Queued::into_event`]).
-    /// Kept apart from the boxed events so the per-chunk path stays small.
+    /// Returns a small value, not an `Event`: an `Event` is hundreds of
+    /// bytes, and moving one out of a helper costs a copy of all of them per
+    /// body chunk; the caller builds the `Event` in place.
     #[inline]
-    pub(super) fn next_small_event(&mut self) -> Option<(Event, bool)> {
+    pub(super) fn next_small_event(&mut self) -> Option<(SmallEvent, bool)> {
         match self {
             Queued::Body {
                 run,
@@ -61,7 +69,7 @@ impl Queued {
             } => {
                 if *progress_due {
                     *progress_due = false;
-                    let event = Event::Progress {
+                    let event = SmallEvent::Progress {
                         received: *received,
                         total: *total,
                     };
@@ -74,10 +82,10 @@ impl Queued {
                 };
                 *received += chunk.len() as u64;
                 *progress_due = true;
-                Some((Event::Body(chunk), false))
+                Some((SmallEvent::Body(chunk), false))
             }
             Queued::Progress { received, total } => Some((
-                Event::Progress {
+                SmallEvent::Progress {
                     received: *received,
                     total: *total,
                 },
