@@ -14,16 +14,14 @@ pub(crate) fn is_json(headers: &HeaderMap) -> bool {
         return false;
     };
     let text = String::from_utf8_lossy(value.as_bytes());
-    let essence = text
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let essence = text.split(';').next().unwrap_or("").trim();
     let Some((kind, subtype)) = essence.split_once('/') else {
         return false;
     };
-    !kind.is_empty() && (essence == "application/json" || subtype.ends_with("+json"))
+    let json_suffix = subtype.len() >= 5
+        && subtype.is_char_boundary(subtype.len() - 5)
+        && subtype[subtype.len() - 5..].eq_ignore_ascii_case("+json");
+    !kind.is_empty() && (essence.eq_ignore_ascii_case("application/json") || json_suffix)
 }
 
 /// Parses `body` as JSON.

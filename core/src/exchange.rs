@@ -364,7 +364,7 @@ impl Exchange {
             return;
         }
         self.progress(now);
-        let key = self.target(false).key;
+        let key = self.pool_key();
         self.conn = Some(Conn {
             key,
             reused,

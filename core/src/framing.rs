@@ -288,7 +288,7 @@ impl BodyDecoder {
                     let mut lines = [httparse::EMPTY_HEADER; 32];
                     match httparse::parse_headers(rest, &mut lines) {
                         Ok(httparse::Status::Complete((used, parsed))) => {
-                            self.trailers = to_header_map(parsed)?;
+                            self.trailers = to_header_map(parsed, rest)?;
                             pos += used;
                             self.state = DecoderState::Finished;
                         }

@@ -1,6 +1,7 @@
 //! Parsing a response head (status line and headers) with `httparse`, within
 //! the head-size and header-count limits.
 
+use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Version};
 
 use crate::error::Error;
@@ -81,7 +82,7 @@ pub(crate) fn parse_head(buf: &[u8], limits: &Limits, at_eof: bool) -> Result<He
     } else {
         Version::HTTP_11
     };
-    let headers = to_header_map(resp.headers)?;
+    let headers = to_header_map(resp.headers, buf)?;
     let reason = resp.reason.unwrap_or("").to_string();
     Ok(HeadParse::Complete(
         ResponseHead {
@@ -95,12 +96,37 @@ pub(crate) fn parse_head(buf: &[u8], limits: &Limits, at_eof: bool) -> Result<He
 }
 
 /// Converts parsed header lines (a head or trailers) into a `HeaderMap`.
-pub(crate) fn to_header_map(lines: &[httparse::Header<'_>]) -> Result<HeaderMap, Error> {
+///
+/// `source` is the buffer the lines were parsed from. It is copied once and
+/// every value is a slice of that copy: one allocation for all the values
+/// instead of one each, and a clone of the map shares them.
+pub(crate) fn to_header_map(
+    lines: &[httparse::Header<'_>],
+    source: &[u8],
+) -> Result<HeaderMap, Error> {
     let mut map = HeaderMap::with_capacity(lines.len());
+    let base = source.as_ptr() as usize;
+    let offset = |v: &[u8]| {
+        (v.as_ptr() as usize)
+            .checked_sub(base)
+            .filter(|o| o + v.len() <= source.len())
+    };
+    let end = lines
+        .iter()
+        .filter_map(|h| offset(h.value).map(|o| o + h.value.len()))
+        .max()
+        .unwrap_or(0);
+    let shared = Bytes::copy_from_slice(&source[..end]);
     for h in lines {
         let name = HeaderName::from_bytes(h.name.as_bytes())
             .map_err(|_| Error::malformed(format!("invalid header name {:?}", h.name)))?;
-        let value = HeaderValue::from_bytes(h.value).map_err(|_| {
+        let value = match offset(h.value) {
+            Some(o) => HeaderValue::from_maybe_shared(shared.slice(o..o + h.value.len())),
+            // Not a slice of `source` (httparse always gives one; a
+            // surprise costs a copy, not a wrong value).
+            None => HeaderValue::from_bytes(h.value),
+        }
+        .map_err(|_| {
             Error::malformed(format!("invalid bytes in the value of header '{}'", h.name))
         })?;
         map.append(name, value);

@@ -20,30 +20,32 @@ impl Rechunker {
     }
 
     /// Feeds a piece; emits every complete chunk, as runs of whole chunks
-    /// (one `out` call for all the whole chunks inside `piece`).
-    pub(crate) fn push(&mut self, mut piece: Bytes, out: &mut impl FnMut(Bytes)) {
+    /// (one `out` call for all the whole chunks inside `piece`). `last`:
+    /// the body ends with this piece, so what is left leaves too, as the
+    /// run's shorter last chunk, without being copied.
+    pub(crate) fn push(&mut self, mut piece: Bytes, last: bool, out: &mut impl FnMut(Bytes)) {
         if !self.pending.is_empty() {
             let need = self.size - self.pending.len();
             let take = need.min(piece.len());
             self.pending.extend_from_slice(&piece[..take]);
             piece = piece.slice(take..);
-            if self.pending.len() < self.size {
+            if self.pending.len() < self.size && !last {
                 return;
             }
             out(std::mem::take(&mut self.pending).freeze());
         }
         let whole = piece.len() - piece.len() % self.size;
+        if last || whole == piece.len() {
+            if !piece.is_empty() {
+                out(piece);
+            }
+            return;
+        }
         if whole > 0 {
-            out(if whole == piece.len() {
-                std::mem::take(&mut piece)
-            } else {
-                piece.split_to(whole)
-            });
+            out(piece.split_to(whole));
         }
-        if !piece.is_empty() {
-            self.pending.reserve(self.size);
-            self.pending.extend_from_slice(&piece);
-        }
+        self.pending.reserve(self.size);
+        self.pending.extend_from_slice(&piece);
     }
 
     /// The size of the chunks it cuts.
@@ -72,7 +74,7 @@ mod tests {
         let mut r = Rechunker::new(size);
         let mut out = Vec::new();
         for p in pieces {
-            r.push(Bytes::copy_from_slice(p), &mut |run| {
+            r.push(Bytes::copy_from_slice(p), false, &mut |run| {
                 assert_eq!(run.len() % size, 0, "runs hold whole chunks");
                 out.extend(run.chunks(size).map(<[u8]>::to_vec));
             });
@@ -98,7 +100,32 @@ mod tests {
         let piece = Bytes::from_static(b"abcdefgh");
         let base = piece.as_ptr();
         let mut runs = Vec::new();
-        r.push(piece, &mut |b| runs.push((b.as_ptr(), b.len())));
+        r.push(piece, false, &mut |b| runs.push((b.as_ptr(), b.len())));
         assert_eq!(runs, vec![(base, 8)], "one run, the piece itself");
+    }
+
+    #[test]
+    fn the_last_piece_leaves_whole_and_uncopied() {
+        let mut r = Rechunker::new(4);
+        let piece = Bytes::from_static(b"abcdefghij");
+        let base = piece.as_ptr();
+        let mut runs = Vec::new();
+        r.push(piece, true, &mut |b| runs.push((b.as_ptr(), b.len())));
+        assert_eq!(runs, vec![(base, 10)], "chunks of 4, 4 and 2 in one run");
+        assert!(!r.has_pending());
+    }
+
+    #[test]
+    fn a_pending_chunk_is_flushed_by_the_last_piece() {
+        let mut r = Rechunker::new(4);
+        let mut out = Vec::new();
+        r.push(Bytes::from_static(b"ab"), false, &mut |b| {
+            out.push(b.to_vec())
+        });
+        r.push(Bytes::from_static(b"c"), true, &mut |b| {
+            out.push(b.to_vec())
+        });
+        assert_eq!(out, vec![b"abc".to_vec()]);
+        assert!(!r.has_pending());
     }
 }

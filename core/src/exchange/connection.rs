@@ -47,21 +47,36 @@ impl Exchange {
         }
     }
 
-    pub(super) fn target(&self, reuse: bool) -> ConnectTarget {
-        let host = match self.url.host() {
+    /// The origin's host as the connection needs it (an IPv6 address
+    /// without brackets).
+    fn origin_host(&self) -> String {
+        match self.url.host() {
             Some(Host::Ipv6(a)) => a.to_string(),
-            Some(h) => h.to_string(),
+            // The serialised form: no formatting, one copy.
+            Some(_) => self.url.host_str().unwrap_or_default().to_string(),
             None => String::new(),
-        };
-        let port = self.url.port_or_known_default().unwrap_or(80);
+        }
+    }
+
+    /// The pool key of the current URL's connection.
+    pub(super) fn pool_key(&self) -> PoolKey {
+        PoolKey {
+            scheme: self.url.scheme().to_string(),
+            host: self.origin_host(),
+            port: self.url.port_or_known_default().unwrap_or(80),
+            proxy: self
+                .request
+                .proxy
+                .as_ref()
+                .map(|p| (p.host.clone(), p.port)),
+        }
+    }
+
+    pub(super) fn target(&self, reuse: bool) -> ConnectTarget {
+        let key = self.pool_key();
+        let (host, port) = (key.host.clone(), key.port);
         let https = self.url.scheme() == "https";
         let proxy = self.request.proxy.as_ref();
-        let key = PoolKey {
-            scheme: self.url.scheme().to_string(),
-            host: host.clone(),
-            port,
-            proxy: proxy.map(|p| (p.host.clone(), p.port)),
-        };
         match proxy {
             None => ConnectTarget {
                 tls: https.then(|| host.clone()),

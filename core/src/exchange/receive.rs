@@ -258,9 +258,25 @@ impl Exchange {
                 return self.deliver_identity_run(input, chunk);
             }
         }
+        let reading = |s: State| matches!(s, State::ReadingBody | State::Draining);
         let Some(decoder) = &mut self.decoder else {
             return false;
         };
+        if decoder.identity_remaining().is_ok() {
+            // The body is the wire bytes: one piece, no decoding.
+            let used = decoder.take_identity(input.len());
+            let finished = decoder.is_finished();
+            input.truncate(used);
+            self.buf.consume(used);
+            if used > 0 {
+                self.on_body_piece(input, finished);
+            }
+            if finished && reading(self.state) {
+                self.finish_body();
+                return true;
+            }
+            return false;
+        }
         let mut pieces = std::mem::take(&mut self.pieces);
         let result = decoder.decode(&input, &mut |p| pieces.push(p));
         drop(input);
@@ -274,12 +290,12 @@ impl Exchange {
                 return false;
             }
         }
-        let reading = |s: State| matches!(s, State::ReadingBody | State::Draining);
-        for piece in pieces.drain(..) {
+        let count = pieces.len();
+        for (i, piece) in pieces.drain(..).enumerate() {
             if !reading(self.state) {
                 break;
             }
-            self.on_body_piece(piece);
+            self.on_body_piece(piece, finished && i + 1 == count);
         }
         self.pieces = pieces;
         if finished && reading(self.state) {
@@ -322,7 +338,8 @@ impl Exchange {
         }
     }
 
-    pub(super) fn on_body_piece(&mut self, mut piece: Bytes) {
+    /// A piece of the body; `last`: nothing follows it.
+    pub(super) fn on_body_piece(&mut self, mut piece: Bytes, last: bool) {
         let before = self.received;
         self.received += piece.len() as u64;
         if self.state == State::Draining {
@@ -343,19 +360,19 @@ impl Exchange {
                 over_limit = Some(limit);
             }
         }
-        self.deliver(piece);
+        self.deliver(piece, last);
         if let Some(limit) = over_limit {
             self.fail(Error::BodyTooLarge { limit });
         }
     }
 
-    pub(super) fn deliver(&mut self, piece: Bytes) {
+    pub(super) fn deliver(&mut self, piece: Bytes, last: bool) {
         if self.request.collect_body {
             self.collected.extend_from_slice(&piece);
         }
         let (events, emitted, total) = (&mut self.events, &mut self.emitted, self.total);
         let size = self.rechunker.size();
-        self.rechunker.push(piece, &mut |run| {
+        self.rechunker.push(piece, last, &mut |run| {
             let n = run.len() as u64;
             events.push_back(Queued::body(run, size, *emitted, total));
             *emitted += n;
