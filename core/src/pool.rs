@@ -55,10 +55,19 @@ impl fmt::Display for PoolKey {
 /// Idle connections by key, most recently returned first out.
 #[derive(Debug)]
 pub struct Pool<C> {
+    /// Per key, in the order they were returned (oldest first), so the
+    /// expired ones are always a prefix.
     idle: HashMap<PoolKey, Vec<(C, Instant)>>,
     idle_timeout: Duration,
     max_idle_per_key: usize,
+    /// No connection expires before this (a lower bound): `expire` has
+    /// nothing to do until then.
+    next_expiry: Option<Instant>,
 }
+
+/// Keys whose idle list is empty are kept (with their allocation) for
+/// reuse, as long as there are no more keys than this.
+const KEEP_EMPTY_KEYS: usize = 64;
 
 impl<C> Pool<C> {
     /// A pool whose connections expire after `idle_timeout` unused, keeping at
@@ -68,16 +77,17 @@ impl<C> Pool<C> {
             idle: HashMap::new(),
             idle_timeout,
             max_idle_per_key,
+            next_expiry: None,
         }
     }
 
     /// Takes an idle, unexpired connection for `key`. Expired ones are dropped.
     pub fn check_out(&mut self, key: &PoolKey, now: Instant) -> Option<C> {
+        let keep_empty = self.idle.len() <= KEEP_EMPTY_KEYS;
         let list = self.idle.get_mut(key)?;
-        let timeout = self.idle_timeout;
-        list.retain(|(_, since)| now.saturating_duration_since(*since) < timeout);
+        list.drain(..expired_prefix(list, now, self.idle_timeout));
         let conn = list.pop().map(|(c, _)| c);
-        if list.is_empty() {
+        if list.is_empty() && !keep_empty {
             self.idle.remove(key);
         }
         conn
@@ -86,7 +96,12 @@ impl<C> Pool<C> {
     /// Returns a connection whose last response was read completely. Returns
     /// the connection evicted to stay within the per-key limit, if any.
     pub fn check_in(&mut self, key: PoolKey, conn: C, now: Instant) -> Option<C> {
-        let list = self.idle.entry(key).or_default();
+        let expires = now + self.idle_timeout;
+        self.next_expiry = Some(self.next_expiry.map_or(expires, |e| e.min(expires)));
+        let list = match self.idle.get_mut(&key) {
+            Some(list) => list,
+            None => self.idle.entry(key).or_default(),
+        };
         list.push((conn, now));
         if list.len() > self.max_idle_per_key {
             return Some(list.remove(0).0);
@@ -97,19 +112,19 @@ impl<C> Pool<C> {
     /// Removes and returns every connection idle for too long, so the runtime
     /// can close them.
     pub fn expire(&mut self, now: Instant) -> Vec<C> {
-        let timeout = self.idle_timeout;
         let mut gone = Vec::new();
+        if !matches!(self.next_expiry, Some(e) if now >= e) {
+            return gone;
+        }
+        let timeout = self.idle_timeout;
         self.idle.retain(|_, list| {
-            let mut i = 0;
-            while i < list.len() {
-                if now.saturating_duration_since(list[i].1) >= timeout {
-                    gone.push(list.remove(i).0);
-                } else {
-                    i += 1;
-                }
-            }
+            gone.extend(
+                list.drain(..expired_prefix(list, now, timeout))
+                    .map(|(c, _)| c),
+            );
             !list.is_empty()
         });
+        self.next_expiry = self.poll_timeout();
         gone
     }
 
@@ -126,6 +141,11 @@ impl<C> Pool<C> {
     pub fn idle_count(&self) -> usize {
         self.idle.values().map(Vec::len).sum()
     }
+}
+
+/// How many of `list` (oldest first) have been idle for `timeout` at `now`.
+fn expired_prefix<C>(list: &[(C, Instant)], now: Instant, timeout: Duration) -> usize {
+    list.partition_point(|(_, since)| now.saturating_duration_since(*since) >= timeout)
 }
 
 #[cfg(test)]
@@ -171,5 +191,35 @@ mod tests {
         assert_eq!(pool.idle_count(), 1);
         assert_eq!(pool.expire(t + Duration::from_secs(16)), vec![2]);
         assert_eq!(pool.poll_timeout(), None);
+    }
+
+    #[test]
+    fn check_out_skips_expired_and_takes_the_newest() {
+        let mut pool = Pool::new(Duration::from_secs(10), 8);
+        let t = Instant::now();
+        let k = PoolKey::new("http", "a", 80, None);
+        for (i, at) in [0, 2, 4, 12].into_iter().enumerate() {
+            pool.check_in(k.clone(), i, t + Duration::from_secs(at));
+        }
+        // At 13 s the first two (returned at 0 and 2 s) have expired.
+        assert_eq!(pool.check_out(&k, t + Duration::from_secs(13)), Some(3));
+        assert_eq!(pool.check_out(&k, t + Duration::from_secs(13)), Some(2));
+        assert_eq!(pool.check_out(&k, t + Duration::from_secs(13)), None);
+        assert_eq!(pool.idle_count(), 0);
+    }
+
+    #[test]
+    fn expire_before_the_first_expiry_finds_nothing() {
+        let mut pool = Pool::new(Duration::from_secs(10), 8);
+        let t = Instant::now();
+        let k = PoolKey::new("http", "a", 80, None);
+        pool.check_in(k.clone(), 1, t);
+        assert!(pool.expire(t + Duration::from_secs(9)).is_empty());
+        assert_eq!(pool.idle_count(), 1);
+        assert_eq!(pool.expire(t + Duration::from_secs(10)), vec![1]);
+        // A connection returned later is expired on its own schedule.
+        pool.check_in(k.clone(), 2, t + Duration::from_secs(20));
+        assert!(pool.expire(t + Duration::from_secs(29)).is_empty());
+        assert_eq!(pool.expire(t + Duration::from_secs(30)), vec![2]);
     }
 }

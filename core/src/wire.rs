@@ -3,18 +3,16 @@
 
 use http::header::{CONTENT_LENGTH, HOST};
 use http::{HeaderMap, Method};
-use url::Url;
+use url::{Position, Url};
 
 use crate::request::Proxy;
 
 /// `host[:port]` as it goes in `Host` and in a `CONNECT` target. The port is
 /// left out when it is the scheme's default; IPv6 literals keep their brackets.
-pub(crate) fn authority(url: &Url) -> String {
-    let host = url.host_str().unwrap_or("");
-    match url.port() {
-        Some(p) => format!("{host}:{p}"),
-        None => host.to_string(),
-    }
+pub(crate) fn authority(url: &Url) -> &str {
+    // The serialised URL already holds it: host (IPv6 bracketed), then the
+    // port unless it is the scheme's default.
+    &url[Position::BeforeHost..Position::AfterPort]
 }
 
 /// `host:port` with the port always present (the form `CONNECT` wants).

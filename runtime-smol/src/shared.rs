@@ -81,10 +81,13 @@ impl Shared {
                 // A semaphore nobody holds or waits on is only referenced here.
                 slots.retain(|_, s| Arc::strong_count(s) > 1);
             }
-            slots
-                .entry(key.clone())
-                .or_insert_with(|| Arc::new(Semaphore::new(self.per_host)))
-                .clone()
+            match slots.get(key) {
+                Some(sem) => sem.clone(),
+                None => slots
+                    .entry(key.clone())
+                    .or_insert_with(|| Arc::new(Semaphore::new(self.per_host)))
+                    .clone(),
+            }
         };
         sem.acquire_arc().await
     }
