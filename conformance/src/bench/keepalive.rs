@@ -23,19 +23,22 @@ pub enum Client {
     Ureq,
     /// urlrequest-std with one agent (threads in case C).
     Std,
-    /// urlrequest-smol with one client (tasks on one thread in case C).
+    /// urlrequest-smol with one client (in case C, tasks on one executor
+    /// thread: `smol::block_on(executor.run(..))`, the plain smol program).
     Smol,
+    /// Case C only: the same tasks on one executor thread per CPU.
+    SmolPerCpu,
 }
 
 impl Client {
     /// Every client, in report order.
-    pub const ALL: [Client; 3] = [Client::Ureq, Client::Std, Client::Smol];
+    pub const ALL: [Client; 4] = [Client::Ureq, Client::Std, Client::Smol, Client::SmolPerCpu];
 
     fn key(self) -> &'static str {
         match self {
             Client::Ureq => "ureq",
             Client::Std => "std",
-            Client::Smol => "smol",
+            Client::Smol | Client::SmolPerCpu => "smol",
         }
     }
 
@@ -43,15 +46,14 @@ impl Client {
         match (self, concurrent) {
             (Client::Ureq, false) => "ureq 2".into(),
             (Client::Std, false) => "urlrequest-std".into(),
-            (Client::Smol, false) => "urlrequest-smol".into(),
+            (Client::Smol | Client::SmolPerCpu, false) => "urlrequest-smol".into(),
             (Client::Ureq, true) => format!("ureq 2, {CLIENTS} threads"),
             (Client::Std, true) => format!("urlrequest-std, {CLIENTS} threads"),
-            (Client::Smol, true) => {
-                format!(
-                    "urlrequest-smol, {CLIENTS} tasks on {} threads",
-                    smol_threads()
-                )
-            }
+            (Client::Smol, true) => format!("urlrequest-smol, {CLIENTS} tasks on 1 thread"),
+            (Client::SmolPerCpu, true) => format!(
+                "urlrequest-smol, {CLIENTS} tasks on {} threads (one per CPU)",
+                cpus()
+            ),
         }
     }
 }
@@ -120,7 +122,7 @@ fn sequential(client: Client, url: &str, n: u64) -> Result<u64, String> {
                 std_get(&agent, url)?;
             }
         }
-        Client::Smol => smol::block_on(async {
+        Client::Smol | Client::SmolPerCpu => smol::block_on(async {
             let client = urlrequest_smol::Client::new();
             for _ in 0..n {
                 smol_get(&client, url).await?;
@@ -163,7 +165,8 @@ fn concurrent(client: Client, url: &str, n: u64) -> Result<Duration, String> {
                 }
             })
         }
-        Client::Smol => {
+        Client::Smol | Client::SmolPerCpu => {
+            let threads = if client == Client::Smol { 1 } else { cpus() };
             let client = urlrequest_smol::Client::builder()
                 .per_host_limit(CLIENTS)
                 .build()
@@ -181,9 +184,9 @@ fn concurrent(client: Client, url: &str, n: u64) -> Result<Duration, String> {
                 })
                 .collect();
             // Spawned tasks start only once an executor thread runs them:
-            // this thread plus `smol_threads() - 1` helpers.
+            // this thread plus `threads - 1` helpers.
             let (stop, stopped) = smol::channel::bounded::<()>(1);
-            let helpers: Vec<_> = (1..smol_threads())
+            let helpers: Vec<_> = (1..threads)
                 .map(|_| {
                     let (ex, stopped) = (ex.clone(), stopped.clone());
                     std::thread::spawn(move || smol::block_on(ex.run(stopped.recv())))
@@ -207,15 +210,9 @@ fn concurrent(client: Client, url: &str, n: u64) -> Result<Duration, String> {
     }
 }
 
-/// Threads running the smol executor in case C: one per CPU, the same
-/// cores the client threads of the others may use (`BENCH_SMOL_THREADS`
-/// overrides).
-pub fn smol_threads() -> usize {
-    std::env::var("BENCH_SMOL_THREADS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1)
+/// CPUs this process may run on.
+fn cpus() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// Starts `CLIENTS` threads running what `make` returns, releases them at
@@ -273,7 +270,9 @@ pub fn section(
     let mut cpu = vec![Sample::default(); Client::ALL.len()];
     for _ in 0..cfg.runs {
         for (i, &c) in Client::ALL.iter().enumerate() {
-            if !cfg.runs_client(c.key()) {
+            // One smol row when sequential: the thread count does not apply.
+            let not_here = c == Client::SmolPerCpu && !concurrent_clients;
+            if !cfg.runs_client(c.key()) || not_here {
                 continue;
             }
             let load = load_average();
@@ -333,8 +332,13 @@ pub fn section(
         // Some client left out: the targets cannot be judged.
     } else if concurrent_clients {
         targets.push(Target::ratio(
-            format!("C: smol ≥ 1.2x ureq-64-threads ({server})"),
+            format!("C: smol (1 thread) ≥ 1.2x ureq-64-threads ({server})"),
             smol / ureq,
+            1.2,
+        ));
+        targets.push(Target::ratio(
+            format!("C: smol (a thread per CPU) ≥ 1.2x ureq-64-threads ({server})"),
+            samples[3].median() / ureq,
             1.2,
         ));
     } else {
