@@ -62,27 +62,18 @@ impl ReadBuffer {
     /// the next one starts again at the front, with no bytes to move.
     pub(crate) fn spare_aligned(&mut self, chunk: Option<usize>) -> &mut [u8] {
         let mut m = self.take_mutable();
-        let full = m.len() - self.end < MIN_SPARE;
-        if m.len() < self.size && (self.end - self.start < MIN_SPARE || full) {
+        // The smallest read worth offering: a quarter of the buffer. Below
+        // that, moving the unconsumed bytes (less than a chunk) to the front
+        // costs less than the extra system call of a short read.
+        let least = |len: usize| (len / 4).max(MIN_SPARE);
+        let live = self.end - self.start;
+        if m.len() < self.size && (live < MIN_SPARE || m.len() - self.end < least(m.len())) {
             // Bytes are streaming in: move to the large buffer while it holds
             // little, so the copy is small, or at the latest when the small
             // one is full (its bytes would have to move anyway).
-            let live = self.end - self.start;
             let mut bigger = BytesMut::zeroed(self.size);
             bigger[..live].copy_from_slice(&m[self.start..self.end]);
             m = bigger;
-            self.start = 0;
-            self.end = live;
-        }
-        if m.len() - self.end < MIN_SPARE {
-            let live = self.end - self.start;
-            if self.start > 0 && m.len() - live >= MIN_SPARE {
-                m.copy_within(self.start..self.end, 0);
-            } else {
-                let mut bigger = BytesMut::zeroed((m.len() * 2).max(self.size));
-                bigger[..live].copy_from_slice(&m[self.start..self.end]);
-                m = bigger;
-            }
             self.start = 0;
             self.end = live;
         }
@@ -90,16 +81,24 @@ impl ReadBuffer {
             Some(c) if c > 0 => start + (len - start) / c * c,
             _ => len,
         };
-        let live = self.end - self.start;
-        if boundary(m.len(), self.start) < self.end + MIN_SPARE
-            && self.start > 0
-            && boundary(m.len(), 0) >= live + MIN_SPARE
-        {
-            // The next boundary is too close: a small copy now saves a
-            // small read.
-            m.copy_within(self.start..self.end, 0);
-            self.start = 0;
-            self.end = live;
+        let room = boundary(m.len(), self.start).saturating_sub(self.end);
+        if room < least(m.len()) {
+            let moved = if self.start > 0 && boundary(m.len(), 0) >= live + least(m.len()) {
+                m.copy_within(self.start..self.end, 0);
+                true
+            } else if m.len() - self.end < least(m.len()) {
+                // Full of unconsumed bytes (a long head): grow.
+                let mut bigger = BytesMut::zeroed((m.len() * 2).max(self.size));
+                bigger[..live].copy_from_slice(&m[self.start..self.end]);
+                m = bigger;
+                true
+            } else {
+                false
+            };
+            if moved {
+                self.start = 0;
+                self.end = live;
+            }
         }
         let mut region_end = boundary(m.len(), self.start);
         if region_end < self.end + MIN_SPARE {
@@ -317,5 +316,28 @@ mod tests {
         fill(&mut buf, b"abc");
         let offered = buf.spare_aligned(Some(1 << 20)).len();
         assert_eq!(offered, FIRST_BUFFER_SIZE - 3);
+    }
+
+    #[test]
+    fn short_reads_are_never_offered_a_sliver() {
+        let chunk = 8192;
+        let mut buf = ReadBuffer::new();
+        let socket_gives = [63_000, 20_000, 7_000, 30_011, 65_536, 1_500, 12_345];
+        let mut offered = Vec::new();
+        for i in 0..600 {
+            let region = buf.spare_aligned(Some(chunk));
+            offered.push(region.len());
+            let n = region.len().min(socket_gives[i % socket_gives.len()]);
+            buf.commit(n);
+            let whole = buf.len() - buf.len() % chunk;
+            buf.consume(whole);
+        }
+        // Past the first small buffer, every read is offered at least a
+        // quarter of the large one.
+        let smallest = offered[2..].iter().min().copied().unwrap_or(0);
+        assert!(
+            smallest >= READ_BUFFER_SIZE / 4,
+            "smallest region {smallest}"
+        );
     }
 }
