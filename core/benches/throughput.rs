@@ -31,4 +31,9 @@ fn main() {
             case.rss_growth_kib
         );
     }
+    let (m, min, max) = core_alone::overhead_per_read(RUNS);
+    println!(
+        "\nThe core's own cost per {} KiB read with no copy at all: {m:.0} ns ({min:.0}..{max:.0})",
+        core_alone::READ_SIZE >> 10
+    );
 }

@@ -8,6 +8,8 @@
 
 use bytes::{Bytes, BytesMut};
 
+use crate::rechunk::whole_chunks;
+
 /// Size of the buffer once bytes stream in: one large socket read.
 pub(crate) const READ_BUFFER_SIZE: usize = 64 * 1024;
 /// Size of an exchange's first buffer. Most small responses (a head and a
@@ -79,7 +81,7 @@ impl ReadBuffer {
             self.end = live;
         }
         let boundary = |len: usize, start: usize| match chunk {
-            Some(c) if c > 0 => start + (len - start) / c * c,
+            Some(c) if c > 0 => start + whole_chunks(len - start, c),
             _ => len,
         };
         let room = boundary(m.len(), self.start).saturating_sub(self.end);

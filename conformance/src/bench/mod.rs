@@ -106,6 +106,11 @@ pub fn core_section(cfg: &Config) -> Table {
             format!("{load:.1}"),
         ]);
     }
+    let (m, min, max) = crate::core_alone::overhead_per_read(cfg.runs);
+    t.note(format!(
+        "The core's own cost per {} KiB read of a content-length body, with no copy at all: {m:.0} ns ({min:.0}..{max:.0}).",
+        crate::core_alone::READ_SIZE >> 10
+    ));
     t
 }
 

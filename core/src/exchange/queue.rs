@@ -18,9 +18,12 @@ pub(super) enum Queued {
         size: usize,
         /// Body bytes handed out, including this run's chunks so far.
         received: u64,
+        /// `received` as of the last `Progress`: a chunk left and its
+        /// `Progress` has not while they differ. (A counter, not a flag: a
+        /// one-byte field made every copy of the entry stall on reading back
+        /// the word it was written into.)
+        reported: u64,
         total: Option<u64>,
-        /// A chunk left and its `Progress` has not.
-        progress_due: bool,
     },
     Progress {
         received: u64,
@@ -43,8 +46,8 @@ impl Queued {
             run,
             size,
             received,
+            reported: received,
             total,
-            progress_due: false,
         }
     }
 
@@ -64,11 +67,11 @@ impl Queued {
                 run,
                 size,
                 received,
+                reported,
                 total,
-                progress_due,
             } => {
-                if *progress_due {
-                    *progress_due = false;
+                if *reported != *received {
+                    *reported = *received;
                     let event = SmallEvent::Progress {
                         received: *received,
                         total: *total,
@@ -81,7 +84,6 @@ impl Queued {
                     run.split_to(*size)
                 };
                 *received += chunk.len() as u64;
-                *progress_due = true;
                 Some((SmallEvent::Body(chunk), false))
             }
             Queued::Progress { received, total } => Some((

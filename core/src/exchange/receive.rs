@@ -13,6 +13,7 @@ use crate::error::Error;
 use crate::event::{Event, Response};
 use crate::framing::{decide, BodyDecoder, Framing};
 use crate::head::{parse_head, HeadParse, ResponseHead};
+use crate::rechunk::whole_chunks;
 use crate::redirect::{headers_for_hop, is_redirect_status, next_hop, NextHop};
 
 /// Largest `chunk_size` for which partial chunks wait in the read buffer
@@ -243,7 +244,7 @@ impl Exchange {
             // only: the partial chunk at the end stays in the read buffer,
             // where the next read lands right after it, so every `Body`
             // event is a slice of the buffer and nothing is copied.
-            let whole = input.len() - input.len() % chunk;
+            let whole = whole_chunks(input.len(), chunk);
             let more_to_come = match self.decoder.as_ref().map(BodyDecoder::identity_remaining) {
                 Some(Ok(Some(remaining))) => remaining > input.len() as u64,
                 _ => true,
