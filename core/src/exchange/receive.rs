@@ -255,16 +255,14 @@ impl Exchange {
                 }
                 input.truncate(whole);
             }
-            if !self.request.collect_body && self.request.limits.max_body_bytes.is_none() {
-                return self.deliver_identity_run(input, chunk);
-            }
         }
         let reading = |s: State| matches!(s, State::ReadingBody | State::Draining);
         let Some(decoder) = &mut self.decoder else {
             return false;
         };
         if decoder.identity_remaining().is_ok() {
-            // The body is the wire bytes: one piece, no decoding.
+            // The body is the wire bytes: one piece, no decoding (whole
+            // chunks leave as one run of `Body` events, see `deliver`).
             let used = decoder.take_identity(input.len());
             let finished = decoder.is_finished();
             input.truncate(used);
@@ -304,30 +302,6 @@ impl Exchange {
             return true;
         }
         false
-    }
-
-    /// The streaming path of an identity body with no limit to check and
-    /// nothing to collect: `input` (whole chunks, or the end of the body)
-    /// becomes one run of `Body` events as it is.
-    fn deliver_identity_run(&mut self, mut input: Bytes, chunk: usize) -> bool {
-        let Some(decoder) = &mut self.decoder else {
-            return false;
-        };
-        let used = decoder.take_identity(input.len());
-        let finished = decoder.is_finished();
-        input.truncate(used);
-        self.buf.consume(used);
-        self.received += used as u64;
-        if used > 0 {
-            let emitted = self.emitted;
-            self.emitted += used as u64;
-            self.events
-                .push_back(Queued::body(input, chunk, emitted, self.total));
-        }
-        if finished {
-            self.finish_body();
-        }
-        finished
     }
 
     /// Decodes the bytes held back as a partial chunk, so that they count
