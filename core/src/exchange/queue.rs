@@ -19,9 +19,9 @@ pub(super) enum Queued {
         /// Body bytes handed out, including this run's chunks so far.
         received: u64,
         /// `received` as of the last `Progress`: a chunk left and its
-        /// `Progress` has not while they differ. (A counter, not a flag: a
-        /// one-byte field made every copy of the entry stall on reading back
-        /// the word it was written into.)
+        /// `Progress` has not while they differ. (A counter rather than a
+        /// flag: the profile showed copies of the entry stalling on a
+        /// one-byte field read back as part of a whole word.)
         reported: u64,
         total: Option<u64>,
     },
@@ -97,12 +97,11 @@ impl Queued {
         }
     }
 
-    /// The event of an entry taken off the queue.
+    /// The event of a boxed entry taken off the queue.
     pub(super) fn into_event(self) -> Event {
         match self {
             Queued::Other(e) => *e,
-            Queued::Progress { received, total } => Event::Progress { received, total },
-            Queued::Body { .. } => unreachable!("body entries are cut by next_small_event"),
+            _ => unreachable!("body and progress entries leave by next_small_event"),
         }
     }
 }
