@@ -167,90 +167,84 @@ fn connection_loop<S: Read + Write>(
     Ok(())
 }
 
-/// A proxy for `CONNECT` tunnels that demands `Proxy-Authorization: auth`.
-/// Returns the address and the CONNECT requests it saw.
-pub fn connect_proxy(auth: &'static str) -> (SocketAddr, Arc<Mutex<Vec<Req>>>) {
+/// A proxy on a free port: for every connection, reads the first request,
+/// records it, and hands it with the client socket to `handle`. Returns the
+/// address and the requests seen.
+fn proxy(
+    handle: impl Fn(Req, TcpStream) + Send + Sync + 'static,
+) -> (SocketAddr, Arc<Mutex<Vec<Req>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let seen2 = seen.clone();
+    let handle = Arc::new(handle);
     thread::spawn(move || {
         for client in listener.incoming() {
             let Ok(client) = client else { continue };
-            let seen = seen2.clone();
+            let (seen, handle) = (seen2.clone(), handle.clone());
             thread::spawn(move || {
                 let mut reader = BufReader::new(client.try_clone().unwrap());
                 let Ok(Some(req)) = read_request(&mut reader) else {
                     return;
                 };
                 seen.lock().unwrap().push(req.clone());
-                let mut client = client;
-                if req.method != "CONNECT" {
-                    let _ = respond(&mut client, "405 Method Not Allowed", &[], b"");
-                    return;
-                }
-                if req.header("proxy-authorization") != Some(auth) {
-                    let _ = respond(
-                        &mut client,
-                        "407 Proxy Authentication Required",
-                        &[("Proxy-Authenticate", "Basic realm=\"test\"")],
-                        b"",
-                    );
-                    return;
-                }
-                let Ok(upstream) = TcpStream::connect(&req.target) else {
-                    let _ = respond(&mut client, "502 Bad Gateway", &[], b"");
-                    return;
-                };
-                client
-                    .write_all(b"HTTP/1.1 200 Connection Established\r\n\r\n")
-                    .unwrap();
-                pipe(client, upstream);
+                handle(req, client);
             });
         }
     });
     (addr, seen)
 }
 
+/// A proxy for `CONNECT` tunnels that demands `Proxy-Authorization: auth`.
+/// Returns the address and the CONNECT requests it saw.
+pub fn connect_proxy(auth: &'static str) -> (SocketAddr, Arc<Mutex<Vec<Req>>>) {
+    proxy(move |req, mut client| {
+        if req.method != "CONNECT" {
+            let _ = respond(&mut client, "405 Method Not Allowed", &[], b"");
+            return;
+        }
+        if req.header("proxy-authorization") != Some(auth) {
+            let _ = respond(
+                &mut client,
+                "407 Proxy Authentication Required",
+                &[("Proxy-Authenticate", "Basic realm=\"test\"")],
+                b"",
+            );
+            return;
+        }
+        let Ok(upstream) = TcpStream::connect(&req.target) else {
+            let _ = respond(&mut client, "502 Bad Gateway", &[], b"");
+            return;
+        };
+        client
+            .write_all(b"HTTP/1.1 200 Connection Established\r\n\r\n")
+            .unwrap();
+        pipe(client, upstream);
+    })
+}
+
 /// An HTTP proxy for absolute-form requests: forwards each request to the
 /// origin in origin-form (one request per connection) and relays the answer.
 pub fn forward_proxy() -> (SocketAddr, Arc<Mutex<Vec<Req>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let seen2 = seen.clone();
-    thread::spawn(move || {
-        for client in listener.incoming() {
-            let Ok(client) = client else { continue };
-            let seen = seen2.clone();
-            thread::spawn(move || {
-                let mut reader = BufReader::new(client.try_clone().unwrap());
-                let Ok(Some(req)) = read_request(&mut reader) else {
-                    return;
-                };
-                seen.lock().unwrap().push(req.clone());
-                let rest = req.target.strip_prefix("http://").unwrap_or(&req.target);
-                let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-                let mut upstream = TcpStream::connect(authority).unwrap();
-                let mut head = format!(
-                    "{} {} HTTP/1.1\r\n",
-                    req.method,
-                    if path.is_empty() { "/" } else { path }
-                );
-                for (n, v) in &req.headers {
-                    if !n.starts_with("proxy-") && n != "connection" {
-                        head.push_str(&format!("{n}: {v}\r\n"));
-                    }
-                }
-                head.push_str("Connection: close\r\n\r\n");
-                upstream.write_all(head.as_bytes()).unwrap();
-                upstream.write_all(&req.body).unwrap();
-                let mut client = client;
-                let _ = io::copy(&mut upstream, &mut client);
-            });
+    proxy(|req, mut client| {
+        let rest = req.target.strip_prefix("http://").unwrap_or(&req.target);
+        let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        let mut upstream = TcpStream::connect(authority).unwrap();
+        let mut head = format!(
+            "{} {} HTTP/1.1\r\n",
+            req.method,
+            if path.is_empty() { "/" } else { path }
+        );
+        for (n, v) in &req.headers {
+            if !n.starts_with("proxy-") && n != "connection" {
+                head.push_str(&format!("{n}: {v}\r\n"));
+            }
         }
-    });
-    (addr, seen)
+        head.push_str("Connection: close\r\n\r\n");
+        upstream.write_all(head.as_bytes()).unwrap();
+        upstream.write_all(&req.body).unwrap();
+        let _ = io::copy(&mut upstream, &mut client);
+    })
 }
 
 /// Copies both ways until either side closes.
