@@ -5,6 +5,11 @@
 //! `Body` events without a copy. Once every slice handed out has been dropped,
 //! the allocation is taken back whole (already initialised), so a streaming
 //! download reuses one buffer and never zeroes memory again.
+//!
+//! Every buffer is made reference-counted from the start (`zeroed`): a
+//! `BytesMut` made from a plain vector allocates its reference count the
+//! first time it is frozen and shared and frees it when taken back, once per
+//! read; a shared one keeps it across the freeze-and-take-back cycle.
 
 use bytes::{Bytes, BytesMut};
 
@@ -20,6 +25,15 @@ pub(crate) const FIRST_BUFFER_SIZE: usize = 4 * 1024;
 /// The least space offered to a read: below it (and below a quarter of the
 /// buffer, see `spare_aligned`) the buffer is compacted or replaced first.
 const MIN_SPARE: usize = 1024;
+
+/// A writable, initialised buffer of `len` bytes whose reference count is
+/// already allocated, so freezing and taking it back allocate nothing.
+fn zeroed(len: usize) -> BytesMut {
+    let mut m = BytesMut::zeroed(len);
+    // Splitting makes the buffer shared; the empty tail is dropped at once.
+    drop(m.split_off(m.len()));
+    m
+}
 
 #[derive(Debug)]
 enum Store {
@@ -74,7 +88,7 @@ impl ReadBuffer {
             // Bytes are streaming in: move to the large buffer while it holds
             // little, so the copy is small, or at the latest when the small
             // one is full (its bytes would have to move anyway).
-            let mut bigger = BytesMut::zeroed(self.size);
+            let mut bigger = zeroed(self.size);
             bigger[..live].copy_from_slice(&m[self.start..self.end]);
             m = bigger;
             self.start = 0;
@@ -91,7 +105,7 @@ impl ReadBuffer {
                 true
             } else if m.len() - self.end < least(m.len()) {
                 // Full of unconsumed bytes (a long head): grow.
-                let mut bigger = BytesMut::zeroed((m.len() * 2).max(self.size));
+                let mut bigger = zeroed((m.len() * 2).max(self.size));
                 bigger[..live].copy_from_slice(&m[self.start..self.end]);
                 m = bigger;
                 true
@@ -176,13 +190,13 @@ impl ReadBuffer {
             Store::Frozen(b) if b.is_empty() => {
                 self.start = 0;
                 self.end = 0;
-                BytesMut::zeroed(self.size)
+                zeroed(self.size)
             }
             Store::Frozen(b) => match b.try_into_mut() {
                 Ok(m) => m,
                 Err(shared) => {
                     let live = self.end - self.start;
-                    let mut m = BytesMut::zeroed(self.size.max(live + MIN_SPARE));
+                    let mut m = zeroed(self.size.max(live + MIN_SPARE));
                     m[..live].copy_from_slice(&shared[self.start..self.end]);
                     self.start = 0;
                     self.end = live;
