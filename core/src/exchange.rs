@@ -118,10 +118,12 @@ impl fmt::Display for State {
 
 /// The connection currently in use.
 #[derive(Debug)]
+#[repr(C)]
 struct Conn {
-    key: PoolKey,
-    reused: bool,
+    // First: counted on every read (see `Exchange`).
     response_bytes: u64,
+    reused: bool,
+    key: PoolKey,
 }
 
 /// One request, driven to completion by feeding inputs and polling outputs.
@@ -161,42 +163,48 @@ struct Conn {
 /// assert!(trace[3].starts_with("done 200"));
 /// # Ok::<(), urlrequest_core::BuildError>(())
 /// ```
+#[repr(C)]
 pub struct Exchange {
-    request: Request,
-    method: Method,
-    url: Url,
-    headers: HeaderMap,
-    body: Option<Bytes>,
-    hops: u32,
-    visited: Vec<(Method, Url)>,
-    fresh_only: bool,
-
+    // Fields read or written for every body read come first, in declaration
+    // order (`repr(C)`): a 64 KiB read pushes the exchange out of the
+    // first-level cache, and each cache line the body path then touches is
+    // a miss. Spread over the struct by the compiler they cost 4 more misses
+    // per read (cachegrind: 40 against 36 with the rest of the body path).
     state: State,
-    conn: Option<Conn>,
-    pending: VecDeque<Action>,
-    events: VecDeque<Queued>,
-    writes: VecDeque<Bytes>,
-    buf: ReadBuffer,
-    head: Option<ResponseHead>,
-    decoder: Option<BodyDecoder>,
-    redirect: Option<NextHop>,
-    reusable: bool,
-    rechunker: Rechunker,
-    pieces: Vec<Bytes>,
     /// Set when no more bytes will come: partial chunks are no longer held
     /// back in the read buffer.
     draining_all: bool,
-    collected: Vec<u8>,
+    reusable: bool,
+    fresh_only: bool,
+    hops: u32,
     received: u64,
     emitted: u64,
     total: Option<u64>,
     /// Moved by every bit of progress.
     deadline: Option<Instant>,
+    events: VecDeque<Queued>,
+    pending: VecDeque<Action>,
+    buf: ReadBuffer,
+    rechunker: Rechunker,
+    recorder: Option<Box<Recorder>>,
+    decoder: Option<BodyDecoder>,
+    conn: Option<Conn>,
+    request: Request,
+
+    method: Method,
+    url: Url,
+    headers: HeaderMap,
+    body: Option<Bytes>,
+    visited: Vec<(Method, Url)>,
+    writes: VecDeque<Bytes>,
+    head: Option<ResponseHead>,
+    redirect: Option<NextHop>,
+    pieces: Vec<Bytes>,
+    collected: Vec<u8>,
     /// When the response head must be complete; not moved by head bytes.
     head_deadline: Option<Instant>,
     /// When the whole exchange must be over.
     total_deadline: Option<Instant>,
-    recorder: Option<Recorder>,
 }
 
 impl fmt::Debug for Exchange {
@@ -260,13 +268,13 @@ impl Exchange {
     pub fn recording(request: Request, now: Instant) -> Exchange {
         let recorder = Recorder::new(&request, now);
         let mut ex = Exchange::new(request, now);
-        ex.recorder = Some(recorder);
+        ex.recorder = Some(Box::new(recorder));
         ex
     }
 
     /// The transcript so far, when recording.
     pub fn transcript(&self) -> Option<Transcript> {
-        self.recorder.as_ref().map(Recorder::transcript)
+        self.recorder.as_deref().map(Recorder::transcript)
     }
 
     /// The request as given.

@@ -113,20 +113,23 @@ impl Proxy {
 /// # Ok::<(), urlrequest_core::BuildError>(())
 /// ```
 #[derive(Debug, Clone)]
+#[repr(C)]
 pub struct Request {
+    // The settings read for every body read first, on one cache line (see
+    // the note on `Exchange`).
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) limits: Limits,
+    pub(crate) chunk_size: usize,
+    pub(crate) collect_body: bool,
+    pub(crate) decode: bool,
+    pub(crate) allow_https_to_http: bool,
+    pub(crate) max_redirects: u32,
+    pub(crate) total_timeout: Option<Duration>,
     pub(crate) method: Method,
     pub(crate) url: Url,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Option<Bytes>,
-    pub(crate) chunk_size: usize,
-    pub(crate) timeout: Option<Duration>,
-    pub(crate) total_timeout: Option<Duration>,
-    pub(crate) max_redirects: u32,
-    pub(crate) decode: bool,
-    pub(crate) collect_body: bool,
     pub(crate) proxy: Option<Proxy>,
-    pub(crate) limits: Limits,
-    pub(crate) allow_https_to_http: bool,
 }
 
 impl Request {
