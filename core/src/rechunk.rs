@@ -35,7 +35,25 @@ impl Rechunker {
     /// (one `out` call for all the whole chunks inside `piece`). `last`:
     /// the body ends with this piece, so what is left leaves too, as the
     /// run's shorter last chunk, without being copied.
-    pub(crate) fn push(&mut self, mut piece: Bytes, last: bool, out: &mut impl FnMut(Bytes)) {
+    #[inline]
+    pub(crate) fn push(&mut self, piece: Bytes, last: bool, out: &mut impl FnMut(Bytes)) {
+        if self.pending.is_empty() && (last || whole_chunks(piece.len(), self.size) == piece.len())
+        {
+            // The usual streaming case: the piece is whole chunks (or the
+            // end of the body) and leaves as it is.
+            if !piece.is_empty() {
+                out(piece);
+            }
+            return;
+        }
+        self.push_assembling(piece, last, out);
+    }
+
+    /// `push` when a chunk has to be assembled from two pieces or a partial
+    /// chunk is left over: out of line, as it needs a larger stack frame
+    /// than the streaming case (see `Exchange::process_connect_head`).
+    #[inline(never)]
+    fn push_assembling(&mut self, mut piece: Bytes, last: bool, out: &mut impl FnMut(Bytes)) {
         if !self.pending.is_empty() {
             let need = self.size - self.pending.len();
             let take = need.min(piece.len());
