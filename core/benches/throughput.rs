@@ -9,8 +9,7 @@
 #[path = "throughput/core_alone.rs"]
 mod core_alone;
 
-const BODY: usize = 256 << 20;
-const RUNS: usize = 9;
+use core_alone::{BODY, RUNS};
 
 fn main() {
     println!(

@@ -8,7 +8,8 @@
 //! and nginx when it is installed, which also serves cases A to C), runs
 //! cases A to E and prints a Markdown
 //! report with ratios and the stated targets. `--quick` runs smaller sizes
-//! and fewer repetitions (about 30 seconds); `--only ab` runs only the
+//! and fewer repetitions in cases A to D (about 45 seconds; case E is the
+//! same in both); `--only ab` runs only the
 //! cases named (letters `a` to `e`), `--clients std,smol` only those
 //! clients (for profiling one of them; the targets are then not judged).
 

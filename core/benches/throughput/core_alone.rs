@@ -21,6 +21,11 @@ use urlrequest_core::{Action, Event, Exchange, Request};
 const READ: usize = 64 << 10;
 const SERVER_CHUNK: usize = 16 << 10;
 
+/// Body size of every case: 256 MiB, far larger than the caches.
+pub const BODY: usize = 256 << 20;
+/// Runs per case; the figures are medians over them.
+pub const RUNS: usize = 9;
+
 /// Median, min and max of one measured figure.
 pub type Spread = (f64, f64, f64);
 
