@@ -29,7 +29,7 @@ mod connection;
 mod queue;
 mod receive;
 
-use queue::{Queued, SmallEvent};
+use queue::EventQueue;
 
 /// Where the driver must open a connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -182,7 +182,7 @@ pub struct Exchange {
     total: Option<u64>,
     /// Moved by every bit of progress.
     deadline: Option<Instant>,
-    events: VecDeque<Queued>,
+    events: EventQueue,
     pending: VecDeque<Action>,
     buf: ReadBuffer,
     rechunker: Rechunker,
@@ -238,7 +238,7 @@ impl Exchange {
             state: State::Connecting,
             conn: None,
             pending: VecDeque::new(),
-            events: VecDeque::new(),
+            events: EventQueue::default(),
             writes: VecDeque::new(),
             buf: ReadBuffer::new(),
             head: None,
@@ -330,22 +330,10 @@ impl Exchange {
     /// The next event, in order.
     #[inline]
     pub fn poll_event(&mut self) -> Option<Event> {
-        let front = self.events.front_mut()?;
-        let Some((small, used_up)) = front.next_small_event() else {
-            return self.pop_boxed_event();
-        };
-        if used_up {
-            self.events.pop_front();
+        match self.events.next_small() {
+            Some(small) => Some(small.into()),
+            None => self.events.pop_rest(),
         }
-        Some(match small {
-            SmallEvent::Body(chunk) => Event::Body(chunk),
-            SmallEvent::Progress { received, total } => Event::Progress { received, total },
-        })
-    }
-
-    #[inline(never)]
-    fn pop_boxed_event(&mut self) -> Option<Event> {
-        self.events.pop_front().map(Queued::into_event)
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) must be called if no

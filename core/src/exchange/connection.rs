@@ -8,7 +8,6 @@ use bytes::Bytes;
 use http::Method;
 use url::Host;
 
-use super::queue::Queued;
 use super::{Action, ConnectTarget, Exchange, State};
 use crate::error::{Error, Phase};
 use crate::event::Event;
@@ -156,8 +155,7 @@ impl Exchange {
             self.pending.push_back(Action::Close);
         }
         self.writes.clear();
-        self.events
-            .push_back(Queued::Other(Box::new(Event::Failure(error))));
+        self.events.push(Event::Failure(error));
         self.state = State::Finished;
     }
 

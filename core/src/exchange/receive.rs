@@ -6,7 +6,6 @@ use bytes::Bytes;
 use http::header::CONNECTION;
 use http::{HeaderMap, Version};
 
-use super::queue::Queued;
 use super::{Action, Exchange, State};
 use crate::decode::{decode_json, is_json};
 use crate::error::Error;
@@ -159,10 +158,7 @@ impl Exchange {
             let hint = self.total.unwrap_or(0).min(16 * 1024 * 1024) as usize;
             self.collected = Vec::with_capacity(hint);
         }
-        self.events.push_back(Queued::Progress {
-            received: 0,
-            total: self.total,
-        });
+        self.events.push_progress(0, self.total);
         self.head = Some(head);
         self.state = State::ReadingBody;
         if self.decoder.as_ref().is_some_and(BodyDecoder::is_finished) {
@@ -188,12 +184,12 @@ impl Exchange {
             });
             return;
         }
-        self.events.push_back(Queued::boxed(Event::Redirect {
+        self.events.push(Event::Redirect {
             status: head.status,
             from: self.url.clone(),
             to: hop.url.clone(),
             method: hop.method.clone(),
-        }));
+        });
         self.head = Some(head);
         self.redirect = Some(hop);
         self.state = State::Draining;
@@ -368,7 +364,7 @@ impl Exchange {
         let size = self.rechunker.size();
         self.rechunker.push(piece, last, &mut |run| {
             let n = run.len() as u64;
-            events.push_back(Queued::body(run, size, *emitted, total));
+            events.push_body(run, size, *emitted, total);
             *emitted += n;
         });
     }
@@ -385,7 +381,7 @@ impl Exchange {
         let size = self.rechunker.size();
         self.rechunker.finish(&mut |run| {
             let n = run.len() as u64;
-            events.push_back(Queued::body(run, size, *emitted, total));
+            events.push_body(run, size, *emitted, total);
             *emitted += n;
         });
         let trailers = self
@@ -412,7 +408,7 @@ impl Exchange {
                 }
             }
         }
-        self.events.push_back(Queued::boxed(Event::Done(Response {
+        self.events.push(Event::Done(Response {
             status: head.status,
             reason: head.reason,
             version: head.version,
@@ -421,7 +417,7 @@ impl Exchange {
             url: self.url.clone(),
             body,
             json,
-        })));
+        }));
         self.state = State::Finished;
     }
 
