@@ -166,10 +166,11 @@ struct Conn {
 #[repr(C)]
 pub struct Exchange {
     // Fields read or written for every body read come first, in declaration
-    // order (`repr(C)`): a 64 KiB read pushes the exchange out of the
-    // first-level cache, and each cache line the body path then touches is
-    // a miss. Spread over the struct by the compiler they cost 4 more misses
-    // per read (cachegrind: 40 against 36 with the rest of the body path).
+    // order (`repr(C)`; a few cold flags fill the first word): a 64 KiB read
+    // pushes the exchange out of the first-level cache, and each cache line
+    // the body path then touches is a miss. Spread over the struct by the
+    // compiler they cost 4 more misses per read (cachegrind: 40 against 36
+    // with the rest of the body path).
     state: State,
     /// Set when no more bytes will come: partial chunks are no longer held
     /// back in the read buffer.
@@ -186,6 +187,8 @@ pub struct Exchange {
     pending: VecDeque<Action>,
     buf: ReadBuffer,
     rechunker: Rechunker,
+    /// Checked on every read, used only when recording: boxed, as 500
+    /// bytes in place would stand between the hot fields.
     recorder: Option<Box<Recorder>>,
     decoder: Option<BodyDecoder>,
     conn: Option<Conn>,
