@@ -259,7 +259,6 @@ impl Exchange {
                 input.truncate(whole);
             }
         }
-        let reading = |s: State| matches!(s, State::ReadingBody | State::Draining);
         let Some(decoder) = &mut self.decoder else {
             return false;
         };
@@ -273,13 +272,24 @@ impl Exchange {
             if used > 0 {
                 self.on_body_piece(input, finished);
             }
-            if finished && reading(self.state) {
-                self.finish_body();
-                return true;
-            }
-            return false;
+            return self.finish_if_done(finished);
         }
         self.process_decoded(input)
+    }
+
+    /// Ends the body once the decoder has seen all of it, unless a failure
+    /// already ended the exchange; `true` when there is more to process
+    /// (the next response head after a redirect's body).
+    fn finish_if_done(&mut self, finished: bool) -> bool {
+        if finished && self.receiving_body() {
+            self.finish_body();
+            return true;
+        }
+        false
+    }
+
+    fn receiving_body(&self) -> bool {
+        matches!(self.state, State::ReadingBody | State::Draining)
     }
 
     /// `process_body` for a body that has to be decoded (chunked): kept out
@@ -287,7 +297,6 @@ impl Exchange {
     /// `process_connect_head`).
     #[inline(never)]
     fn process_decoded(&mut self, input: Bytes) -> bool {
-        let reading = |s: State| matches!(s, State::ReadingBody | State::Draining);
         let Some(decoder) = &mut self.decoder else {
             return false;
         };
@@ -306,23 +315,19 @@ impl Exchange {
         }
         let count = pieces.len();
         for (i, piece) in pieces.drain(..).enumerate() {
-            if !reading(self.state) {
+            if !self.receiving_body() {
                 break;
             }
             self.on_body_piece(piece, finished && i + 1 == count);
         }
         self.pieces = pieces;
-        if finished && reading(self.state) {
-            self.finish_body();
-            return true;
-        }
-        false
+        self.finish_if_done(finished)
     }
 
     /// Decodes the bytes held back as a partial chunk, so that they count
     /// before the exchange ends at end of stream or on a timeout.
     pub(super) fn take_held_back(&mut self) {
-        if matches!(self.state, State::ReadingBody | State::Draining) {
+        if self.receiving_body() {
             self.draining_all = true;
             self.process();
         }
