@@ -9,7 +9,7 @@
 #[path = "throughput/core_alone.rs"]
 mod core_alone;
 
-use core_alone::{BODY, RUNS};
+use core_alone::{BODY, FLAT_RSS_KIB, RUNS};
 
 fn main() {
     println!(
@@ -17,16 +17,28 @@ fn main() {
         BODY >> 20,
         core_alone::READ_SIZE >> 10
     );
-    println!("| case | GB/s | ratio to memcpy of the same wire bytes, run by run |");
-    println!("|---|---|---|");
+    println!("| case | GB/s | ratio to memcpy of the same wire bytes, run by run | target |");
+    println!("|---|---|---|---|");
     for case in core_alone::run_cases(BODY, RUNS) {
         let (cm, cmin, cmax) = case.memcpy;
         let (m, min, max) = case.core;
         let name = case.name;
-        println!("| memcpy ({name}) | {cm:.2} ({cmin:.2}..{cmax:.2}) | 1.00 |");
+        println!("| memcpy ({name}) | {cm:.2} ({cmin:.2}..{cmax:.2}) | 1.00 | |");
         let (r, rmin, rmax) = case.ratio;
+        let target = match case.target_ratio {
+            Some(t) if r >= t => format!("≥ {t:.2}: holds"),
+            Some(t) => format!("≥ {t:.2}: **missed**"),
+            None => String::new(),
+        };
+        let memory = match (case.streaming, case.rss_growth_kib <= FLAT_RSS_KIB) {
+            (false, _) => String::new(),
+            (true, flat) => {
+                let verdict = if flat { "holds" } else { "**missed**" };
+                format!("; RSS growth ≤ {FLAT_RSS_KIB} KiB: {verdict}")
+            }
+        };
         println!(
-            "| core ({name}) | {m:.2} ({min:.2}..{max:.2}) | {r:.2} ({rmin:.2}..{rmax:.2}) (RSS growth {} KiB) |",
+            "| core ({name}) | {m:.2} ({min:.2}..{max:.2}) | {r:.2} ({rmin:.2}..{rmax:.2}) (RSS growth {} KiB) | {target}{memory} |",
             case.rss_growth_kib
         );
     }
