@@ -157,36 +157,31 @@ pub fn run(cfg: &Config) -> Result<(), String> {
     if cfg.runs_case('a') {
         case_a(cfg, &rust, ngx.as_ref(), &mut targets)?;
     }
+    // Cases B and C run against each server there is: the Rust server, and
+    // nginx when installed.
+    let nginx_name = ngx.as_ref().map(|n| nginx_title(&n.exe, false));
+    let mut small_servers = vec![(
+        keepalive::Served {
+            name: RUST_SERVER,
+            in_process: true,
+        },
+        format!("{}/small", rust.base()),
+    )];
+    if let (Some(ngx), Some(name)) = (&ngx, &nginx_name) {
+        small_servers.push((
+            keepalive::Served {
+                name,
+                in_process: false,
+            },
+            ngx.nginx.url("/small"),
+        ));
+    }
     for (letter, n, concurrent) in [('b', cfg.sequential, false), ('c', cfg.concurrent, true)] {
         if !cfg.runs_case(letter) {
             continue;
         }
-        let small = format!("{}/small", rust.base());
-        let t = keepalive::section(
-            &keepalive::Served {
-                name: RUST_SERVER,
-                in_process: true,
-            },
-            &small,
-            n,
-            cfg,
-            concurrent,
-            &mut targets,
-        )?;
-        println!("{}", t.render());
-        if let Some(ngx) = &ngx {
-            let small = ngx.nginx.url("/small");
-            let t = keepalive::section(
-                &keepalive::Served {
-                    name: &nginx_title(&ngx.exe, false),
-                    in_process: false,
-                },
-                &small,
-                n,
-                cfg,
-                concurrent,
-                &mut targets,
-            )?;
+        for (served, small) in &small_servers {
+            let t = keepalive::section(served, small, n, cfg, concurrent, &mut targets)?;
             println!("{}", t.render());
         }
     }
