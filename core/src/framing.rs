@@ -266,10 +266,6 @@ impl BodyDecoder {
                         pos += 2;
                         self.state = DecoderState::Chunked(ChunkState::SizeLine);
                     }
-                    [b'\n', ..] => {
-                        pos += 1;
-                        self.state = DecoderState::Chunked(ChunkState::SizeLine);
-                    }
                     _ => {
                         // Quote only the bytes examined, so the message does
                         // not depend on how much happened to be buffered.
@@ -285,21 +281,24 @@ impl BodyDecoder {
                     }
                 },
                 DecoderState::Chunked(ChunkState::Trailers) => {
+                    let Some(section_len) = self.trailer_section_len(rest)? else {
+                        return Ok(pos);
+                    };
                     let mut lines = [httparse::EMPTY_HEADER; 32];
-                    match httparse::parse_headers(rest, &mut lines) {
+                    match httparse::parse_headers(&rest[..section_len], &mut lines) {
                         Ok(httparse::Status::Complete((used, parsed))) => {
                             self.trailers = to_header_map(parsed, rest)?;
                             pos += used;
                             self.state = DecoderState::Finished;
                         }
                         Ok(httparse::Status::Partial) => {
-                            if rest.len() > self.max_trailer_bytes {
-                                return Err(Error::malformed(format!(
-                                    "trailers are larger than {} bytes",
-                                    self.max_trailer_bytes
-                                )));
-                            }
-                            return Ok(pos);
+                            // The scan found the empty line that ends the
+                            // section, so httparse cannot want more bytes.
+                            return Err(self.chunk_error_in(
+                                self.chunks,
+                                "invalid trailer section: it does not end where its empty line is"
+                                    .to_string(),
+                            ));
                         }
                         Err(e) => {
                             return Err(Error::malformed(format!("invalid trailer section: {e}")))
@@ -348,19 +347,63 @@ impl BodyDecoder {
         }
     }
 
-    fn parse_size_line(&self, line: &[u8]) -> Result<u64, Error> {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
+    /// Parses `chunk-size [ chunk-ext ] CRLF` (RFC 9112 section 7.1); `raw`
+    /// is the line up to, not including, its LF. After the hex digits only
+    /// optional whitespace followed by `;` and extensions may come, and the
+    /// line must end in CRLF: section 2.2's leniency for a bare LF covers the
+    /// start-line and field lines, not chunk framing.
+    fn parse_size_line(&self, raw: &[u8]) -> Result<u64, Error> {
+        let shown =
+            |bytes: &[u8]| String::from_utf8_lossy(&bytes[..bytes.len().min(40)]).into_owned();
+        let Some(line) = raw.strip_suffix(b"\r") else {
+            return Err(self.chunk_error(format!(
+                "chunk size line ends in a bare LF instead of CRLF: {:?}",
+                shown(raw)
+            )));
+        };
         let digits_end = line
             .iter()
             .position(|&b| b == b';' || b == b' ' || b == b'\t')
             .unwrap_or(line.len());
         let digits = &line[..digits_end];
-        let shown = || String::from_utf8_lossy(&line[..line.len().min(40)]).into_owned();
         if digits.is_empty() {
-            return Err(self.chunk_error(format!("chunk size line has no size: {:?}", shown())));
+            return Err(self.chunk_error(format!("chunk size line has no size: {:?}", shown(line))));
         }
         if !digits.iter().all(u8::is_ascii_hexdigit) {
-            return Err(self.chunk_error(format!("chunk size line is not hex: {:?}", shown())));
+            return Err(self.chunk_error(format!("chunk size line is not hex: {:?}", shown(line))));
+        }
+        let after = &line[digits_end..];
+        let ext_start = after
+            .iter()
+            .position(|&b| b != b' ' && b != b'\t')
+            .unwrap_or(after.len());
+        match after.get(ext_start) {
+            Some(b';') => {
+                if let Some(&bad) = after[ext_start..]
+                    .iter()
+                    .find(|&&b| (b < 0x20 && b != b'\t') || b == 0x7f)
+                {
+                    return Err(self.chunk_error(format!(
+                        "chunk extension holds the control byte {:?}: {:?}",
+                        char::from(bad),
+                        shown(line)
+                    )));
+                }
+            }
+            Some(&other) => {
+                return Err(self.chunk_error(format!(
+                    "chunk size is followed by {:?} where only \";\" and an extension may come: {:?}",
+                    char::from(other),
+                    shown(line)
+                )));
+            }
+            None if !after.is_empty() => {
+                return Err(self.chunk_error(format!(
+                    "chunk size is followed by whitespace with no \";\" extension after it: {:?}",
+                    shown(line)
+                )));
+            }
+            None => {}
         }
         let trimmed = {
             let first_nonzero = digits
@@ -370,7 +413,7 @@ impl BodyDecoder {
             &digits[first_nonzero..]
         };
         if trimmed.len() > 15 {
-            return Err(self.chunk_error(format!("chunk size overflows: {:?}", shown())));
+            return Err(self.chunk_error(format!("chunk size overflows: {:?}", shown(line))));
         }
         let text = std::str::from_utf8(trimmed).unwrap_or("0");
         Ok(if text.is_empty() {
@@ -378,6 +421,49 @@ impl BodyDecoder {
         } else {
             u64::from_str_radix(text, 16).unwrap_or(0)
         })
+    }
+
+    /// Finds the end of the trailer section (the lines after the last chunk,
+    /// up to and including the empty line). Every line must end in CRLF.
+    /// `Ok(None)`: the section is not complete yet. Only complete lines are
+    /// examined, so the outcome does not depend on how the bytes were split.
+    fn trailer_section_len(&self, rest: &[u8]) -> Result<Option<usize>, Error> {
+        let mut start = 0;
+        let mut line_no = 0;
+        while let Some(lf) = rest[start..].iter().position(|&b| b == b'\n') {
+            let line = &rest[start..start + lf];
+            line_no += 1;
+            if line.last() != Some(&b'\r') {
+                let what = if line.is_empty() {
+                    "the empty line that ends the trailer section is a bare LF instead of CRLF"
+                        .to_string()
+                } else {
+                    format!(
+                        "trailer line #{line_no} ends in a bare LF instead of CRLF: {:?}",
+                        String::from_utf8_lossy(&line[..line.len().min(40)])
+                    )
+                };
+                return Err(self.chunk_error_in(self.chunks, what));
+            }
+            start += lf + 1;
+            if start > self.max_trailer_bytes {
+                return Err(self.trailers_too_large());
+            }
+            if line.len() == 1 {
+                return Ok(Some(start));
+            }
+        }
+        if rest.len() > self.max_trailer_bytes {
+            return Err(self.trailers_too_large());
+        }
+        Ok(None)
+    }
+
+    fn trailers_too_large(&self) -> Error {
+        Error::malformed(format!(
+            "trailers are larger than {} bytes",
+            self.max_trailer_bytes
+        ))
     }
 
     /// An error in the size line of the next chunk.
