@@ -8,7 +8,7 @@ use bytes::Bytes;
 use http::Method;
 use url::Host;
 
-use super::{Action, ConnectTarget, Exchange, State};
+use super::{Action, ConnectTarget, Exchange, Hop, State};
 use crate::error::{Error, Phase};
 use crate::event::Event;
 use crate::pool::PoolKey;
@@ -95,11 +95,8 @@ impl Exchange {
     }
 
     pub(super) fn start_hop(&mut self) {
-        self.head_deadline = None;
+        self.hop = Hop::default();
         self.buf.clear();
-        self.conn = None;
-        self.head = None;
-        self.decoder = None;
         self.writes.clear();
         self.state = State::Connecting;
         let target = self.target(!self.fresh_only);
@@ -131,7 +128,7 @@ impl Exchange {
     /// A reused connection that died before answering was stale: try once
     /// more on a fresh one, for methods that may safely be repeated.
     pub(super) fn may_retry(&self) -> bool {
-        match &self.conn {
+        match &self.hop.conn {
             Some(c) => {
                 c.reused
                     && c.response_bytes == 0
@@ -143,7 +140,7 @@ impl Exchange {
     }
 
     pub(super) fn retry(&mut self) {
-        if self.conn.take().is_some() {
+        if self.hop.conn.take().is_some() {
             self.pending.push_back(Action::Close);
         }
         self.fresh_only = true;
@@ -151,7 +148,7 @@ impl Exchange {
     }
 
     pub(super) fn fail(&mut self, error: Error) {
-        if self.conn.take().is_some() {
+        if self.hop.conn.take().is_some() {
             self.pending.push_back(Action::Close);
         }
         self.writes.clear();
@@ -160,8 +157,8 @@ impl Exchange {
     }
 
     pub(super) fn release_or_close(&mut self) {
-        if let Some(conn) = self.conn.take() {
-            if self.reusable && self.buf.len() == 0 {
+        if let Some(conn) = self.hop.conn.take() {
+            if self.hop.reusable && self.buf.len() == 0 {
                 self.pending.push_back(Action::Release(conn.key));
             } else {
                 self.pending.push_back(Action::Close);

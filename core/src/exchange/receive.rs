@@ -57,7 +57,7 @@ impl Exchange {
             Ok(HeadParse::Partial) => return false,
             Ok(HeadParse::Complete(head, len)) => {
                 self.buf.consume(len);
-                self.head_deadline = None;
+                self.hop.head_deadline = None;
                 head
             }
             Err(e) => {
@@ -112,7 +112,7 @@ impl Exchange {
         if head.status.is_informational() {
             return; // 100 Continue, 103 Early Hints: the real head follows
         }
-        self.head_deadline = None;
+        self.hop.head_deadline = None;
         let decision = match decide(&self.method, status, &head.headers) {
             Ok(d) => d,
             Err(e) => {
@@ -120,9 +120,9 @@ impl Exchange {
                 return;
             }
         };
-        self.reusable = decision.reusable && self.keep_alive(&head);
+        self.hop.reusable = decision.reusable && self.keep_alive(&head);
         let max_trailers = self.request.limits.max_head_bytes;
-        self.decoder = Some(BodyDecoder::new(decision.framing, max_trailers));
+        self.hop.decoder = Some(BodyDecoder::new(decision.framing, max_trailers));
         if is_redirect_status(head.status) && self.request.max_redirects > 0 {
             let hop = next_hop(
                 head.status,
@@ -143,25 +143,30 @@ impl Exchange {
                 Ok(None) => {}
             }
         }
-        self.total = match decision.framing {
+        self.hop.total = match decision.framing {
             Framing::Length(n) => Some(n),
             Framing::Empty => Some(0),
             Framing::Chunked | Framing::UntilClose => None,
         };
-        if let (Some(limit), Some(total)) = (self.request.limits.max_body_bytes, self.total) {
+        if let (Some(limit), Some(total)) = (self.request.limits.max_body_bytes, self.hop.total) {
             if total > limit {
                 self.fail(Error::BodyTooLarge { limit });
                 return;
             }
         }
         if self.request.collect_body {
-            let hint = self.total.unwrap_or(0).min(16 * 1024 * 1024) as usize;
-            self.collected = Vec::with_capacity(hint);
+            let hint = self.hop.total.unwrap_or(0).min(16 * 1024 * 1024) as usize;
+            self.hop.collected = Vec::with_capacity(hint);
         }
-        self.events.push_progress(0, self.total);
-        self.head = Some(head);
+        self.events.push_progress(0, self.hop.total);
+        self.hop.head = Some(head);
         self.state = State::ReadingBody;
-        if self.decoder.as_ref().is_some_and(BodyDecoder::is_finished) {
+        if self
+            .hop
+            .decoder
+            .as_ref()
+            .is_some_and(BodyDecoder::is_finished)
+        {
             self.finish_body();
         }
     }
@@ -190,15 +195,19 @@ impl Exchange {
             to: hop.url.clone(),
             method: hop.method.clone(),
         });
-        self.head = Some(head);
-        self.redirect = Some(hop);
+        self.hop.head = Some(head);
+        self.hop.redirect = Some(hop);
         self.state = State::Draining;
-        let drained = self.decoder.as_ref().is_some_and(BodyDecoder::is_finished);
+        let drained = self
+            .hop
+            .decoder
+            .as_ref()
+            .is_some_and(BodyDecoder::is_finished);
         let long = matches!(framing, Framing::Length(n) if n > MAX_REDIRECT_DRAIN);
         if framing == Framing::UntilClose || long {
             // Reading a redirect body of unknown or large length to keep the
             // connection is not worth it: close and move on.
-            self.reusable = false;
+            self.hop.reusable = false;
             self.finish_body();
         } else if drained {
             self.finish_body();
@@ -226,11 +235,12 @@ impl Exchange {
     pub(super) fn held_back_chunk(&self) -> Option<usize> {
         let chunk = self.rechunker.size();
         let identity = self
+            .hop
             .decoder
             .as_ref()
             .is_some_and(|d| d.identity_remaining().is_ok());
         (identity
-            && !self.draining_all
+            && !self.hop.draining_all
             && self.state == State::ReadingBody
             && !self.rechunker.has_pending()
             && chunk <= HOLD_BACK_MAX_CHUNK)
@@ -238,7 +248,7 @@ impl Exchange {
     }
 
     pub(super) fn process_body(&mut self) -> bool {
-        if self.decoder.is_none() || self.buf.len() == 0 {
+        if self.hop.decoder.is_none() || self.buf.len() == 0 {
             return false;
         }
         let mut input = self.buf.shared();
@@ -248,7 +258,12 @@ impl Exchange {
             // where the next read lands right after it, so every `Body`
             // event is a slice of the buffer and nothing is copied.
             let whole = whole_chunks(input.len(), chunk);
-            let more_to_come = match self.decoder.as_ref().map(BodyDecoder::identity_remaining) {
+            let more_to_come = match self
+                .hop
+                .decoder
+                .as_ref()
+                .map(BodyDecoder::identity_remaining)
+            {
                 Some(Ok(Some(remaining))) => remaining > input.len() as u64,
                 _ => true,
             };
@@ -259,7 +274,7 @@ impl Exchange {
                 input.truncate(whole);
             }
         }
-        let Some(decoder) = &mut self.decoder else {
+        let Some(decoder) = &mut self.hop.decoder else {
             return false;
         };
         if decoder.identity_remaining().is_ok() {
@@ -297,7 +312,7 @@ impl Exchange {
     /// `process_connect_head`).
     #[inline(never)]
     fn process_decoded(&mut self, input: Bytes) -> bool {
-        let Some(decoder) = &mut self.decoder else {
+        let Some(decoder) = &mut self.hop.decoder else {
             return false;
         };
         let mut pieces = std::mem::take(&mut self.pieces);
@@ -328,26 +343,26 @@ impl Exchange {
     /// before the exchange ends at end of stream or on a timeout.
     pub(super) fn take_held_back(&mut self) {
         if self.receiving_body() {
-            self.draining_all = true;
+            self.hop.draining_all = true;
             self.process();
         }
     }
 
     /// A piece of the body; `last`: nothing follows it.
     pub(super) fn on_body_piece(&mut self, mut piece: Bytes, last: bool) {
-        let before = self.received;
-        self.received += piece.len() as u64;
+        let before = self.hop.received;
+        self.hop.received += piece.len() as u64;
         if self.state == State::Draining {
-            if self.received > MAX_REDIRECT_DRAIN {
+            if self.hop.received > MAX_REDIRECT_DRAIN {
                 // Not worth reading to keep the connection: close it and go.
-                self.reusable = false;
+                self.hop.reusable = false;
                 self.finish_body();
             }
             return;
         }
         let mut over_limit = None;
         if let Some(limit) = self.request.limits.max_body_bytes {
-            if self.received > limit {
+            if self.hop.received > limit {
                 // Deliver the bytes up to the limit first: failing at once
                 // would make the Body events depend on how the bytes were
                 // split into reads.
@@ -363,9 +378,9 @@ impl Exchange {
 
     pub(super) fn deliver(&mut self, piece: Bytes, last: bool) {
         if self.request.collect_body {
-            self.collected.extend_from_slice(&piece);
+            self.hop.collected.extend_from_slice(&piece);
         }
-        let (events, emitted, total) = (&mut self.events, &mut self.emitted, self.total);
+        let (events, emitted, total) = (&mut self.events, &mut self.hop.emitted, self.hop.total);
         let size = self.rechunker.size();
         self.rechunker.push(piece, last, &mut |run| {
             let n = run.len() as u64;
@@ -382,7 +397,7 @@ impl Exchange {
             self.finish_redirect();
             return;
         }
-        let (events, emitted, total) = (&mut self.events, &mut self.emitted, self.total);
+        let (events, emitted, total) = (&mut self.events, &mut self.hop.emitted, self.hop.total);
         let size = self.rechunker.size();
         self.rechunker.finish(&mut |run| {
             let n = run.len() as u64;
@@ -390,17 +405,18 @@ impl Exchange {
             *emitted += n;
         });
         let trailers = self
+            .hop
             .decoder
             .as_mut()
             .map(BodyDecoder::take_trailers)
             .unwrap_or_default();
         // Kept (not taken) so `response_head()` still answers once finished.
-        let head = self.head.clone().expect("a body follows a head");
+        let head = self.hop.head.clone().expect("a body follows a head");
         self.release_or_close();
         let body = self
             .request
             .collect_body
-            .then(|| Bytes::from(std::mem::take(&mut self.collected)));
+            .then(|| Bytes::from(std::mem::take(&mut self.hop.collected)));
         let mut json = None;
         if let Some(b) = &body {
             if self.request.decode && !b.is_empty() && is_json(&head.headers) {
@@ -428,7 +444,11 @@ impl Exchange {
 
     pub(super) fn finish_redirect(&mut self) {
         self.release_or_close();
-        let hop = self.redirect.take().expect("draining implies a redirect");
+        let hop = self
+            .hop
+            .redirect
+            .take()
+            .expect("draining implies a redirect");
         headers_for_hop(&mut self.headers, &hop);
         if !hop.keep_body {
             self.body = None;
@@ -437,7 +457,6 @@ impl Exchange {
         self.url = hop.url.clone();
         self.visited.push((hop.method, hop.url));
         self.hops += 1;
-        self.received = 0;
         self.fresh_only = false;
         self.start_hop();
     }

@@ -40,6 +40,9 @@ pub struct Run {
     pub actions: Vec<Action>,
     /// Every request the client wrote, one per connection use.
     pub written: Vec<Vec<u8>>,
+    /// For each connection use, the size of every read buffer the core
+    /// offered (`read_buf().len()`).
+    pub offers: Vec<Vec<usize>>,
 }
 
 /// Runs `request` against `conns` (one per connection, in order), handing
@@ -63,6 +66,7 @@ pub fn run_with(
         trace: Vec::new(),
         actions: Vec::new(),
         written: Vec::new(),
+        offers: Vec::new(),
     };
     let mut next_conn = 0usize;
     // (script index, bytes of its reply already sent)
@@ -99,6 +103,7 @@ pub fn run_with(
                     );
                 }
                 out.written.push(Vec::new());
+                out.offers.push(Vec::new());
             }
             Some(Action::Write) => {
                 let bytes = ex.transmit().to_vec();
@@ -112,6 +117,7 @@ pub fn run_with(
                     let n = read_size(reads).max(1).min(conn.reply.len() - sent);
                     reads += 1;
                     let buf = ex.read_buf();
+                    out.offers.last_mut().unwrap().push(buf.len());
                     let n = n.min(buf.len());
                     buf[..n].copy_from_slice(&conn.reply[sent..sent + n]);
                     current = Some((idx, sent + n));
