@@ -130,16 +130,20 @@ impl ReadBuffer {
     }
 
     /// Marks `n` bytes of the last [`spare`](Self::spare) region as filled.
-    pub(crate) fn commit(&mut self, n: usize) {
-        if n >= self.lent && self.lent > 0 {
+    /// A region is filled once: `Err` with the region's length when `n` is
+    /// larger than what was lent (a driver that reports bytes it cannot
+    /// have read into the buffer), and nothing is marked.
+    pub(crate) fn commit(&mut self, n: usize) -> Result<(), usize> {
+        let lent = std::mem::take(&mut self.lent);
+        if n > lent {
+            return Err(lent);
+        }
+        if n == lent && lent > 0 {
             // The read filled all it was given: more is coming.
             self.size = READ_BUFFER_SIZE;
         }
-        let cap = match &self.store {
-            Store::Mutable(m) => m.len(),
-            Store::Frozen(b) => b.len(),
-        };
-        self.end = (self.end + n).min(cap);
+        self.end += n;
+        Ok(())
     }
 
     /// The unconsumed bytes.
@@ -214,7 +218,21 @@ mod tests {
     fn fill(buf: &mut ReadBuffer, data: &[u8]) {
         let spare = buf.spare();
         spare[..data.len()].copy_from_slice(data);
-        buf.commit(data.len());
+        buf.commit(data.len()).unwrap();
+    }
+
+    #[test]
+    fn commit_refuses_more_than_was_lent_and_each_region_once() {
+        let mut buf = ReadBuffer::new();
+        let lent = buf.spare().len();
+        assert_eq!(buf.commit(lent + 1), Err(lent));
+        assert_eq!(buf.len(), 0, "nothing marked after a refused commit");
+        buf.spare()[..3].copy_from_slice(b"abc");
+        assert_eq!(buf.commit(3), Ok(()));
+        assert_eq!(buf.data(), b"abc");
+        // The region was filled: without a new `spare`, nothing more fits.
+        assert_eq!(buf.commit(1), Err(0));
+        assert_eq!(buf.data(), b"abc");
     }
 
     #[test]
@@ -302,7 +320,7 @@ mod tests {
             for b in region.iter_mut() {
                 *b = wire.next().unwrap();
             }
-            buf.commit(n);
+            buf.commit(n).unwrap();
             if head_left > 0 {
                 buf.consume(head_left);
                 head_left = 0;
@@ -345,7 +363,7 @@ mod tests {
             let region = buf.spare_aligned(Some(chunk));
             offered.push(region.len());
             let n = region.len().min(socket_gives[i % socket_gives.len()]);
-            buf.commit(n);
+            buf.commit(n).unwrap();
             let whole = buf.len() - buf.len() % chunk;
             buf.consume(whole);
         }

@@ -334,15 +334,64 @@ mod tests {
 
     #[test]
     fn kind_names_are_distinct() {
-        let kinds = [
-            Error::Cancelled.kind_name(),
-            Error::malformed("x").kind_name(),
-            Error::truncated("x").kind_name(),
-            Error::Transport(TransportError::Tls("x".into())).kind_name(),
+        // One value of every kind. `position` has no wildcard arm, so a new
+        // variant does not compile until it is listed here too.
+        let every = [
+            Error::Transport(TransportError::Dns("x".into())),
+            Error::Transport(TransportError::Connect("x".into())),
+            Error::Transport(TransportError::Tls("x".into())),
+            Error::Transport(TransportError::Io("x".into())),
+            Error::Timeout {
+                phase: Phase::Head,
+                after: Duration::from_secs(1),
+                received: 0,
+            },
+            Error::malformed("x"),
+            Error::truncated("x"),
+            Error::HeadTooLarge { limit: 1 },
+            Error::TooManyHeaders { limit: 1 },
+            Error::BodyTooLarge { limit: 1 },
+            Error::TooManyRedirects {
+                limit: 1,
+                to: "x".into(),
+            },
+            Error::RedirectLoop { url: "x".into() },
+            Error::RedirectRefused { reason: "x".into() },
+            Error::ProxyRefused {
+                status: 407,
+                reason: "x".into(),
+            },
+            Error::Json {
+                message: "x".into(),
+                raw: Bytes::new(),
+            },
+            Error::Cancelled,
         ];
-        let mut sorted = kinds.to_vec();
-        sorted.sort();
-        sorted.dedup();
-        assert_eq!(sorted.len(), kinds.len());
+        fn position(e: &Error) -> usize {
+            match e {
+                Error::Transport(TransportError::Dns(_)) => 0,
+                Error::Transport(TransportError::Connect(_)) => 1,
+                Error::Transport(TransportError::Tls(_)) => 2,
+                Error::Transport(TransportError::Io(_)) => 3,
+                Error::Timeout { .. } => 4,
+                Error::Malformed { .. } => 5,
+                Error::Truncated { .. } => 6,
+                Error::HeadTooLarge { .. } => 7,
+                Error::TooManyHeaders { .. } => 8,
+                Error::BodyTooLarge { .. } => 9,
+                Error::TooManyRedirects { .. } => 10,
+                Error::RedirectLoop { .. } => 11,
+                Error::RedirectRefused { .. } => 12,
+                Error::ProxyRefused { .. } => 13,
+                Error::Json { .. } => 14,
+                Error::Cancelled => 15,
+            }
+        }
+        let positions: Vec<usize> = every.iter().map(position).collect();
+        assert_eq!(positions, (0..16).collect::<Vec<_>>(), "one of each kind");
+        let mut names: Vec<&str> = every.iter().map(Error::kind_name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), every.len(), "{names:?}");
     }
 }

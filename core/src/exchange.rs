@@ -400,6 +400,10 @@ impl Exchange {
     /// The runtime failed to resolve, connect, handshake, read or write.
     pub fn handle_transport_error(&mut self, now: Instant, error: TransportError) {
         self.record(now, Input::TransportError(error.clone()));
+        self.transport_failed(error);
+    }
+
+    fn transport_failed(&mut self, error: TransportError) {
         if self.state == State::Finished {
             return;
         }
@@ -415,10 +419,21 @@ impl Exchange {
         self.writes.front().map(|b| &b[..]).unwrap_or(&[])
     }
 
-    /// `n` bytes of [`transmit`](Self::transmit) were written.
+    /// `n` bytes of [`transmit`](Self::transmit) were written. Reporting 0
+    /// bytes of a non-empty `transmit` is a transport error (what
+    /// `std::io::Write` calls `WriteZero`): the request fails, or is retried
+    /// on a fresh connection when a pooled one went stale.
     pub fn handle_written(&mut self, now: Instant, n: usize) {
         self.record(now, Input::Written(n));
         if !matches!(self.state, State::WritingConnect | State::WritingRequest) {
+            return;
+        }
+        if n == 0 && !self.transmit().is_empty() {
+            // A socket that takes nothing will take nothing next time
+            // either: waiting would spin until the deadline, or forever.
+            self.transport_failed(TransportError::Io(
+                "write: the connection accepted no bytes".into(),
+            ));
             return;
         }
         if n > 0 {
@@ -460,13 +475,25 @@ impl Exchange {
     }
 
     /// `n` bytes were read into [`read_buf`](Self::read_buf). `n == 0` means
-    /// end of stream.
+    /// end of stream. `n` larger than the last `read_buf` (or a second report
+    /// for one `read_buf`) is a driver error: the request fails with a
+    /// transport error saying so.
     pub fn handle_read(&mut self, now: Instant, n: usize) {
         if n == 0 {
             self.handle_eof(now);
             return;
         }
-        self.buf.commit(n);
+        if let Err(lent) = self.buf.commit(n) {
+            // A driver bug, not the server's: fail rather than take bytes
+            // that were never written into the buffer.
+            self.handle_transport_error(
+                now,
+                TransportError::Io(format!(
+                    "read: the driver reported {n} bytes read into a buffer of {lent}"
+                )),
+            );
+            return;
+        }
         if let Some(rec) = &mut self.recorder {
             let data = self.buf.data();
             rec.record(

@@ -917,3 +917,91 @@ fn a_redirect_after_each_receive_path_leaves_nothing_to_the_next_hop() {
         );
     }
 }
+
+/// A write that takes no bytes is a transport error at once: a driver that
+/// passes it on cannot spin until the deadline (or forever without one).
+#[test]
+fn writing_zero_bytes_is_a_transport_error() {
+    let now = Instant::now();
+    let mut ex = Exchange::new(get("http://a.test/"), now);
+    assert!(matches!(ex.poll_action(), Some(Action::Connect(_))));
+    ex.handle_connected(now, false);
+    assert_eq!(ex.poll_action(), Some(Action::Write));
+    assert!(!ex.transmit().is_empty());
+    ex.handle_written(now, 0);
+    assert_eq!(ex.poll_action(), Some(Action::Close));
+    assert!(ex.is_finished());
+    let events: Vec<Event> = std::iter::from_fn(|| ex.poll_event()).collect();
+    assert_eq!(
+        failure(&events).to_string(),
+        "connection failed: write: the connection accepted no bytes"
+    );
+}
+
+/// A stale pooled connection that takes no bytes is retried like one that
+/// closed: the zero-byte write goes through the same transport-error rule.
+#[test]
+fn writing_zero_bytes_on_a_pooled_connection_retries_on_a_fresh_one() {
+    let now = Instant::now();
+    let mut ex = Exchange::new(get("http://a.test/"), now);
+    assert!(matches!(ex.poll_action(), Some(Action::Connect(t)) if t.reuse));
+    ex.handle_connected(now, true);
+    assert_eq!(ex.poll_action(), Some(Action::Write));
+    ex.handle_written(now, 0);
+    assert_eq!(ex.poll_action(), Some(Action::Close));
+    assert!(matches!(ex.poll_action(), Some(Action::Connect(t)) if !t.reuse));
+}
+
+/// Reporting more bytes than `read_buf` lent is the driver's error: the
+/// request fails saying so, and nothing of the unwritten buffer is taken.
+#[test]
+fn reporting_more_bytes_than_the_read_buffer_lent_fails_the_request() {
+    let now = Instant::now();
+    let mut ex = Exchange::new(get("http://a.test/"), now);
+    ex.poll_action();
+    ex.handle_connected(now, false);
+    assert_eq!(ex.poll_action(), Some(Action::Write));
+    let n = ex.transmit().len();
+    ex.handle_written(now, n);
+    assert_eq!(ex.poll_action(), Some(Action::Read));
+    let lent = ex.read_buf().len();
+    ex.handle_read(now, lent + 1);
+    let events: Vec<Event> = std::iter::from_fn(|| ex.poll_event()).collect();
+    assert_eq!(
+        failure(&events).to_string(),
+        format!(
+            "connection failed: read: the driver reported {} bytes read into a buffer of {lent}",
+            lent + 1
+        )
+    );
+    // A second report for the same region is refused the same way.
+    let mut ex = Exchange::new(get("http://a.test/"), now);
+    ex.poll_action();
+    ex.handle_connected(now, false);
+    ex.poll_action();
+    let n = ex.transmit().len();
+    ex.handle_written(now, n);
+    ex.poll_action();
+    ex.read_buf()[..8].copy_from_slice(b"HTTP/1.1");
+    ex.handle_read(now, 8);
+    ex.handle_read(now, 1);
+    let events: Vec<Event> = std::iter::from_fn(|| ex.poll_event()).collect();
+    assert!(
+        failure(&events)
+            .to_string()
+            .ends_with("the driver reported 1 bytes read into a buffer of 0"),
+        "{events:?}"
+    );
+}
+
+/// Cancelled before its driver first polled it, an exchange asks for no
+/// connection: it is finished, with its one `Failure(Cancelled)`.
+#[test]
+fn cancelled_before_the_first_poll_asks_for_no_connection() {
+    let mut ex = Exchange::new(get("http://a.test/"), Instant::now());
+    ex.cancel();
+    assert_eq!(ex.poll_action(), None);
+    assert!(ex.is_finished());
+    let events: Vec<Event> = std::iter::from_fn(|| ex.poll_event()).collect();
+    assert!(matches!(failure(&events), Error::Cancelled), "{events:?}");
+}

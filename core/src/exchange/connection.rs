@@ -148,6 +148,10 @@ impl Exchange {
     }
 
     pub(super) fn fail(&mut self, error: Error) {
+        // A connection not yet made is no longer wanted (a request cancelled
+        // before its driver first polled must not open one).
+        self.pending
+            .retain(|a| !matches!(a, Action::Connect(_) | Action::StartTls { .. }));
         if self.hop.conn.take().is_some() {
             self.pending.push_back(Action::Close);
         }
