@@ -83,20 +83,24 @@ impl Client {
         SHARED.get_or_init(Client::new).clone()
     }
 
+    #[cfg(test)]
+    pub(crate) fn shared_state(&self) -> Arc<Shared> {
+        self.shared.clone()
+    }
+
     /// Runs `request` to its end: `Ok` with the final response whatever its
     /// status, `Err` when the exchange did not complete. `Body` events are
     /// not kept here; the response carries the body when the request
     /// collects it (the default).
     pub async fn send(&self, request: Request) -> Result<Response, Error> {
         let mut driver = Driver::new(self.shared.clone(), request);
-        while let Some(event) = driver.next_event().await {
-            match event {
+        loop {
+            match driver.next_or_cancelled().await {
                 Event::Done(response) => return Ok(response),
                 Event::Failure(error) => return Err(Error::Request(error)),
                 _ => {}
             }
         }
-        unreachable!("the core always ends with a terminal event")
     }
 
     /// The core's events for `request`, in order: redirects, progress, body

@@ -90,8 +90,8 @@ impl FileTarget {
 /// comes back once the file is in place.
 pub(crate) async fn to_file(mut driver: Driver, target: &Path) -> Result<Response, Error> {
     let mut file = FileTarget::new(target);
-    while let Some(event) = driver.next_event().await {
-        match event {
+    loop {
+        match driver.next_or_cancelled().await {
             Event::Progress { .. } => file.open()?,
             Event::Body(chunk) => file.write(&chunk).await?,
             Event::Done(response) => {
@@ -103,7 +103,6 @@ pub(crate) async fn to_file(mut driver: Driver, target: &Path) -> Result<Respons
             Event::Redirect { .. } => {}
         }
     }
-    unreachable!("the core always ends with a terminal event")
 }
 
 /// The temporary file. Deleted on drop unless committed, including when the

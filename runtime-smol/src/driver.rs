@@ -100,6 +100,16 @@ impl Driver {
         }
     }
 
+    /// Like [`next_event`](Self::next_event), for callers that wait for the
+    /// terminal event: after it was returned, `Failure(Cancelled)` stands in
+    /// for it, so such a caller never finds the events run out.
+    pub(crate) async fn next_or_cancelled(&mut self) -> Event {
+        match self.next_event().await {
+            Some(event) => event,
+            None => Event::Failure(urlrequest_core::Error::Cancelled),
+        }
+    }
+
     async fn step(&mut self) {
         match self.ex.poll_action() {
             Some(action) => self.perform(action).await,
@@ -204,7 +214,6 @@ impl Driver {
         let Driver { ex, conn, .. } = self;
         let conn = conn.as_mut().expect("checked above");
         let data = ex.transmit();
-        let wanted = data.len();
         let done = until(deadline, async {
             let n = conn.write(data).await?;
             // TLS buffers records; the bytes must reach the socket before
@@ -216,10 +225,6 @@ impl Driver {
         let now = Instant::now();
         match done {
             None => ex.handle_timeout(now),
-            Some(Ok(0)) if wanted > 0 => ex.handle_transport_error(
-                now,
-                TransportError::Io("the connection accepted no bytes".into()),
-            ),
             Some(Ok(n)) => ex.handle_written(now, n),
             Some(Err(e)) => ex.handle_transport_error(now, TransportError::Io(e.to_string())),
         }
@@ -293,5 +298,37 @@ async fn open(shared: &Shared, target: &ConnectTarget) -> Result<Conn, Transport
     match &target.tls {
         Some(name) => conn.start_tls(shared.tls.clone(), name).await,
         None => Ok(conn),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A caller that asks again after the terminal event gets a
+    /// `Failure(Cancelled)`, not a panic or a stream that never ends.
+    #[test]
+    fn asking_past_the_terminal_event_gives_cancelled() {
+        smol::block_on(async {
+            let shared = crate::Client::new().shared_state();
+            // Port 1 on loopback: refused at once.
+            let request = Request::get("http://127.0.0.1:1/").unwrap();
+            let mut driver = Driver::new(shared, request);
+            let mut first = driver.next_or_cancelled().await;
+            while !first.is_terminal() {
+                first = driver.next_or_cancelled().await;
+            }
+            assert!(
+                matches!(&first, Event::Failure(e) if e.kind_name() == "connect"),
+                "{first:?}"
+            );
+            for _ in 0..2 {
+                let again = driver.next_or_cancelled().await;
+                assert!(
+                    matches!(again, Event::Failure(urlrequest_core::Error::Cancelled)),
+                    "{again:?}"
+                );
+            }
+        });
     }
 }

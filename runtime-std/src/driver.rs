@@ -54,18 +54,16 @@ impl<'a> Driver<'a> {
                     ex.cancel();
                 }
             }
+            // Checked only once every event has been handed over, so none is
+            // left behind when the exchange ends.
+            if ex.is_finished() {
+                break;
+            }
             if self.cancel.is_cancelled() && ex.state() != State::Finished {
                 ex.cancel();
                 continue;
             }
             let Some(action) = ex.poll_action() else {
-                if ex.is_finished() {
-                    if ex.poll_event().is_none() {
-                        break;
-                    }
-                    // Defensive: let the top of the loop deliver stragglers.
-                    continue;
-                }
                 self.idle(ex);
                 continue;
             };

@@ -226,3 +226,26 @@ fn bad_url_is_a_build_error() {
     let err = urlrequest_std::get("ftp://example.com/").unwrap_err();
     assert!(matches!(err, Error::Build(_)), "{err}");
 }
+
+/// An exchange that is already over when driven hands its one event to the
+/// sink, and the driver stops there: no connection is opened, nothing is
+/// left undelivered.
+#[test]
+fn driving_a_finished_exchange_delivers_its_event_and_connects_nowhere() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let mut ex = Exchange::new(Request::get(&url).unwrap(), Instant::now());
+    ex.cancel();
+    let mut seen = Vec::new();
+    Agent::new().drive(&mut ex, &DriveOptions::new(), |event, _| {
+        seen.push(urlrequest_core::trace_line(&event));
+        ControlFlow::Continue(())
+    });
+    assert_eq!(seen, ["failure cancelled: request cancelled"]);
+    assert_eq!(
+        listener.accept().map(|_| ()).unwrap_err().kind(),
+        std::io::ErrorKind::WouldBlock,
+        "the driver connected for a cancelled request"
+    );
+}
