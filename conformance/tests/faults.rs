@@ -7,13 +7,14 @@
 
 mod fault_support;
 
-use std::io::{BufReader, Write};
+use std::io::{BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::Ordering;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use fault_support::{answer, read_head, request, Clients, FaultServer, OK};
+use urlrequest_conformance::{CertKind, TestCa};
 use urlrequest_core::{Proxy, Request};
 
 #[test]
@@ -107,7 +108,8 @@ fn connection_reset_mid_body() {
         // A reset may reach the client as a reset or, if it raced the last
         // bytes, as a plain end of stream: both must name what was lost.
         assert!(
-            (err.starts_with("io: ") && err.to_lowercase().contains("reset"))
+            (err.starts_with("io: connection failed: read: ")
+                && err.to_lowercase().contains("reset"))
                 || err.starts_with("truncated: response ended after 3 of 100"),
             "{runtime}: {err}"
         );
@@ -208,6 +210,57 @@ fn tls_handshake_failure() {
     let s = FaultServer::start(answer(OK, false));
     let url = format!("https://127.0.0.1:{}/", s.port);
     Clients::new().expect_failure(&request(&url), "tls", "");
+}
+
+/// A TLS server presenting a certificate of `kind` from the test CA.
+fn tls_server(kind: CertKind) -> FaultServer {
+    let config = TestCa::trusted().server_config(&["127.0.0.1"], kind);
+    FaultServer::start(move |s: TcpStream| {
+        let conn = rustls::ServerConnection::new(config.clone()).unwrap();
+        let mut tls = rustls::StreamOwned::new(conn, s);
+        // The handshake runs inside the first read; it fails for every
+        // certificate the client refuses.
+        let mut r = BufReader::new(&mut tls);
+        if read_head(&mut r) {
+            let _ = tls.write_all(OK);
+        }
+    })
+}
+
+#[test]
+fn tls_certificate_failures_read_the_same_in_every_runtime() {
+    let clients = Clients::trusting_test_ca();
+    let valid = tls_server(CertKind::Valid);
+    let url = format!("https://127.0.0.1:{}/", valid.port);
+    assert_eq!(clients.both(&request(&url)), [Ok(200), Ok(200)]);
+    for (kind, says) in [
+        (
+            CertKind::WrongHost,
+            "the certificate belongs to another host name",
+        ),
+        (CertKind::UnknownCa, "not signed by a trusted authority"),
+        (CertKind::Expired, "the certificate has expired"),
+    ] {
+        let s = tls_server(kind);
+        let url = format!("https://127.0.0.1:{}/", s.port);
+        clients.expect_failure(&request(&url), "tls", says);
+    }
+}
+
+#[test]
+fn server_that_hangs_up_mid_handshake() {
+    // Reads the client's hello, then closes without a word.
+    let s = FaultServer::start(|s: TcpStream| {
+        let mut hello = [0u8; 5];
+        let _ = (&s).read_exact(&mut hello);
+        let _ = s.shutdown(Shutdown::Both);
+    });
+    let url = format!("https://127.0.0.1:{}/", s.port);
+    Clients::new().expect_failure(
+        &request(&url),
+        "tls",
+        "TLS handshake with 127.0.0.1 failed: the server closed the connection",
+    );
 }
 
 fn refusing_proxy(status: &'static str) -> FaultServer {

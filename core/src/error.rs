@@ -5,6 +5,8 @@
 //! it should know whether to blame the server, the network or their own input.
 
 use std::fmt;
+use std::io;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -117,6 +119,50 @@ pub enum TransportError {
     Tls(String),
     /// Reading or writing failed (reset, broken pipe, ...).
     Io(String),
+}
+
+/// The runtimes' shared wording: every runtime builds its transport errors
+/// with these, so the same fault reads the same whatever moved the bytes
+/// (the conformance fault suite compares the messages exactly). The
+/// operating system's own text comes last.
+impl TransportError {
+    /// `host` did not resolve: the resolver's error, or `None` when it
+    /// answered with no addresses.
+    pub fn unresolved(host: &str, error: Option<&io::Error>) -> TransportError {
+        match error {
+            Some(e) => TransportError::Dns(format!("{host}: {e}")),
+            None => TransportError::Dns(format!("{host}: no addresses found")),
+        }
+    }
+
+    /// No address of `host` accepted a connection; one entry per address
+    /// tried, in order.
+    pub fn unreachable(
+        host: &str,
+        port: u16,
+        attempts: &[(SocketAddr, io::Error)],
+    ) -> TransportError {
+        match attempts {
+            [(addr, e)] => TransportError::Connect(format!("{addr}: {e}")),
+            _ => {
+                let each: Vec<String> = attempts.iter().map(|(a, e)| format!("{a}: {e}")).collect();
+                TransportError::Connect(format!(
+                    "{host} port {port}: every address failed ({})",
+                    each.join("; ")
+                ))
+            }
+        }
+    }
+
+    /// Reading from the connection failed.
+    pub fn read(error: &io::Error) -> TransportError {
+        TransportError::Io(format!("read: {error}"))
+    }
+
+    /// Writing to the connection failed.
+    pub fn write(error: &io::Error) -> TransportError {
+        TransportError::Io(format!("write: {error}"))
+    }
 }
 
 impl fmt::Display for TransportError {

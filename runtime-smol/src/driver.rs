@@ -226,7 +226,7 @@ impl Driver {
         match done {
             None => ex.handle_timeout(now),
             Some(Ok(n)) => ex.handle_written(now, n),
-            Some(Err(e)) => ex.handle_transport_error(now, TransportError::Io(e.to_string())),
+            Some(Err(e)) => ex.handle_transport_error(now, TransportError::write(&e)),
         }
     }
 
@@ -263,7 +263,7 @@ impl Driver {
             // A TLS peer that closes without close_notify: the core's
             // framing still decides whether the body was complete.
             Some(Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof => ex.handle_eof(now),
-            Some(Err(e)) => ex.handle_transport_error(now, TransportError::Io(e.to_string())),
+            Some(Err(e)) => ex.handle_transport_error(now, TransportError::read(&e)),
         }
     }
 
@@ -294,7 +294,7 @@ impl Driver {
 /// target asks for it.
 async fn open(shared: &Shared, target: &ConnectTarget) -> Result<Conn, TransportError> {
     let addrs = resolve(&target.host, target.port).await?;
-    let conn = connect_any(&addrs).await?;
+    let conn = connect_any(&target.host, target.port, &addrs).await?;
     match &target.tls {
         Some(name) => conn.start_tls(shared.tls.clone(), name).await,
         None => Ok(conn),

@@ -117,13 +117,17 @@ pub(crate) async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, Tr
     .await;
     match found {
         Ok(addrs) if !addrs.is_empty() => Ok(addrs),
-        Ok(_) => Err(TransportError::Dns(format!("{host}: no addresses"))),
-        Err(e) => Err(TransportError::Dns(format!("{host}: {e}"))),
+        Ok(_) => Err(TransportError::unresolved(host, None)),
+        Err(e) => Err(TransportError::unresolved(host, Some(&e))),
     }
 }
 
 /// Connects to each address in turn and returns the first that accepts.
-pub(crate) async fn connect_any(addrs: &[SocketAddr]) -> Result<Conn, TransportError> {
+pub(crate) async fn connect_any(
+    host: &str,
+    port: u16,
+    addrs: &[SocketAddr],
+) -> Result<Conn, TransportError> {
     let mut failures = Vec::new();
     for addr in addrs {
         match Async::<TcpStream>::connect(*addr).await {
@@ -133,8 +137,8 @@ pub(crate) async fn connect_any(addrs: &[SocketAddr]) -> Result<Conn, TransportE
                 let _ = tcp.get_ref().set_nodelay(true);
                 return Ok(Conn::Plain(tcp));
             }
-            Err(e) => failures.push(format!("{addr}: {e}")),
+            Err(e) => failures.push((*addr, e)),
         }
     }
-    Err(TransportError::Connect(failures.join("; ")))
+    Err(TransportError::unreachable(host, port, &failures))
 }

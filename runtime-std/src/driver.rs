@@ -141,7 +141,7 @@ impl<'a> Driver<'a> {
         match &target.tls {
             None => Ok(conn),
             Some(name) => {
-                let config = self.agent.client_config(self.tls).map_err(OpenError::Tls)?;
+                let config = self.agent.client_config(self.tls).map_err(OpenError::tls)?;
                 conn.start_tls(config, name, deadline)
             }
         }
@@ -158,7 +158,7 @@ impl<'a> Driver<'a> {
         let result = self
             .agent
             .client_config(self.tls)
-            .map_err(OpenError::Tls)
+            .map_err(OpenError::tls)
             .and_then(|config| conn.start_tls(config, server_name, ex.poll_timeout()));
         match result {
             Ok(conn) => {
@@ -176,9 +176,7 @@ impl<'a> Driver<'a> {
             return;
         }
         match e {
-            OpenError::Dns(m) => ex.handle_transport_error(now, TransportError::Dns(m)),
-            OpenError::Connect(m) => ex.handle_transport_error(now, TransportError::Connect(m)),
-            OpenError::Tls(m) => ex.handle_transport_error(now, TransportError::Tls(m)),
+            OpenError::Transport(e) => ex.handle_transport_error(now, e),
             OpenError::TimedOut => ex.handle_timeout(now),
             OpenError::Cancelled => ex.cancel(),
         }
@@ -202,7 +200,7 @@ impl<'a> Driver<'a> {
             Ok(n) => ex.handle_written(now, n),
             Err(e) if is_timeout(&e) => ex.handle_timeout(now),
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => ex.handle_transport_error(now, TransportError::Io(format!("write: {e}"))),
+            Err(e) => ex.handle_transport_error(now, TransportError::write(&e)),
         }
     }
 
@@ -227,7 +225,7 @@ impl<'a> Driver<'a> {
             Ok(n) => ex.handle_read(now, n),
             Err(e) if is_timeout(&e) => ex.handle_timeout(now),
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => ex.handle_transport_error(now, TransportError::Io(format!("read: {e}"))),
+            Err(e) => ex.handle_transport_error(now, TransportError::read(&e)),
         }
     }
 }

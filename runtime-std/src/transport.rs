@@ -10,21 +10,24 @@ use std::time::{Duration, Instant};
 use rustls::{ClientConfig, ClientConnection, StreamOwned};
 
 use crate::cancel::CancelHandle;
+use urlrequest_core::TransportError;
 use urlrequest_tls::{describe_error, server_name};
 
 /// Why opening a connection failed.
 #[derive(Debug)]
 pub(crate) enum OpenError {
-    /// The name did not resolve.
-    Dns(String),
-    /// Every address refused or failed.
-    Connect(String),
-    /// The TLS handshake failed.
-    Tls(String),
+    /// Resolving, connecting or the TLS handshake failed.
+    Transport(TransportError),
     /// The deadline passed first.
     TimedOut,
     /// The request was cancelled meanwhile.
     Cancelled,
+}
+
+impl OpenError {
+    pub(crate) fn tls(message: String) -> OpenError {
+        OpenError::Transport(TransportError::Tls(message))
+    }
 }
 
 /// An open connection: plain TCP or TLS over TCP, and the socket timeouts
@@ -91,10 +94,15 @@ pub(crate) fn connect(
 ) -> Result<TcpStream, OpenError> {
     let addrs: Vec<SocketAddr> = match (host, port).to_socket_addrs() {
         Ok(a) => a.collect(),
-        Err(e) => return Err(OpenError::Dns(format!("{host}: {e}"))),
+        Err(e) => {
+            return Err(OpenError::Transport(TransportError::unresolved(
+                host,
+                Some(&e),
+            )))
+        }
     };
     if addrs.is_empty() {
-        return Err(OpenError::Dns(format!("{host}: no addresses found")));
+        return Err(OpenError::Transport(TransportError::unresolved(host, None)));
     }
     let mut failures = Vec::new();
     for addr in &addrs {
@@ -116,15 +124,11 @@ pub(crate) fn connect(
             Err(e) if is_timeout(&e) && remaining(deadline).is_err() => {
                 return Err(OpenError::TimedOut)
             }
-            Err(e) => failures.push(format!("{addr}: {e}")),
+            Err(e) => failures.push((*addr, e)),
         }
     }
-    if let [only] = failures.as_slice() {
-        return Err(OpenError::Connect(only.clone()));
-    }
-    Err(OpenError::Connect(format!(
-        "{host} port {port}: every address failed ({})",
-        failures.join("; ")
+    Err(OpenError::Transport(TransportError::unreachable(
+        host, port, &failures,
     )))
 }
 
@@ -156,22 +160,21 @@ impl Connection {
         let mut tcp = match self.stream {
             Stream::Plain(s) => s,
             Stream::Tls(_) => {
-                return Err(OpenError::Tls(format!(
+                return Err(OpenError::tls(format!(
                     "TLS to {host} requested on a connection that already uses TLS"
                 )))
             }
         };
-        let name = server_name(host).map_err(OpenError::Tls)?;
+        let name = server_name(host).map_err(OpenError::tls)?;
         let mut conn = ClientConnection::new(config, name)
-            .map_err(|e| OpenError::Tls(format!("TLS setup for {host} failed: {e}")))?;
+            .map_err(|e| OpenError::tls(format!("TLS setup for {host} failed: {e}")))?;
         while conn.is_handshaking() {
             let left = remaining(deadline).map_err(|()| OpenError::TimedOut)?;
-            set_timeouts(&tcp, left).map_err(|e| OpenError::Tls(e.to_string()))?;
+            set_timeouts(&tcp, left).map_err(|e| OpenError::tls(e.to_string()))?;
             match conn.complete_io(&mut tcp) {
                 Ok((0, 0)) if conn.is_handshaking() => {
-                    return Err(OpenError::Tls(format!(
-                        "TLS handshake with {host} failed: the server closed the connection"
-                    )))
+                    let closed = io::Error::from(io::ErrorKind::UnexpectedEof);
+                    return Err(OpenError::tls(describe_error(host, &closed)));
                 }
                 Ok(_) => {}
                 Err(e) if is_timeout(&e) => {
@@ -180,7 +183,7 @@ impl Connection {
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(OpenError::Tls(describe_error(host, &e))),
+                Err(e) => return Err(OpenError::tls(describe_error(host, &e))),
             }
         }
         // The handshake changed the socket timeouts: nothing is known now.

@@ -157,6 +157,11 @@ pub fn server_name(host: &str) -> Result<ServerName<'static>, String> {
 /// ```
 pub fn describe_error(host: &str, e: &io::Error) -> String {
     let Some(tls) = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) else {
+        // Each TLS library words a peer that hangs up mid-handshake its own
+        // way; the runtimes report it the same.
+        if e.kind() == io::ErrorKind::UnexpectedEof {
+            return format!("TLS handshake with {host} failed: the server closed the connection");
+        }
         return format!("TLS handshake with {host} failed: {e}");
     };
     let hint = match tls {
