@@ -31,6 +31,7 @@
 #![warn(missing_docs)]
 
 mod case;
+pub mod chaos;
 mod diff;
 mod driver;
 mod escape;
@@ -47,6 +48,7 @@ mod script;
 mod server_stream;
 pub mod servers;
 mod sim;
+pub mod soak;
 mod ureq_diff;
 
 use std::path::{Path, PathBuf};

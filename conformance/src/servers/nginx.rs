@@ -315,6 +315,14 @@ http {{
         server_name localhost;
         root {d}/www;
         location / {{ }}
+        # For soak tests: /redirect/X answers 302 to /files/X (a relative
+        # Location, so a client behind a proxy stays behind it), and a POST
+        # to a file is answered with the file.
+        location /redirect/ {{
+            absolute_redirect off;
+            rewrite ^/redirect/(.*)$ /files/$1 redirect;
+        }}
+        location /files/ {{ error_page 405 =200 $uri; }}
     }}
 {tls_server}}}
 "

@@ -1,0 +1,590 @@
+//! The chaos soak: many requests through a runtime, each sent through the
+//! [`ChaosProxy`] with a fault drawn from a seeded generator, and each
+//! outcome checked against what its fault implies.
+//!
+//! A request whose response was relayed whole must end in `Done` with the
+//! exact file (compared byte for byte); a broken one must end in a
+//! `Failure` of the kind its fault implies, within the timeout plus one
+//! second. Requests mix GET, POST, redirects and `file_path` downloads, on
+//! clients with keep-alive pools. At the end the process must hold no more
+//! descriptors or threads than before, and no download file may be left
+//! half-written.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use urlrequest_core::Request;
+
+use crate::chaos::{ChaosProxy, Fault, FAULT_HEADER};
+use crate::servers::{poll_until, Nginx, ServerError};
+
+/// How big a soak is.
+#[derive(Debug, Clone)]
+pub struct SoakPlan {
+    /// Requests per runtime.
+    pub requests: usize,
+    /// Seeds every choice of request kind, file and fault.
+    pub seed: u64,
+    /// Requests in flight at once (threads for std, tasks for smol).
+    pub concurrency: usize,
+    /// Each request's inactivity timeout (a stalled response fails after it).
+    pub timeout: Duration,
+}
+
+/// The runtimes a soak can drive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SoakRuntime {
+    /// urlrequest-std: `Agent::send` and `UrlRequest` on threads.
+    Std,
+    /// urlrequest-smol: `Client::send` and `Client::download` as tasks on
+    /// one executor thread.
+    Smol,
+}
+
+impl SoakRuntime {
+    /// The runtime's name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            SoakRuntime::Std => "urlrequest-std",
+            SoakRuntime::Smol => "urlrequest-smol",
+        }
+    }
+}
+
+/// The files nginx serves for a soak, and their contents.
+pub struct SoakFiles {
+    files: Vec<(String, Vec<u8>)>,
+}
+
+/// Sizes of the served files: empty-ish to a few hundred KiB.
+const FILE_SIZES: [usize; 6] = [1, 100, 1500, 20_000, 100_000, 250_000];
+
+impl SoakFiles {
+    /// Writes the soak's files under nginx's `/files/`.
+    pub fn put(nginx: &Nginx, seed: u64) -> Result<SoakFiles, ServerError> {
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let mut files = Vec::new();
+        for (i, size) in FILE_SIZES.into_iter().enumerate() {
+            let name = format!("f{i}.bin");
+            let content: Vec<u8> = (0..size).map(|_| rng.u8(..)).collect();
+            nginx.put(&format!("files/{name}"), &content)?;
+            files.push((name, content));
+        }
+        Ok(SoakFiles { files })
+    }
+}
+
+/// What one request is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Get,
+    Post,
+    Redirect,
+    Download,
+}
+
+/// One planned request.
+#[derive(Debug, Clone)]
+struct Planned {
+    index: usize,
+    kind: Kind,
+    file: usize,
+    fault: Fault,
+}
+
+fn planned(seed: u64, index: usize, files: usize) -> Planned {
+    let mut rng =
+        fastrand::Rng::with_seed(seed ^ (index as u64).wrapping_mul(0xA24B_AED4_963E_E407));
+    let kind = match rng.u32(0..100) {
+        0..=44 => Kind::Get,
+        45..=59 => Kind::Post,
+        60..=74 => Kind::Redirect,
+        _ => Kind::Download,
+    };
+    let fault = match rng.u32(0..100) {
+        0..=39 => Fault::Pass,
+        40..=47 => Fault::PassThenClose,
+        48..=55 => Fault::Pieces,
+        56..=63 => Fault::Delay,
+        64..=71 => Fault::Reset,
+        72..=79 => Fault::CloseMidHead,
+        80..=88 => Fault::CloseMidBody,
+        89..=97 => Fault::CloseMidChunk,
+        _ => Fault::Stall,
+    };
+    // POSTs go through a pool of their own and never meet a connection the
+    // proxy closed after a complete response: a POST is not retried on a
+    // stale connection (it may not be repeated), so such a failure would
+    // not be the one its own fault implies.
+    let fault = if kind == Kind::Post && fault == Fault::PassThenClose {
+        Fault::Pass
+    } else {
+        fault
+    };
+    Planned {
+        index,
+        kind,
+        file: rng.usize(0..files),
+        fault,
+    }
+}
+
+/// How a request ended, as the runtime reported it.
+enum Ended {
+    /// Done: the status and the body (or the downloaded file's content).
+    Done(u16, Vec<u8>),
+    /// Failure: its kind and message.
+    Failed(&'static str, String),
+}
+
+/// The soak's tally for one runtime.
+#[derive(Debug, Clone, Default)]
+pub struct SoakReport {
+    /// The runtime's name.
+    pub runtime: &'static str,
+    /// Requests sent.
+    pub requests: usize,
+    /// Requests that ended in `Done` with the right body.
+    pub done: usize,
+    /// Failures of an implied kind, by kind.
+    pub failures: BTreeMap<&'static str, usize>,
+    /// Requests with no outcome (must be 0).
+    pub lost: usize,
+    /// `Done` with a body that is not the file asked for (must be 0).
+    pub wrong_bodies: usize,
+    /// Outcomes other than the fault implies, later than the timeout plus
+    /// one second, or callbacks not run exactly once (must be 0).
+    pub wrong_outcomes: usize,
+    /// The first few wrong outcomes, described.
+    pub examples: Vec<String>,
+    /// Descriptors before the run, the most seen during it, after it.
+    pub fds: (usize, usize, usize),
+    /// Threads before and after.
+    pub threads: (usize, usize),
+    /// Resident memory before and after, KiB.
+    pub rss_kib: (u64, u64),
+    /// Files left in the download directory (must be 0).
+    pub partial_files: usize,
+    /// How long the run took.
+    pub elapsed: Duration,
+}
+
+impl SoakReport {
+    /// Whether every request ended as its fault implies and nothing leaked.
+    pub fn is_clean(&self) -> bool {
+        self.lost == 0
+            && self.wrong_bodies == 0
+            && self.wrong_outcomes == 0
+            && self.partial_files == 0
+            && self.fds.2 <= self.fds.0
+            && self.threads.1 <= self.threads.0
+    }
+
+    /// The Markdown header matching [`SoakReport`]'s `Display` rows.
+    pub fn table_header() -> &'static str {
+        "| runtime | requests | done | failures by kind | lost | wrong bodies | wrong outcomes | descriptors before / peak / after | threads before / after | RSS before / after | partial files | time |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
+    }
+}
+
+impl fmt::Display for SoakReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kinds: Vec<String> = self
+            .failures
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        write!(
+            f,
+            "| {} | {} | {} | {} | {} | {} | {} | {} / {} / {} | {} / {} | {:.1} / {:.1} MiB | {} | {:.0} s |",
+            self.runtime,
+            self.requests,
+            self.done,
+            kinds.join(", "),
+            self.lost,
+            self.wrong_bodies,
+            self.wrong_outcomes,
+            self.fds.0,
+            self.fds.1,
+            self.fds.2,
+            self.threads.0,
+            self.threads.1,
+            self.rss_kib.0 as f64 / 1024.0,
+            self.rss_kib.1 as f64 / 1024.0,
+            self.partial_files,
+            self.elapsed.as_secs_f64()
+        )
+    }
+}
+
+/// Shared state of a run: the tally and the resource high-water mark.
+struct Tally {
+    report: Mutex<SoakReport>,
+    ended: AtomicUsize,
+    peak_fds: AtomicUsize,
+}
+
+impl Tally {
+    fn record(
+        &self,
+        files: &SoakFiles,
+        p: &Planned,
+        ended: Ended,
+        took: Duration,
+        bound: Duration,
+    ) {
+        let mut r = self.report.lock().unwrap_or_else(|e| e.into_inner());
+        let implied = p.fault.implied_failures();
+        let mut wrong = None;
+        match ended {
+            Ended::Done(status, body) if implied.is_empty() => {
+                if status != 200 || body != files.files[p.file].1 {
+                    r.wrong_bodies += 1;
+                    wrong = Some(format!(
+                        "status {status}, {} body bytes, not {} of {}",
+                        body.len(),
+                        files.files[p.file].1.len(),
+                        files.files[p.file].0
+                    ));
+                } else {
+                    r.done += 1;
+                }
+            }
+            Ended::Done(status, body) => {
+                wrong = Some(format!(
+                    "Done {status} ({} bytes) despite the fault",
+                    body.len()
+                ));
+            }
+            Ended::Failed(kind, message) if implied.contains(&kind) => {
+                *r.failures.entry(kind).or_default() += 1;
+                if took > bound {
+                    wrong = Some(format!("{kind} after {took:?}: {message}"));
+                }
+            }
+            Ended::Failed(kind, message) => wrong = Some(format!("{kind}: {message}")),
+        }
+        if let Some(w) = wrong {
+            r.wrong_outcomes += 1;
+            if r.examples.len() < 10 {
+                r.examples.push(format!(
+                    "request #{} {:?} with {}: {w}",
+                    p.index,
+                    p.kind,
+                    p.fault.name()
+                ));
+            }
+        }
+        drop(r);
+        if self.ended.fetch_add(1, Ordering::SeqCst) % 64 == 0 {
+            self.peak_fds.fetch_max(open_fds(), Ordering::SeqCst);
+        }
+    }
+
+    fn wrong(&self, p: &Planned, what: String) {
+        let mut r = self.report.lock().unwrap_or_else(|e| e.into_inner());
+        r.wrong_outcomes += 1;
+        if r.examples.len() < 10 {
+            r.examples.push(format!(
+                "request #{} {:?} with {}: {what}",
+                p.index,
+                p.kind,
+                p.fault.name()
+            ));
+        }
+    }
+}
+
+/// Runs `plan.requests` requests through `runtime` and the proxy.
+pub fn run_soak(
+    runtime: SoakRuntime,
+    proxy: &ChaosProxy,
+    files: &SoakFiles,
+    plan: &SoakPlan,
+    dir: &Path,
+) -> SoakReport {
+    fs::create_dir_all(dir).expect("download directory");
+    let tally = Tally {
+        report: Mutex::new(SoakReport {
+            runtime: runtime.name(),
+            requests: plan.requests,
+            ..SoakReport::default()
+        }),
+        ended: AtomicUsize::new(0),
+        peak_fds: AtomicUsize::new(0),
+    };
+    let started = Instant::now();
+    let (before, after) = match runtime {
+        SoakRuntime::Std => std_run(proxy, files, plan, dir, &tally),
+        SoakRuntime::Smol => smol_run(proxy, files, plan, dir, &tally),
+    };
+    let mut report = tally.report.into_inner().unwrap_or_else(|e| e.into_inner());
+    report.elapsed = started.elapsed();
+    report.lost = plan.requests - tally.ended.load(Ordering::SeqCst);
+    report.fds = (
+        before.fds,
+        tally.peak_fds.load(Ordering::SeqCst).max(before.fds),
+        after.fds,
+    );
+    report.threads = (before.threads, after.threads);
+    report.rss_kib = (before.rss_kib, after.rss_kib);
+    report.partial_files = fs::read_dir(dir).map(|d| d.count()).unwrap_or(0);
+    report
+}
+
+/// Resource figures of this process.
+#[derive(Debug, Clone, Copy)]
+struct Resources {
+    fds: usize,
+    threads: usize,
+    rss_kib: u64,
+}
+
+fn open_fds() -> usize {
+    fs::read_dir("/proc/self/fd")
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
+fn status_field(name: &str) -> u64 {
+    fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix(name))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+fn resources() -> Resources {
+    Resources {
+        fds: open_fds(),
+        threads: status_field("Threads:") as usize,
+        rss_kib: status_field("VmRSS:"),
+    }
+}
+
+/// Resources once the clients are gone: waits for the proxy to see every
+/// connection closed and for threads that end on their own (a runtime's
+/// idle helper threads) to have ended, up to a few seconds.
+fn settled(proxy: &ChaosProxy, before: Resources) -> Resources {
+    proxy.wait_until_idle(Duration::from_secs(10));
+    poll_until(Duration::from_secs(5), || {
+        let now = resources();
+        (now.fds <= before.fds && now.threads <= before.threads).then_some(now)
+    })
+    .unwrap_or_else(resources)
+}
+
+fn request_for(proxy: &ChaosProxy, files: &SoakFiles, p: &Planned, timeout: Duration) -> Request {
+    let name = &files.files[p.file].0;
+    let path = match p.kind {
+        Kind::Redirect => format!("/redirect/{name}"),
+        _ => format!("/files/{name}"),
+    };
+    let mut b = Request::builder(proxy.url(&path))
+        .header(FAULT_HEADER, p.fault.name())
+        .timeout(timeout);
+    if p.kind == Kind::Post {
+        b = b.method("POST").body(format!("request {}", p.index));
+    }
+    b.build().expect("soak request")
+}
+
+fn download_path(dir: &Path, p: &Planned) -> PathBuf {
+    dir.join(format!("download-{}.bin", p.index))
+}
+
+/// A finished download: its content (and the file removed), or a failure
+/// that must have left no file.
+fn collect_download(path: &Path, status: Result<u16, (&'static str, String)>) -> Ended {
+    match status {
+        Ok(code) => {
+            let content = fs::read(path).unwrap_or_default();
+            let _ = fs::remove_file(path);
+            Ended::Done(code, content)
+        }
+        Err((kind, message)) if path.exists() => Ended::Failed(
+            kind,
+            format!("{message} (and the file {} exists)", path.display()),
+        ),
+        Err((kind, message)) => Ended::Failed(kind, message),
+    }
+}
+
+fn std_run(
+    proxy: &ChaosProxy,
+    files: &SoakFiles,
+    plan: &SoakPlan,
+    dir: &Path,
+    tally: &Tally,
+) -> (Resources, Resources) {
+    use urlrequest_std::{Agent, UrlRequest};
+    let bound = plan.timeout + Duration::from_secs(1);
+    let agents = (Agent::new(), Agent::new());
+    let warm = request_for(proxy, files, &plan_pass(0), plan.timeout);
+    let _ = agents.0.send(warm.clone());
+    let _ = agents.1.send(warm);
+    let before = resources();
+    let next = AtomicUsize::new(0);
+    thread::scope(|s| {
+        for _ in 0..plan.concurrency {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                if i >= plan.requests {
+                    return;
+                }
+                let p = planned(plan.seed, i, files.files.len());
+                let req = request_for(proxy, files, &p, plan.timeout);
+                let start = Instant::now();
+                let ended = match p.kind {
+                    Kind::Download => {
+                        let path = download_path(dir, &p);
+                        let calls = Arc::new(AtomicUsize::new(0));
+                        let (c1, c2, c3) = (calls.clone(), calls.clone(), calls.clone());
+                        let built = UrlRequest::builder(req.url().as_str())
+                            .header(FAULT_HEADER, p.fault.name())
+                            .timeout(plan.timeout)
+                            .file_path(&path)
+                            .agent(&agents.0)
+                            .on_success(move |_, _| {
+                                c1.fetch_add(1, Ordering::SeqCst);
+                            })
+                            .on_error(move |_, _| {
+                                c2.fetch_add(1, Ordering::SeqCst);
+                            })
+                            .on_finish(move |_| {
+                                c3.fetch_add(100, Ordering::SeqCst);
+                            })
+                            .build();
+                        let url_request = match built {
+                            Ok(r) => r,
+                            Err(e) => {
+                                tally.wrong(&p, format!("build: {e}"));
+                                continue;
+                            }
+                        };
+                        if !url_request.wait(None) {
+                            tally.wrong(&p, "wait returned before the end".into());
+                            continue;
+                        }
+                        // One outcome callback and one on_finish, exactly.
+                        if calls.load(Ordering::SeqCst) != 101 {
+                            tally.wrong(
+                                &p,
+                                format!("callback count {}", calls.load(Ordering::SeqCst)),
+                            );
+                        }
+                        let status = match url_request.error() {
+                            None => Ok(url_request.resp_status().map_or(0, |s| s.as_u16())),
+                            Some(e) => Err((e.kind_name(), e.to_string())),
+                        };
+                        collect_download(&path, status)
+                    }
+                    _ => {
+                        let agent = if p.kind == Kind::Post {
+                            &agents.1
+                        } else {
+                            &agents.0
+                        };
+                        match agent.send(req) {
+                            Ok(r) => Ended::Done(
+                                r.status().as_u16(),
+                                r.bytes().map(|b| b.to_vec()).unwrap_or_default(),
+                            ),
+                            Err(e) => Ended::Failed(e.kind_name(), e.to_string()),
+                        }
+                    }
+                };
+                tally.record(files, &p, ended, start.elapsed(), bound);
+            });
+        }
+    });
+    drop(agents);
+    let after = settled(proxy, before);
+    (before, after)
+}
+
+fn smol_run(
+    proxy: &ChaosProxy,
+    files: &SoakFiles,
+    plan: &SoakPlan,
+    dir: &Path,
+    tally: &Tally,
+) -> (Resources, Resources) {
+    use urlrequest_smol::Client;
+    let bound = plan.timeout + Duration::from_secs(1);
+    let clients = (Client::new(), Client::new());
+    let warm = request_for(proxy, files, &plan_pass(0), plan.timeout);
+    smol::block_on(async {
+        let _ = clients.0.send(warm.clone()).await;
+        let _ = clients.1.send(warm).await;
+    });
+    let before = resources();
+    let next = AtomicUsize::new(0);
+    let executor = smol::LocalExecutor::new();
+    let (next, clients_ref) = (&next, &clients);
+    let tasks: Vec<_> = (0..plan.concurrency)
+        .map(|_| {
+            executor.spawn(async move {
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    if i >= plan.requests {
+                        return;
+                    }
+                    let p = planned(plan.seed, i, files.files.len());
+                    let req = request_for(proxy, files, &p, plan.timeout);
+                    let start = Instant::now();
+                    let ended = match p.kind {
+                        Kind::Download => {
+                            let path = download_path(dir, &p);
+                            let status = match clients_ref.0.download(req, &path).await {
+                                Ok(r) => Ok(r.status().as_u16()),
+                                Err(e) => Err((e.kind_name(), e.to_string())),
+                            };
+                            collect_download(&path, status)
+                        }
+                        _ => {
+                            let client = if p.kind == Kind::Post {
+                                &clients_ref.1
+                            } else {
+                                &clients_ref.0
+                            };
+                            match client.send(req).await {
+                                Ok(r) => Ended::Done(
+                                    r.status().as_u16(),
+                                    r.bytes().map(|b| b.to_vec()).unwrap_or_default(),
+                                ),
+                                Err(e) => Ended::Failed(e.kind_name(), e.to_string()),
+                            }
+                        }
+                    };
+                    tally.record(files, &p, ended, start.elapsed(), bound);
+                }
+            })
+        })
+        .collect();
+    smol::block_on(executor.run(async {
+        for t in tasks {
+            t.await;
+        }
+    }));
+    drop(executor);
+    drop(clients);
+    let after = settled(proxy, before);
+    (before, after)
+}
+
+/// A plain GET of the first file, for warming a client up.
+fn plan_pass(index: usize) -> Planned {
+    Planned {
+        index,
+        kind: Kind::Get,
+        file: 0,
+        fault: Fault::Pass,
+    }
+}
