@@ -19,7 +19,7 @@
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
@@ -99,29 +99,9 @@ impl Fault {
     }
 }
 
-/// Open client connections, and a way to wait until there are none.
-#[derive(Default)]
-struct Connections {
-    open: Mutex<usize>,
-    closed: Condvar,
-}
-
-/// Decrements the open count when a connection's thread ends, however it
-/// ends.
-struct OpenGuard(Arc<Connections>);
-
-impl Drop for OpenGuard {
-    fn drop(&mut self) {
-        let mut open = self.0.open.lock().unwrap_or_else(|p| p.into_inner());
-        *open -= 1;
-        self.0.closed.notify_all();
-    }
-}
-
 /// A running chaos proxy; stops accepting when dropped.
 pub struct ChaosProxy {
     addr: SocketAddr,
-    connections: Arc<Connections>,
     accepted: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
 }
@@ -131,10 +111,9 @@ impl ChaosProxy {
     pub fn start(upstream: SocketAddr, seed: u64) -> io::Result<ChaosProxy> {
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let addr = listener.local_addr()?;
-        let connections = Arc::new(Connections::default());
         let accepted = Arc::new(AtomicU64::new(0));
         let stop = Arc::new(AtomicBool::new(false));
-        let (conns, count, stopping) = (connections.clone(), accepted.clone(), stop.clone());
+        let (count, stopping) = (accepted.clone(), stop.clone());
         thread::Builder::new()
             .name("chaos-accept".into())
             .spawn(move || {
@@ -144,20 +123,15 @@ impl ChaosProxy {
                     }
                     let Ok(client) = client else { continue };
                     let n = count.fetch_add(1, Ordering::SeqCst);
-                    *conns.open.lock().unwrap_or_else(|p| p.into_inner()) += 1;
-                    let guard = OpenGuard(conns.clone());
                     let conn_seed = seed ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-                    let spawned = thread::Builder::new().spawn(move || {
-                        let _guard = guard;
+                    // A connection that gets no thread is dropped (closed).
+                    let _ = thread::Builder::new().spawn(move || {
                         let _ = relay(client, upstream, conn_seed);
                     });
-                    // Without a thread the guard was dropped with the closure.
-                    drop(spawned);
                 }
             })?;
         Ok(ChaosProxy {
             addr,
-            connections,
             accepted,
             stop,
         })
@@ -168,34 +142,14 @@ impl ChaosProxy {
         format!("http://{}{path}", self.addr)
     }
 
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
     /// Client connections accepted so far.
     pub fn accepted(&self) -> u64 {
         self.accepted.load(Ordering::SeqCst)
-    }
-
-    /// Client connections open now.
-    pub fn open_connections(&self) -> usize {
-        *self
-            .connections
-            .open
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Waits until every client connection has closed; `false` if some are
-    /// still open after `limit`.
-    pub fn wait_until_idle(&self, limit: Duration) -> bool {
-        let open = self
-            .connections
-            .open
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        let (open, _) = self
-            .connections
-            .closed
-            .wait_timeout_while(open, limit, |n| *n > 0)
-            .unwrap_or_else(|p| p.into_inner());
-        *open == 0
     }
 }
 
@@ -204,6 +158,52 @@ impl Drop for ChaosProxy {
         self.stop.store(true, Ordering::SeqCst);
         // Wakes the accept loop so it sees the flag.
         let _ = TcpStream::connect(self.addr);
+    }
+}
+
+/// A chaos proxy in a child process (the `chaos_proxy` binary of this
+/// crate), so that the process under test counts only its own threads,
+/// descriptors and memory. The child ends when this value is dropped.
+pub struct ProxyProcess {
+    child: std::process::Child,
+    addr: SocketAddr,
+}
+
+impl ProxyProcess {
+    /// Starts `exe` (the `chaos_proxy` binary) relaying to `upstream`.
+    pub fn spawn(
+        exe: &std::path::Path,
+        upstream: SocketAddr,
+        seed: u64,
+    ) -> io::Result<ProxyProcess> {
+        use std::process::{Command, Stdio};
+        let mut child = Command::new(exe)
+            .arg(upstream.to_string())
+            .arg(seed.to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()?;
+        let mut line = String::new();
+        let stdout = child.stdout.take().expect("piped");
+        BufReader::new(stdout).read_line(&mut line)?;
+        let addr = line
+            .trim()
+            .strip_prefix("listening on ")
+            .and_then(|a| a.parse().ok())
+            .ok_or_else(|| io::Error::other(format!("chaos proxy said {line:?}")))?;
+        Ok(ProxyProcess { child, addr })
+    }
+
+    /// `http://127.0.0.1:PORT` followed by `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}
+
+impl Drop for ProxyProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

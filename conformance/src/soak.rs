@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use urlrequest_core::Request;
 
-use crate::chaos::{ChaosProxy, Fault, FAULT_HEADER};
+use crate::chaos::{Fault, ProxyProcess, FAULT_HEADER};
 use crate::servers::{poll_until, Nginx, ServerError};
 
 /// How big a soak is.
@@ -230,6 +230,32 @@ struct Tally {
 }
 
 impl Tally {
+    fn new(runtime: &'static str, requests: usize) -> Tally {
+        Tally {
+            report: Mutex::new(SoakReport {
+                runtime,
+                requests,
+                ..SoakReport::default()
+            }),
+            ended: AtomicUsize::new(0),
+            peak_fds: AtomicUsize::new(0),
+        }
+    }
+
+    /// Counts the warm-up's wrong outcomes too: they are not hidden by
+    /// happening before the figures were taken.
+    fn absorb_problems(&self, warm: Tally) {
+        let warm = warm.report.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut r = self.report.lock().unwrap_or_else(|e| e.into_inner());
+        r.wrong_bodies += warm.wrong_bodies;
+        r.wrong_outcomes += warm.wrong_outcomes;
+        for e in warm.examples {
+            if r.examples.len() < 10 {
+                r.examples.push(format!("warm-up {e}"));
+            }
+        }
+    }
+
     fn record(
         &self,
         files: &SoakFiles,
@@ -281,7 +307,7 @@ impl Tally {
             }
         }
         drop(r);
-        if self.ended.fetch_add(1, Ordering::SeqCst) % 64 == 0 {
+        if self.ended.fetch_add(1, Ordering::SeqCst) & 63 == 0 {
             self.peak_fds.fetch_max(open_fds(), Ordering::SeqCst);
         }
     }
@@ -303,25 +329,24 @@ impl Tally {
 /// Runs `plan.requests` requests through `runtime` and the proxy.
 pub fn run_soak(
     runtime: SoakRuntime,
-    proxy: &ChaosProxy,
+    proxy: &ProxyProcess,
     files: &SoakFiles,
     plan: &SoakPlan,
     dir: &Path,
 ) -> SoakReport {
     fs::create_dir_all(dir).expect("download directory");
-    let tally = Tally {
-        report: Mutex::new(SoakReport {
-            runtime: runtime.name(),
-            requests: plan.requests,
-            ..SoakReport::default()
-        }),
-        ended: AtomicUsize::new(0),
-        peak_fds: AtomicUsize::new(0),
+    let tally = Tally::new(runtime.name(), plan.requests);
+    let ctx = Ctx {
+        proxy,
+        files,
+        plan,
+        dir,
+        bound: plan.timeout + Duration::from_secs(1),
     };
     let started = Instant::now();
     let (before, after) = match runtime {
-        SoakRuntime::Std => std_run(proxy, files, plan, dir, &tally),
-        SoakRuntime::Smol => smol_run(proxy, files, plan, dir, &tally),
+        SoakRuntime::Std => std_run(&ctx, &tally),
+        SoakRuntime::Smol => smol_run(&ctx, &tally),
     };
     let mut report = tally.report.into_inner().unwrap_or_else(|e| e.into_inner());
     report.elapsed = started.elapsed();
@@ -334,6 +359,11 @@ pub fn run_soak(
     report.threads = (before.threads, after.threads);
     report.rss_kib = (before.rss_kib, after.rss_kib);
     report.partial_files = fs::read_dir(dir).map(|d| d.count()).unwrap_or(0);
+    if after.threads > before.threads {
+        report
+            .examples
+            .push(format!("threads left: {}", thread_names().join(", ")));
+    }
     report
 }
 
@@ -360,6 +390,17 @@ fn status_field(name: &str) -> u64 {
         .unwrap_or(0)
 }
 
+fn thread_names() -> Vec<String> {
+    let Ok(tasks) = fs::read_dir("/proc/self/task") else {
+        return Vec::new();
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| fs::read_to_string(t.path().join("comm")).ok())
+        .map(|n| n.trim().to_string())
+        .collect()
+}
+
 fn resources() -> Resources {
     Resources {
         fds: open_fds(),
@@ -368,19 +409,33 @@ fn resources() -> Resources {
     }
 }
 
-/// Resources once the clients are gone: waits for the proxy to see every
-/// connection closed and for threads that end on their own (a runtime's
-/// idle helper threads) to have ended, up to a few seconds.
-fn settled(proxy: &ChaosProxy, before: Resources) -> Resources {
-    proxy.wait_until_idle(Duration::from_secs(10));
-    poll_until(Duration::from_secs(5), || {
+/// Resources once the clients are gone: waits (up to ten seconds) for
+/// threads that end on their own, such as a runtime's idle helper threads,
+/// to have ended and for the counts to be back at `before`.
+fn settled(before: Resources) -> Resources {
+    poll_until(Duration::from_secs(10), || {
         let now = resources();
         (now.fds <= before.fds && now.threads <= before.threads).then_some(now)
     })
     .unwrap_or_else(resources)
 }
 
-fn request_for(proxy: &ChaosProxy, files: &SoakFiles, p: &Planned, timeout: Duration) -> Request {
+/// Resources once nothing changes any more: two readings 600 ms apart (a
+/// helper thread idle for 500 ms ends) that agree, or the last one after
+/// five seconds.
+fn quiet() -> Resources {
+    let mut last = resources();
+    poll_until(Duration::from_secs(5), || {
+        thread::sleep(Duration::from_millis(600));
+        let now = resources();
+        let same = now.fds == last.fds && now.threads == last.threads;
+        last = now;
+        same.then_some(now)
+    })
+    .unwrap_or(last)
+}
+
+fn request_for(proxy: &ProxyProcess, files: &SoakFiles, p: &Planned, timeout: Duration) -> Request {
     let name = &files.files[p.file].0;
     let path = match p.kind {
         Kind::Redirect => format!("/redirect/{name}"),
@@ -416,39 +471,69 @@ fn collect_download(path: &Path, status: Result<u16, (&'static str, String)>) ->
     }
 }
 
-fn std_run(
-    proxy: &ChaosProxy,
-    files: &SoakFiles,
-    plan: &SoakPlan,
-    dir: &Path,
-    tally: &Tally,
-) -> (Resources, Resources) {
-    use urlrequest_std::{Agent, UrlRequest};
-    let bound = plan.timeout + Duration::from_secs(1);
+/// What every request of a run shares.
+struct Ctx<'a> {
+    proxy: &'a ProxyProcess,
+    files: &'a SoakFiles,
+    plan: &'a SoakPlan,
+    dir: &'a Path,
+    /// The latest a request may end: its timeout plus one second.
+    bound: Duration,
+}
+
+/// Requests run (on clients of their own, dropped after) before the
+/// "before" figures are taken, so that what a runtime sets up once (a
+/// reactor thread, the allocator's arenas) is in them: what the main run
+/// leaves on top of that is what it leaks.
+fn warm_up_count(plan: &SoakPlan) -> usize {
+    (plan.concurrency * 20).min(plan.requests)
+}
+
+/// Seeds the warm-up's choices apart from the main run's.
+const WARM_UP_SEED: u64 = 0x5EED_0F0F_3A7E;
+
+fn std_run(ctx: &Ctx, tally: &Tally) -> (Resources, Resources) {
+    use urlrequest_std::Agent;
+    let warm = Tally::new("warm-up", 0);
     let agents = (Agent::new(), Agent::new());
-    let warm = request_for(proxy, files, &plan_pass(0), plan.timeout);
-    let _ = agents.0.send(warm.clone());
-    let _ = agents.1.send(warm);
-    let before = resources();
+    let warm_seed = ctx.plan.seed ^ WARM_UP_SEED;
+    std_batch(ctx, &agents, warm_seed, warm_up_count(ctx.plan), &warm);
+    drop(agents);
+    tally.absorb_problems(warm);
+    let before = quiet();
+    let agents = (Agent::new(), Agent::new());
+    std_batch(ctx, &agents, ctx.plan.seed, ctx.plan.requests, tally);
+    drop(agents);
+    (before, settled(before))
+}
+
+fn std_batch(
+    ctx: &Ctx,
+    agents: &(urlrequest_std::Agent, urlrequest_std::Agent),
+    seed: u64,
+    count: usize,
+    tally: &Tally,
+) {
+    use urlrequest_std::UrlRequest;
     let next = AtomicUsize::new(0);
     thread::scope(|s| {
-        for _ in 0..plan.concurrency {
+        for _ in 0..ctx.plan.concurrency {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::SeqCst);
-                if i >= plan.requests {
+                if i >= count {
                     return;
                 }
-                let p = planned(plan.seed, i, files.files.len());
-                let req = request_for(proxy, files, &p, plan.timeout);
+                let p = planned(seed, i, ctx.files.files.len());
+                let req = request_for(ctx.proxy, ctx.files, &p, ctx.plan.timeout);
                 let start = Instant::now();
                 let ended = match p.kind {
                     Kind::Download => {
-                        let path = download_path(dir, &p);
+                        let path = download_path(ctx.dir, &p);
                         let calls = Arc::new(AtomicUsize::new(0));
                         let (c1, c2, c3) = (calls.clone(), calls.clone(), calls.clone());
                         let built = UrlRequest::builder(req.url().as_str())
                             .header(FAULT_HEADER, p.fault.name())
-                            .timeout(plan.timeout)
+                            .timeout(ctx.plan.timeout)
                             .file_path(&path)
                             .agent(&agents.0)
                             .on_success(move |_, _| {
@@ -473,11 +558,9 @@ fn std_run(
                             continue;
                         }
                         // One outcome callback and one on_finish, exactly.
-                        if calls.load(Ordering::SeqCst) != 101 {
-                            tally.wrong(
-                                &p,
-                                format!("callback count {}", calls.load(Ordering::SeqCst)),
-                            );
+                        let calls = calls.load(Ordering::SeqCst);
+                        if calls != 101 {
+                            tally.wrong(&p, format!("callbacks counted {calls}, not 101"));
                         }
                         let status = match url_request.error() {
                             None => Ok(url_request.resp_status().map_or(0, |s| s.as_u16())),
@@ -500,49 +583,52 @@ fn std_run(
                         }
                     }
                 };
-                tally.record(files, &p, ended, start.elapsed(), bound);
+                tally.record(ctx.files, &p, ended, start.elapsed(), ctx.bound);
             });
         }
     });
-    drop(agents);
-    let after = settled(proxy, before);
-    (before, after)
 }
 
-fn smol_run(
-    proxy: &ChaosProxy,
-    files: &SoakFiles,
-    plan: &SoakPlan,
-    dir: &Path,
-    tally: &Tally,
-) -> (Resources, Resources) {
+fn smol_run(ctx: &Ctx, tally: &Tally) -> (Resources, Resources) {
     use urlrequest_smol::Client;
-    let bound = plan.timeout + Duration::from_secs(1);
+    let warm = Tally::new("warm-up", 0);
     let clients = (Client::new(), Client::new());
-    let warm = request_for(proxy, files, &plan_pass(0), plan.timeout);
-    smol::block_on(async {
-        let _ = clients.0.send(warm.clone()).await;
-        let _ = clients.1.send(warm).await;
-    });
-    let before = resources();
+    let warm_seed = ctx.plan.seed ^ WARM_UP_SEED;
+    smol_batch(ctx, &clients, warm_seed, warm_up_count(ctx.plan), &warm);
+    drop(clients);
+    tally.absorb_problems(warm);
+    let before = quiet();
+    let clients = (Client::new(), Client::new());
+    smol_batch(ctx, &clients, ctx.plan.seed, ctx.plan.requests, tally);
+    drop(clients);
+    (before, settled(before))
+}
+
+fn smol_batch(
+    ctx: &Ctx,
+    clients: &(urlrequest_smol::Client, urlrequest_smol::Client),
+    seed: u64,
+    count: usize,
+    tally: &Tally,
+) {
     let next = AtomicUsize::new(0);
     let executor = smol::LocalExecutor::new();
-    let (next, clients_ref) = (&next, &clients);
-    let tasks: Vec<_> = (0..plan.concurrency)
+    let next = &next;
+    let tasks: Vec<_> = (0..ctx.plan.concurrency)
         .map(|_| {
             executor.spawn(async move {
                 loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);
-                    if i >= plan.requests {
+                    if i >= count {
                         return;
                     }
-                    let p = planned(plan.seed, i, files.files.len());
-                    let req = request_for(proxy, files, &p, plan.timeout);
+                    let p = planned(seed, i, ctx.files.files.len());
+                    let req = request_for(ctx.proxy, ctx.files, &p, ctx.plan.timeout);
                     let start = Instant::now();
                     let ended = match p.kind {
                         Kind::Download => {
-                            let path = download_path(dir, &p);
-                            let status = match clients_ref.0.download(req, &path).await {
+                            let path = download_path(ctx.dir, &p);
+                            let status = match clients.0.download(req, &path).await {
                                 Ok(r) => Ok(r.status().as_u16()),
                                 Err(e) => Err((e.kind_name(), e.to_string())),
                             };
@@ -550,9 +636,9 @@ fn smol_run(
                         }
                         _ => {
                             let client = if p.kind == Kind::Post {
-                                &clients_ref.1
+                                &clients.1
                             } else {
-                                &clients_ref.0
+                                &clients.0
                             };
                             match client.send(req).await {
                                 Ok(r) => Ended::Done(
@@ -563,7 +649,7 @@ fn smol_run(
                             }
                         }
                     };
-                    tally.record(files, &p, ended, start.elapsed(), bound);
+                    tally.record(ctx.files, &p, ended, start.elapsed(), ctx.bound);
                 }
             })
         })
@@ -573,18 +659,4 @@ fn smol_run(
             t.await;
         }
     }));
-    drop(executor);
-    drop(clients);
-    let after = settled(proxy, before);
-    (before, after)
-}
-
-/// A plain GET of the first file, for warming a client up.
-fn plan_pass(index: usize) -> Planned {
-    Planned {
-        index,
-        kind: Kind::Get,
-        file: 0,
-        fault: Fault::Pass,
-    }
 }

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use urlrequest_conformance::chaos::ChaosProxy;
+use urlrequest_conformance::chaos::ProxyProcess;
 use urlrequest_conformance::servers::{Nginx, TempDir};
 use urlrequest_conformance::soak::{run_soak, SoakFiles, SoakPlan, SoakReport, SoakRuntime};
 
@@ -15,7 +15,8 @@ fn short_chaos_soak_through_every_runtime() {
     let nginx = Nginx::start().unwrap_or_else(|e| panic!("{e}"));
     let seed = 20_261_130;
     let files = SoakFiles::put(&nginx, seed).unwrap();
-    let proxy = ChaosProxy::start(nginx.addr(), seed).unwrap();
+    let exe = std::path::Path::new(env!("CARGO_BIN_EXE_chaos_proxy"));
+    let proxy = ProxyProcess::spawn(exe, nginx.addr(), seed).unwrap();
     let dir = TempDir::new("soak").unwrap();
     let plan = SoakPlan {
         requests: 2_000,

@@ -10,7 +10,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use urlrequest_conformance::chaos::ChaosProxy;
+use urlrequest_conformance::chaos::ProxyProcess;
 use urlrequest_conformance::servers::{Nginx, TempDir};
 use urlrequest_conformance::soak::{run_soak, SoakFiles, SoakPlan, SoakReport, SoakRuntime};
 
@@ -42,7 +42,10 @@ fn main() -> ExitCode {
         }
     };
     let files = SoakFiles::put(&nginx, plan.seed).expect("soak files");
-    let proxy = ChaosProxy::start(nginx.addr(), plan.seed).expect("chaos proxy");
+    let exe = std::env::current_exe()
+        .expect("own path")
+        .with_file_name("chaos_proxy");
+    let proxy = ProxyProcess::spawn(&exe, nginx.addr(), plan.seed).expect("chaos proxy");
     let dir = TempDir::new("soak").expect("download directory");
     println!(
         "{} requests per runtime, seed {}, {} in flight, timeout {:?}\n",
