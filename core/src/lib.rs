@@ -47,16 +47,12 @@
 
 mod base64;
 mod buffer;
-mod callbacks;
-mod client_error;
 mod decode;
 mod error;
 mod event;
 mod exchange;
 mod framing;
 mod head;
-mod kivy_params;
-mod outcome;
 mod pool;
 mod rechunk;
 mod redirect;
@@ -65,15 +61,9 @@ mod trace;
 mod transcript;
 mod wire;
 
-pub use callbacks::{
-    Callbacks, ErrorCallback, Outcome, PlainCallback, ProgressCallback, ResultCallback,
-};
-pub use client_error::ClientError;
 pub use error::{BuildError, Error, Phase, TransportError};
 pub use event::{Event, Response, ResponseBody};
 pub use exchange::{Action, ConnectTarget, Exchange, State};
-pub use kivy_params::{RequestParams, DEFAULT_PROXY_PORT};
-pub use outcome::{ResultValue, Route};
 pub use pool::{Pool, PoolKey};
 pub use request::{
     basic_auth_value, Limits, Proxy, Request, RequestBuilder, DEFAULT_CHUNK_SIZE,

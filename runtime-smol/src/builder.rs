@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use urlrequest_core::{Bytes, Request, RequestParams, ResultValue};
+use urlrequest::{RequestParams, ResultValue};
+use urlrequest_core::{Bytes, Request};
 
 use crate::callbacks::Callbacks;
 use crate::client::Client;
@@ -13,7 +14,7 @@ use crate::run::Launch;
 use crate::tls::TlsSettings;
 use crate::url_request::UrlRequest;
 
-pub use urlrequest_core::DEFAULT_PROXY_PORT;
+pub use urlrequest::DEFAULT_PROXY_PORT;
 
 /// Describes a [`UrlRequest`]. Parameters are Kivy's, in Rust form; every
 /// one is optional except the URL. Method names and handler signatures are

@@ -87,7 +87,8 @@ pub use error::Error;
 pub use tls::{TlsConfigError, TlsSettings};
 pub use url_request::UrlRequest;
 
+pub use urlrequest::{FileSink, ResultValue};
 pub use urlrequest_core::{
     self as core, trace_line, trace_text, BuildError, Event, Limits, Phase, Proxy, Request,
-    RequestBuilder, Response, ResponseBody, ResultValue, TransportError,
+    RequestBuilder, Response, ResponseBody, TransportError,
 };

@@ -4,7 +4,8 @@
 
 use std::path::PathBuf;
 
-use urlrequest_core::{trace_line, Event, Request, ResultValue, TransportError};
+use urlrequest::ResultValue;
+use urlrequest_core::{trace_line, Event, Request, TransportError};
 
 use crate::callbacks::{Callbacks, Outcome};
 use crate::client::Client;
@@ -84,14 +85,14 @@ async fn exchange(
             }
             Event::Body(chunk) => {
                 if let Some(file) = &mut file {
-                    file.write(&chunk).await?;
+                    file.write(&chunk)?;
                 }
             }
             Event::Done(response) => {
                 req.set_head(response.status(), response.headers().clone());
                 req.set_url(response.url().clone());
                 let result = match file {
-                    Some(file) => ResultValue::File(file.commit().await?),
+                    Some(file) => ResultValue::File(file.commit()?),
                     None => ResultValue::from_response(&response),
                 };
                 return Ok((response.status(), result));

@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use event_listener::Event as Signal;
+use urlrequest::ResultValue;
 use urlrequest_core::http::{HeaderMap, StatusCode};
-use urlrequest_core::{ResultValue, Url};
+use urlrequest_core::Url;
 
 use crate::builder::UrlRequestBuilder;
 use crate::callbacks::Outcome;

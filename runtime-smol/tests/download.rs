@@ -230,3 +230,36 @@ fn a_404_is_still_written_like_kivy() {
     assert_eq!(resp.status(), 404);
     assert_eq!(std::fs::read(&target).unwrap(), b"no such file");
 }
+
+/// A target that is not a regular file is written straight through, as in
+/// the std runtime: `/dev/null` stays the device, and a FIFO's reader gets
+/// the whole body (nothing is renamed over either).
+#[test]
+fn dev_null_and_a_fifo_are_written_straight_through() {
+    let server = download_server();
+    let client = Client::new();
+    let resp =
+        smol::block_on(client.download(Request::get(server.url("/whole")).unwrap(), "/dev/null"))
+            .unwrap();
+    assert_eq!(resp.status(), 200);
+    use std::os::unix::fs::FileTypeExt;
+    assert!(std::fs::metadata("/dev/null")
+        .unwrap()
+        .file_type()
+        .is_char_device());
+
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    smol::block_on(client.download(Request::get(server.url("/whole")).unwrap(), &fifo)).unwrap();
+    assert_eq!(reader.join().unwrap(), pattern(SIZE));
+    assert_eq!(entries(dir.path()), ["pipe"], "no temporary file beside it");
+}

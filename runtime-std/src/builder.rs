@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use bytes::Bytes;
-use urlrequest_core::{Request, RequestParams, ResultValue};
+use urlrequest::{RequestParams, ResultValue};
+use urlrequest_core::Request;
 
 use crate::agent::{Agent, DriveOptions};
 use crate::callbacks::{Callbacks, Dispatch};
@@ -14,7 +15,7 @@ use crate::tls::{CaMode, Tls};
 use crate::url_request::UrlRequest;
 use crate::worker::Launch;
 
-pub use urlrequest_core::DEFAULT_PROXY_PORT;
+pub use urlrequest::DEFAULT_PROXY_PORT;
 
 /// Describes a [`UrlRequest`]. Parameters are Kivy's, in Rust form; every
 /// one is optional except the URL.

@@ -1,24 +1,24 @@
 //! The user's callbacks and the items queued for them. The set and Kivy's
 //! routing of a finished request to exactly one of them followed by
-//! `on_finish` are the core's [`Callbacks`](urlrequest_core::Callbacks),
+//! `on_finish` are the shared layer's [`Callbacks`](urlrequest::Callbacks),
 //! shared by every runtime; this runtime decides where and when they run.
 
 use http::StatusCode;
-use urlrequest_core::ResultValue;
+use urlrequest::ResultValue;
 
 use crate::error::Error;
 use crate::url_request::UrlRequest;
 
 /// Callback given the request and its result (`on_success`, `on_redirect`,
 /// `on_failure`).
-pub type ResultCallback = urlrequest_core::ResultCallback<UrlRequest>;
+pub type ResultCallback = urlrequest::ResultCallback<UrlRequest>;
 /// Callback given the request and the error (`on_error`).
-pub type ErrorCallback = urlrequest_core::ErrorCallback<UrlRequest>;
+pub type ErrorCallback = urlrequest::ErrorCallback<UrlRequest>;
 /// Callback given the request, bytes received and the total when known
 /// (`on_progress`).
-pub type ProgressCallback = urlrequest_core::ProgressCallback<UrlRequest>;
+pub type ProgressCallback = urlrequest::ProgressCallback<UrlRequest>;
 /// Callback given only the request (`on_cancel`, `on_finish`).
-pub type PlainCallback = urlrequest_core::PlainCallback<UrlRequest>;
+pub type PlainCallback = urlrequest::PlainCallback<UrlRequest>;
 
 /// Where callbacks run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -37,7 +37,7 @@ pub enum Dispatch {
 }
 
 /// The set of callbacks of one request.
-pub(crate) type Callbacks = urlrequest_core::Callbacks<UrlRequest>;
+pub(crate) type Callbacks = urlrequest::Callbacks<UrlRequest>;
 
 /// Something for the callbacks, in the order it happened.
 #[derive(Debug)]

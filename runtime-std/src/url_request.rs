@@ -9,7 +9,8 @@ use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
 
 use http::{HeaderMap, StatusCode};
-use urlrequest_core::{ResultValue, Url};
+use urlrequest::ResultValue;
+use urlrequest_core::Url;
 
 use crate::builder::UrlRequestBuilder;
 use crate::callbacks::{self, Callbacks, Dispatch, Item};

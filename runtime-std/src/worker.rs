@@ -6,12 +6,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use urlrequest_core::{Event, Exchange, Request, Response, ResultValue};
+use urlrequest::{FileSink, ResultValue};
+use urlrequest_core::{Event, Exchange, Request, Response};
 
 use crate::agent::{Agent, DriveOptions};
 use crate::callbacks::Item;
 use crate::error::Error;
-use crate::file_sink::FileSink;
 use crate::url_request::UrlRequest;
 
 /// Everything the worker needs, prepared by the builder.

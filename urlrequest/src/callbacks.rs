@@ -5,14 +5,14 @@
 
 use http::StatusCode;
 
-use crate::client_error::ClientError;
+use crate::error::Error;
 use crate::outcome::{ResultValue, Route};
 
 /// Callback given the request and its result (`on_success`, `on_redirect`,
 /// `on_failure`).
 pub type ResultCallback<R> = Box<dyn FnMut(&R, &ResultValue) + Send>;
 /// Callback given the request and the error (`on_error`).
-pub type ErrorCallback<R> = Box<dyn FnMut(&R, &ClientError) + Send>;
+pub type ErrorCallback<R> = Box<dyn FnMut(&R, &Error) + Send>;
 /// Callback given the request, bytes received and the total when known
 /// (`on_progress`).
 pub type ProgressCallback<R> = Box<dyn FnMut(&R, u64, Option<u64>) + Send>;
@@ -20,20 +20,20 @@ pub type ProgressCallback<R> = Box<dyn FnMut(&R, u64, Option<u64>) + Send>;
 pub type PlainCallback<R> = Box<dyn FnMut(&R) + Send>;
 
 /// How a request ended: the final status with its result, or why not.
-pub type Outcome = Result<(StatusCode, ResultValue), ClientError>;
+pub type Outcome = Result<(StatusCode, ResultValue), Error>;
 
 /// The callbacks of one request; `R` is the handle they are given.
 ///
 /// ```
 /// use std::sync::{Arc, Mutex};
-/// use urlrequest_core::{Callbacks, ResultValue};
+/// use urlrequest::{Callbacks, ResultValue};
 ///
 /// let log = Arc::new(Mutex::new(Vec::new()));
 /// let (a, b) = (log.clone(), log.clone());
 /// let mut cbs: Callbacks<&str> = Callbacks::default();
 /// cbs.on_failure = Some(Box::new(move |req, _| a.lock().unwrap().push(format!("failure {req}"))));
 /// cbs.on_finish = Some(Box::new(move |req| b.lock().unwrap().push(format!("finish {req}"))));
-/// cbs.finish(&"r1", &Ok((http::StatusCode::NOT_FOUND, ResultValue::Bytes("no".into()))));
+/// cbs.finish(&"r1", &Ok((urlrequest_core::http::StatusCode::NOT_FOUND, ResultValue::Bytes("no".into()))));
 /// assert_eq!(*log.lock().unwrap(), ["failure r1", "finish r1"]);
 /// ```
 pub struct Callbacks<R> {
@@ -146,9 +146,14 @@ mod tests {
                 Ok((StatusCode::BAD_GATEWAY, ResultValue::Bytes("".into()))),
                 "failure",
             ),
-            (Err(ClientError::Request(crate::Error::Cancelled)), "cancel"),
             (
-                Err(ClientError::Request(crate::Error::malformed("x"))),
+                Err(Error::Request(urlrequest_core::Error::Cancelled)),
+                "cancel",
+            ),
+            (
+                Err(Error::Request(urlrequest_core::Error::Transport(
+                    urlrequest_core::TransportError::Io("x".into()),
+                ))),
                 "error",
             ),
         ];

@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 ///
 /// ```
 /// let path = std::env::temp_dir().join(format!("filesink-doc-{}", std::process::id()));
-/// let mut sink = urlrequest_std::FileSink::create(&path)?;
+/// let mut sink = urlrequest::FileSink::create(&path)?;
 /// sink.write(b"hello")?;
 /// assert!(!path.exists()); // not there until committed
 /// sink.commit()?;

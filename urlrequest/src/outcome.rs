@@ -8,8 +8,7 @@ use std::path::{Path, PathBuf};
 use bytes::Bytes;
 use http::StatusCode;
 
-use crate::error::Error;
-use crate::event::{Response, ResponseBody};
+use urlrequest_core::{Error, Response, ResponseBody};
 
 /// What a finished request produced, as handed to `on_success`,
 /// `on_redirect` and `on_failure`.
@@ -69,7 +68,8 @@ impl ResultValue {
 /// them exactly once.
 ///
 /// ```
-/// use urlrequest_core::{http::StatusCode, Error, Route};
+/// use urlrequest::Route;
+/// use urlrequest_core::{http::StatusCode, Error};
 /// assert_eq!(Route::for_status(StatusCode::NO_CONTENT), Route::Success);
 /// assert_eq!(Route::for_status(StatusCode::FOUND), Route::Redirect);
 /// assert_eq!(Route::for_status(StatusCode::NOT_FOUND), Route::Failure);
@@ -113,7 +113,7 @@ impl Route {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::TransportError;
+    use urlrequest_core::TransportError;
 
     #[test]
     fn statuses_route_by_class() {
@@ -154,32 +154,46 @@ mod tests {
         assert_eq!(file.as_path(), Some(Path::new("/tmp/x")));
     }
 
-    fn response(body: Option<&'static [u8]>, json: Option<serde_json::Value>) -> Response {
-        Response {
-            status: StatusCode::OK,
-            reason: "OK".into(),
-            version: http::Version::HTTP_11,
-            headers: http::HeaderMap::new(),
-            trailers: http::HeaderMap::new(),
-            url: url::Url::parse("http://example.com/").unwrap(),
-            body: body.map(Bytes::from_static),
-            json,
-        }
+    /// The response the core makes of a JSON body, decoded or not, kept
+    /// or not.
+    fn response(decode: bool, collect: bool) -> Response {
+        use urlrequest_core::{Event, Exchange, Request};
+        let now = std::time::Instant::now();
+        let request = Request::builder("http://example.com/")
+            .decode(decode)
+            .collect_body(collect)
+            .build()
+            .unwrap();
+        let mut ex = Exchange::new(request, now);
+        ex.poll_action();
+        ex.handle_connected(now, false);
+        let n = ex.transmit().len();
+        ex.handle_written(now, n);
+        ex.handle_data(
+            now,
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 3\r\n\r\n[1]",
+        );
+        std::iter::from_fn(|| ex.poll_event())
+            .find_map(|e| match e {
+                Event::Done(r) => Some(r),
+                _ => None,
+            })
+            .expect("a response")
     }
 
     #[test]
     fn a_response_gives_json_else_bytes_else_empty_bytes() {
-        let decoded = response(Some(b"[1]"), Some(serde_json::json!([1])));
+        let decoded = response(true, true);
         assert_eq!(
             ResultValue::from_response(&decoded),
             ResultValue::Json(serde_json::json!([1]))
         );
-        let raw = response(Some(b"[1]"), None);
+        let raw = response(false, true);
         assert_eq!(
             ResultValue::from_response(&raw),
             ResultValue::Bytes(Bytes::from_static(b"[1]"))
         );
-        let streamed = response(None, None);
+        let streamed = response(true, false);
         assert_eq!(
             ResultValue::from_response(&streamed),
             ResultValue::Bytes(Bytes::new())

@@ -7,8 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use crate::error::BuildError;
-use crate::request::{Proxy, Request, DEFAULT_CHUNK_SIZE, DEFAULT_MAX_REDIRECTS};
+use urlrequest_core::{BuildError, Proxy, Request, DEFAULT_CHUNK_SIZE, DEFAULT_MAX_REDIRECTS};
 
 /// Proxy port used when `proxy_host` is given without `proxy_port`.
 pub const DEFAULT_PROXY_PORT: u16 = 8080;
@@ -16,7 +15,7 @@ pub const DEFAULT_PROXY_PORT: u16 = 8080;
 /// Kivy's request-shaping parameters, with Kivy's defaults.
 ///
 /// ```
-/// let mut p = urlrequest_core::RequestParams::new("http://example.com/");
+/// let mut p = urlrequest::RequestParams::new("http://example.com/");
 /// p.req_body = Some("a=1".into());
 /// p.cookies = Some("session=1".into());
 /// p.auth = Some(("user".into(), "pass".into()));
