@@ -143,6 +143,9 @@ enum Ended {
     Failed(&'static str, String),
 }
 
+/// How much resident memory may grow over a run (allocator caches), KiB.
+const RSS_SLACK_KIB: u64 = 8 * 1024;
+
 /// The soak's tally for one runtime.
 #[derive(Debug, Clone, Default)]
 pub struct SoakReport {
@@ -176,7 +179,9 @@ pub struct SoakReport {
 }
 
 impl SoakReport {
-    /// Whether every request ended as its fault implies and nothing leaked.
+    /// Whether every request ended as its fault implies and nothing leaked:
+    /// descriptors and threads back at their start values, resident memory
+    /// within 8 MiB of it, no file left.
     pub fn is_clean(&self) -> bool {
         self.lost == 0
             && self.wrong_bodies == 0
@@ -184,6 +189,7 @@ impl SoakReport {
             && self.partial_files == 0
             && self.fds.2 <= self.fds.0
             && self.threads.1 <= self.threads.0
+            && self.rss_kib.1 <= self.rss_kib.0 + RSS_SLACK_KIB
     }
 
     /// The Markdown header matching [`SoakReport`]'s `Display` rows.
