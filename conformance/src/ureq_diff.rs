@@ -1,6 +1,7 @@
-//! Differential checking against ureq 2: every case that ends in `Done` is
+//! Differential checking against ureq 3: every case that ends in `Done` is
 //! fetched by ureq from the same scripted server, and the status, headers
-//! and body it sees are compared with what runtime-std reports. Intended
+//! and body it sees are compared with what runtime-std reports. Both trust
+//! the test CA, so the cases over TLS are compared too. Intended
 //! disagreements are listed, with their RFC reasons, in `DIFFERENCES.md`.
 
 use std::collections::BTreeMap;
@@ -8,12 +9,13 @@ use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 use urlrequest_core::{Event, Exchange};
-use urlrequest_std::{Agent, DriveOptions};
+use urlrequest_std::{Agent, DriveOptions, Tls};
 
 use crate::case::Case;
 use crate::escape::unescape;
 use crate::loopback::ScriptedServer;
 use crate::origins::Origins;
+use crate::pki::TestCa;
 
 /// ureq's timeouts when the case sets none: cases that end in `Done` never
 /// make a client wait long.
@@ -85,10 +87,9 @@ impl Comparison {
     }
 }
 
-/// Whether ureq can run the case: it ends in `Done` and needs no TLS (this
-/// build of ureq has none).
+/// Whether ureq can run the case: it ends in `Done`.
 pub fn ureq_comparable(case: &Case) -> bool {
-    case.ends_in_done() && !case.needs_tls()
+    case.ends_in_done()
 }
 
 /// Runs the case through runtime-std and through ureq, each against a fresh
@@ -120,7 +121,10 @@ fn run_ours(case: &Case) -> Result<Seen, String> {
     let mut ex = Exchange::new(request, Instant::now());
     let mut body = Vec::new();
     let mut end = Err("no terminal event".to_string());
-    Agent::new().drive(&mut ex, &DriveOptions::new(), |event, _| {
+    let agent = Agent::builder()
+        .tls(Tls::default().ca_file(TestCa::trusted().pem_file()))
+        .build();
+    agent.drive(&mut ex, &DriveOptions::new(), |event, _| {
         match event {
             Event::Body(b) => body.extend_from_slice(&b),
             Event::Done(r) => {
@@ -151,62 +155,108 @@ fn run_ureq(case: &Case) -> Result<Seen, String> {
     result
 }
 
-/// The case's request as ureq settings. ureq's `redirects(n)` stops after
-/// n - 1 hops, so `n` is our limit plus one; 0 means "do not follow" in both.
+/// The case's request as ureq settings. ureq's `max_redirects(n)` follows
+/// `n` redirects and fails on the next one, as ours does; 0 returns the 3xx
+/// in both.
 fn ureq_fetch(case: &Case, origins: &Origins) -> Result<Seen, String> {
     let spec = &case.request;
     let sub = |s: &str| origins.substitute(s);
-    let timeout = spec.timeout.unwrap_or(DEFAULT_TIMEOUT);
+    let timeout = Some(spec.timeout.unwrap_or(DEFAULT_TIMEOUT));
     let hops = spec
         .max_redirects
         .unwrap_or(urlrequest_core::DEFAULT_MAX_REDIRECTS);
-    let mut builder = ureq::AgentBuilder::new()
+    let ca = ureq::tls::Certificate::from_pem(TestCa::trusted().pem().as_bytes())
+        .map_err(|e| format!("test CA: {e}"))?;
+    let tls = ureq::tls::TlsConfig::builder()
+        .root_certs(ureq::tls::RootCerts::new_with_certs(&[ca]))
+        .build();
+    let mut config = ureq::Agent::config_builder()
+        .http_status_as_error(false)
         .timeout_connect(timeout)
-        .timeout_read(timeout)
-        .timeout_write(timeout)
-        .redirects(if hops == 0 { 0 } else { hops + 1 });
+        .timeout_per_read(timeout)
+        .timeout_per_write(timeout)
+        .timeout_send_body(timeout)
+        .max_redirects(hops)
+        .tls_config(tls);
     let mut proxy_headers = Vec::new();
     if let Some((addr, headers)) = &spec.proxy {
-        let proxy = ureq::Proxy::new(format!("http://{}", sub(addr))).map_err(|e| e.to_string())?;
-        builder = builder.proxy(proxy);
-        // ureq has no setting for headers to the proxy; for plain http they
-        // travel with the absolute-form request, so they are set there.
-        proxy_headers = headers.clone();
+        // ureq sends no headers of the user's to the proxy; it sends
+        // `Proxy-Authorization: Basic` from credentials in the proxy URL,
+        // so Basic credentials go there and other proxy headers, if any,
+        // go with the request.
+        let mut userinfo = String::new();
+        for (name, value) in headers {
+            match basic_credentials(name, &sub(value)) {
+                Some(credentials) => userinfo = format!("{credentials}@"),
+                None => proxy_headers.push((name.clone(), value.clone())),
+            }
+        }
+        let proxy = ureq::Proxy::new(&format!("http://{userinfo}{}", sub(addr)))
+            .map_err(|e| e.to_string())?;
+        config = config.proxy(Some(proxy));
     }
-    let agent = builder.build();
+    let agent = ureq::Agent::new_with_config(config.build());
     let body = spec.body.as_ref().map(|b| unescape(&sub(b))).transpose()?;
     let method = spec
         .method
         .clone()
         .unwrap_or_else(|| if body.is_some() { "POST" } else { "GET" }.into());
-    let mut request = agent.request(&method, &sub(&spec.url));
+    // A method that carries content and no body: ureq's `send_empty()`.
+    let body = match method.as_str() {
+        "POST" | "PUT" | "PATCH" => Some(body.unwrap_or_default()),
+        _ => body,
+    };
+    let mut request = ureq::http::Request::builder()
+        .method(method.as_str())
+        .uri(sub(&spec.url));
     for (name, value) in spec.headers.iter().chain(&proxy_headers) {
-        request = request.set(name, &sub(value));
+        request = request.header(name.as_str(), sub(value));
     }
     let response = match body {
-        Some(b) => request.send_bytes(&b),
-        None => request.call(),
-    };
-    let response = match response {
-        Ok(r) | Err(ureq::Error::Status(_, r)) => r,
-        Err(e) => return Err(e.to_string()),
-    };
-    let status = response.status();
-    let mut names = response.headers_names();
-    // A repeated header is listed once per occurrence; `all` finds each.
-    names.sort();
-    names.dedup();
+        Some(b) => agent.run(request.body(b).map_err(|e| e.to_string())?),
+        None => agent.run(request.body(()).map_err(|e| e.to_string())?),
+    }
+    .map_err(|e| e.to_string())?;
+    let status = response.status().as_u16();
+    // Every field line in order, repeated names included.
     let headers = seen_headers(
-        names
+        response
+            .headers()
             .iter()
-            .flat_map(|n| response.all(n).into_iter().map(move |v| (n.clone(), v))),
+            .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or("<non-ascii>"))),
     );
     let mut body = Vec::new();
-    std::io::Read::read_to_end(&mut response.into_reader(), &mut body)
+    std::io::Read::read_to_end(&mut response.into_body().into_reader(), &mut body)
         .map_err(|e| format!("ureq body: {e}"))?;
     Ok(Seen {
         status,
         headers,
         body,
     })
+}
+
+/// `user:password` from a `Proxy-Authorization: Basic` header, as it goes in
+/// a proxy URL (percent-encoded where the URL needs it).
+fn basic_credentials(name: &str, value: &str) -> Option<String> {
+    use base64::Engine;
+    if !name.eq_ignore_ascii_case("proxy-authorization") {
+        return None;
+    }
+    let encoded = value.strip_prefix("Basic ")?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (user, password) = text.split_once(':')?;
+    let escape = |s: &str| {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    Some(format!("{}:{}", escape(user), escape(password)))
 }

@@ -2,7 +2,7 @@
 //! keep-alive reuse observed in nginx's own access log, HEAD, 304 and the
 //! directory redirect, each through urlrequest-std, urlrequest-smol and
 //! ureq with the same results; and nginx over TLS with a generated CA for
-//! the two runtimes (ureq is built here without TLS).
+//! the two runtimes.
 
 mod interop_support;
 

@@ -39,7 +39,7 @@ fn main() {
     let ureq_rps = run_ureq(&url, Duration::from_secs(secs));
     println!("keep-alive GET, 100-byte body, {TASKS} concurrent, {secs} s each, loopback:");
     println!("  urlrequest-smol ({TASKS} tasks): {smol_rps:>9.0} req/s");
-    println!("  ureq 2 ({TASKS} threads):        {ureq_rps:>9.0} req/s");
+    println!("  ureq 3 ({TASKS} threads):        {ureq_rps:>9.0} req/s");
     println!("  ratio: {:.2}x", smol_rps / ureq_rps);
 
     let (bytes, n) = memory_per_request();
@@ -98,10 +98,11 @@ fn run_smol(url: &str, run_for: Duration) -> f64 {
 
 /// Requests per second from `TASKS` threads sharing one ureq agent.
 fn run_ureq(url: &str, run_for: Duration) -> f64 {
-    let agent = ureq::AgentBuilder::new()
+    let agent: ureq::Agent = ureq::Agent::config_builder()
         .max_idle_connections(TASKS)
         .max_idle_connections_per_host(TASKS)
-        .build();
+        .build()
+        .into();
     let stop = Arc::new(AtomicBool::new(false));
     let done = Arc::new(AtomicU64::new(0));
     let threads: Vec<_> = (0..TASKS)
@@ -113,7 +114,10 @@ fn run_ureq(url: &str, run_for: Duration) -> f64 {
                 while !stop.load(Ordering::Relaxed) {
                     let resp = agent.get(&url).call().unwrap();
                     body.clear();
-                    resp.into_reader().read_to_end(&mut body).unwrap();
+                    resp.into_body()
+                        .into_reader()
+                        .read_to_end(&mut body)
+                        .unwrap();
                     assert_eq!(body.len(), BODY.len());
                     done.fetch_add(1, Ordering::Relaxed);
                 }

@@ -23,7 +23,7 @@ pub const READ: usize = 64 * 1024;
 pub enum Client {
     /// `TcpStream::read` into one buffer, counting bytes.
     Raw,
-    /// ureq 2, reading the body into one buffer.
+    /// ureq 3, reading the body into one buffer.
     Ureq,
     /// `Agent::drive` with body collection off.
     Std,
@@ -49,7 +49,7 @@ impl Client {
     pub fn name(self) -> &'static str {
         match self {
             Client::Raw => "raw TcpStream read loop",
-            Client::Ureq => "ureq 2",
+            Client::Ureq => "ureq 3",
             Client::Std => "urlrequest-std",
             Client::Smol => "urlrequest-smol",
         }
@@ -108,12 +108,8 @@ fn content_length(head: &[u8]) -> std::io::Result<u64> {
 }
 
 fn with_ureq(url: &str) -> Result<u64, String> {
-    let resp = ureq::AgentBuilder::new()
-        .build()
-        .get(url)
-        .call()
-        .map_err(|e| format!("ureq: {e}"))?;
-    let mut body = resp.into_reader();
+    let resp = ureq::get(url).call().map_err(|e| format!("ureq: {e}"))?;
+    let mut body = resp.into_body().into_reader();
     let mut buf = vec![0u8; READ];
     let mut got = 0u64;
     loop {

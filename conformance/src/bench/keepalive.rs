@@ -19,7 +19,7 @@ pub const CLIENTS: usize = 64;
 /// The clients of cases B and C, in report order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Client {
-    /// ureq 2 with one agent (threads in case C).
+    /// ureq 3 with one agent (threads in case C).
     Ureq,
     /// urlrequest-std with one agent (threads in case C).
     Std,
@@ -44,10 +44,10 @@ impl Client {
 
     fn name(self, concurrent: bool) -> String {
         match (self, concurrent) {
-            (Client::Ureq, false) => "ureq 2".into(),
+            (Client::Ureq, false) => "ureq 3".into(),
             (Client::Std, false) => "urlrequest-std".into(),
             (Client::Smol | Client::SmolPerCpu, false) => "urlrequest-smol".into(),
-            (Client::Ureq, true) => format!("ureq 2, {CLIENTS} threads"),
+            (Client::Ureq, true) => format!("ureq 3, {CLIENTS} threads"),
             (Client::Std, true) => format!("urlrequest-std, {CLIENTS} threads"),
             (Client::Smol, true) => format!("urlrequest-smol, {CLIENTS} tasks on 1 thread"),
             (Client::SmolPerCpu, true) => format!(
@@ -59,10 +59,11 @@ impl Client {
 }
 
 fn ureq_agent() -> ureq::Agent {
-    ureq::AgentBuilder::new()
+    ureq::Agent::config_builder()
         .max_idle_connections(CLIENTS)
         .max_idle_connections_per_host(CLIENTS)
         .build()
+        .into()
 }
 
 fn std_agent() -> urlrequest_std::Agent {
@@ -83,7 +84,8 @@ fn check(len: usize) -> Result<(), String> {
 fn ureq_get(agent: &ureq::Agent, url: &str, body: &mut Vec<u8>) -> Result<(), String> {
     let resp = agent.get(url).call().map_err(|e| format!("ureq: {e}"))?;
     body.clear();
-    resp.into_reader()
+    resp.into_body()
+        .into_reader()
         .read_to_end(body)
         .map_err(|e| format!("ureq: {e}"))?;
     check(body.len())

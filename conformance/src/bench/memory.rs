@@ -16,7 +16,7 @@ pub const SUBCOMMAND: &str = "__peak-rss";
 /// what the process costs before any request.
 const CLIENTS: [(&str, &str); 4] = [
     ("baseline", "the process itself (no download)"),
-    ("ureq", "ureq 2, `io::copy` into a `File`"),
+    ("ureq", "ureq 3, `io::copy` into a `File`"),
     ("std", "urlrequest-std, `UrlRequest` with `file_path`"),
     ("smol", "urlrequest-smol, `Client::download`"),
 ];
@@ -37,7 +37,8 @@ pub fn child(args: &[String]) -> Result<(), String> {
         "ureq" => {
             let resp = ureq::get(url).call().map_err(|e| e.to_string())?;
             let mut file = fs::File::create(path).map_err(|e| e.to_string())?;
-            std::io::copy(&mut resp.into_reader(), &mut file).map_err(|e| e.to_string())?;
+            std::io::copy(&mut resp.into_body().into_reader(), &mut file)
+                .map_err(|e| e.to_string())?;
         }
         "std" => {
             let req = urlrequest_std::UrlRequest::builder(url.as_str())

@@ -2,6 +2,7 @@
 //! case, repeated measurement and the Markdown report.
 
 pub mod download;
+pub mod https;
 pub mod keepalive;
 pub mod memory;
 pub mod nginx;
@@ -19,7 +20,7 @@ pub struct Config {
     pub quick: bool,
     /// Runs per figure (the median, min and max are reported).
     pub runs: usize,
-    /// Case A body size.
+    /// Case A and F body size.
     pub download: u64,
     /// Case B request count.
     pub sequential: u64,
@@ -27,7 +28,7 @@ pub struct Config {
     pub concurrent: u64,
     /// Case D file sizes.
     pub files: Vec<u64>,
-    /// The cases to run (letters `a` to `e`); all by default.
+    /// The cases to run (letters `a` to `f`); all by default.
     pub only: String,
     /// The clients to run (`raw`, `ureq`, `std`, `smol`); all when `None`.
     /// For profiling one client; ratios to a client left out show as `-`.
@@ -36,7 +37,7 @@ pub struct Config {
 
 const MIB: u64 = 1 << 20;
 /// Every case letter.
-pub const ALL_CASES: &str = "abcde";
+pub const ALL_CASES: &str = "abcdef";
 
 impl Config {
     /// The full run (about three minutes) or the quick one (about 30 s).
@@ -156,6 +157,11 @@ pub fn run(cfg: &Config) -> Result<(), String> {
     };
     if cfg.runs_case('a') {
         case_a(cfg, &rust, ngx.as_ref(), &mut targets)?;
+    }
+    if cfg.runs_case('f') {
+        let server = https::server()?;
+        let f = https::section(&server, cfg.download, cfg, &mut targets)?;
+        println!("{}", f.render());
     }
     // Cases B and C run against each server there is: the Rust server, and
     // nginx when installed.

@@ -1,12 +1,15 @@
 //! The in-process loopback server: keep-alive HTTP/1.1 with Content-Length,
-//! one thread per connection, every body produced from memory.
+//! one thread per connection, every body produced from memory; over plain
+//! TCP, or over rustls with a certificate from the test CA.
 //!
 //! `GET /bytes/N` answers N bytes cut from one repeated pattern buffer, so a
 //! 1 GiB body costs no 1 GiB allocation; `GET /small` answers 100 bytes.
 
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
+
+use rustls::{ServerConfig, ServerConnection, StreamOwned};
 
 /// Size of the `/small` body.
 pub const SMALL: usize = 100;
@@ -19,11 +22,22 @@ const MAX_HEAD: usize = 16 * 1024;
 /// blocks in `accept`, and the process exits at the end of the report).
 pub struct RustServer {
     addr: SocketAddr,
+    tls: bool,
 }
 
 impl RustServer {
     /// Binds a free loopback port and starts accepting.
     pub fn start() -> io::Result<RustServer> {
+        RustServer::start_with(None)
+    }
+
+    /// The same server speaking TLS with `config` on every connection.
+    pub fn start_tls(config: Arc<ServerConfig>) -> io::Result<RustServer> {
+        RustServer::start_with(Some(config))
+    }
+
+    fn start_with(tls: Option<Arc<ServerConfig>>) -> io::Result<RustServer> {
+        let with_tls = tls.is_some();
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let addr = listener.local_addr()?;
         let pattern: Arc<[u8]> = (0..PATTERN).map(|i| (i % 251) as u8).collect();
@@ -32,17 +46,33 @@ impl RustServer {
             .spawn(move || {
                 for stream in listener.incoming().flatten() {
                     let pattern = pattern.clone();
-                    let _ = std::thread::Builder::new()
-                        .name("bench-conn".into())
-                        .spawn(move || serve(stream, &pattern));
+                    let tls = tls.clone();
+                    let _ =
+                        std::thread::Builder::new()
+                            .name("bench-conn".into())
+                            .spawn(move || {
+                                let _ = stream.set_nodelay(true);
+                                match tls {
+                                    None => serve(stream, &pattern),
+                                    Some(config) => {
+                                        if let Ok(conn) = ServerConnection::new(config) {
+                                            serve(StreamOwned::new(conn, stream), &pattern);
+                                        }
+                                    }
+                                }
+                            });
                 }
             })?;
-        Ok(RustServer { addr })
+        Ok(RustServer {
+            addr,
+            tls: with_tls,
+        })
     }
 
-    /// `http://127.0.0.1:PORT`
+    /// `http://127.0.0.1:PORT`, or `https://` for the TLS server.
     pub fn base(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// The listening address.
@@ -52,8 +82,7 @@ impl RustServer {
 }
 
 /// Answers request heads on one connection until the client closes it.
-fn serve(mut stream: TcpStream, pattern: &[u8]) {
-    let _ = stream.set_nodelay(true);
+fn serve(mut stream: impl Read + Write, pattern: &[u8]) {
     let mut small = format!("HTTP/1.1 200 OK\r\nContent-Length: {SMALL}\r\n\r\n").into_bytes();
     small.extend_from_slice(&[b's'; SMALL]);
     let mut buf = vec![0u8; MAX_HEAD];
@@ -93,7 +122,7 @@ fn body_size(head: &[u8]) -> Option<Option<u64>> {
     path.strip_prefix("/bytes/")?.parse().ok().map(Some)
 }
 
-fn send_large(stream: &mut TcpStream, pattern: &[u8], n: u64) -> io::Result<()> {
+fn send_large(stream: &mut impl Write, pattern: &[u8], n: u64) -> io::Result<()> {
     stream.write_all(format!("HTTP/1.1 200 OK\r\nContent-Length: {n}\r\n\r\n").as_bytes())?;
     let mut left = n;
     while left > 0 {

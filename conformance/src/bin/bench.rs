@@ -7,11 +7,12 @@
 //! Starts its own servers (an in-process Rust server serving from memory,
 //! and nginx when it is installed, which also serves cases A to C), runs
 //! cases A to E and prints a Markdown
-//! report with ratios and the stated targets. `--quick` runs smaller sizes
-//! and fewer repetitions in cases A to D (about 45 seconds; case E is the
-//! same in both); `--only ab` runs only the
-//! cases named (letters `a` to `e`), `--clients std,smol` only those
-//! clients (for profiling one of them; the targets are then not judged).
+//! report with ratios and the stated targets. Case F is case A over TLS.
+//! `--quick` runs smaller sizes and fewer repetitions in cases A to D and F
+//! (case E is the same in both); `--only ab` runs only the cases named
+//! (letters `a` to `f`), `--clients std,smol` only those clients (for
+//! profiling one of them; the targets are then not judged), `--size MIB`
+//! sets the body size of cases A and F.
 
 #[path = "../bench/mod.rs"]
 mod bench;
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
     let mut quick = false;
     let mut only = None;
     let mut clients = None;
+    let mut size_mib = None;
     let mut args = args.iter();
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -39,12 +41,19 @@ fn main() -> ExitCode {
                     .next()
                     .map(|s| s.split(',').map(str::to_string).collect::<Vec<_>>())
             }
+            "--size" => match args.next().and_then(|s| s.parse::<u64>().ok()) {
+                Some(n) if n > 0 => size_mib = Some(n),
+                _ => {
+                    eprintln!("--size needs a whole number of MiB above 0");
+                    return ExitCode::from(2);
+                }
+            },
             "-h" | "--help" => {
-                println!("usage: bench [--quick] [--only CASES] [--clients raw,ureq,std,smol]");
+                println!("usage: bench [--quick] [--only CASES] [--clients raw,ureq,std,smol] [--size MIB]");
                 return ExitCode::SUCCESS;
             }
             other => {
-                eprintln!("unknown argument {other:?}; usage: bench [--quick] [--only CASES] [--clients raw,ureq,std,smol]");
+                eprintln!("unknown argument {other:?}; usage: bench [--quick] [--only CASES] [--clients raw,ureq,std,smol] [--size MIB]");
                 return ExitCode::from(2);
             }
         }
@@ -54,6 +63,9 @@ fn main() -> ExitCode {
         cfg.only = only;
     }
     cfg.clients = clients;
+    if let Some(n) = size_mib {
+        cfg.download = n << 20;
+    }
     finish(bench::run(&cfg))
 }
 

@@ -134,7 +134,7 @@ fn main() -> ExitCode {
         let ureq_cell = if done == 0 {
             "no case ends in Done".to_string()
         } else if rows.is_empty() {
-            "not compared (needs TLS)".to_string()
+            "not compared".to_string()
         } else {
             format!("{agree}/{} ({documented})", rows.len())
         };

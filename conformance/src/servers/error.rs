@@ -63,7 +63,7 @@ impl fmt::Display for ServerError {
             ServerError::Missing { program, install } => write!(
                 f,
                 "{program} is not installed; install it with `{install}` \
-                 (.ci/run does this before the tests)"
+                 (.ci/run does this before `cargo test --features interop`)"
             ),
             ServerError::Io { what, source } => write!(f, "{what}: {source}"),
             ServerError::Exited { name, status, log } => {
@@ -95,8 +95,8 @@ mod tests {
 
     #[test]
     fn missing_names_the_install_command() {
-        let text = ServerError::missing("nginx", "apt-get install nginx-light").to_string();
+        let text = ServerError::missing("nginx", "apt-get install -y nginx-light").to_string();
         assert!(text.starts_with("nginx is not installed"), "{text}");
-        assert!(text.contains("`apt-get install nginx-light`"), "{text}");
+        assert!(text.contains("`apt-get install -y nginx-light`"), "{text}");
     }
 }

@@ -29,7 +29,7 @@ impl Httpbin {
     /// clients that give up early do not starve each other.
     pub fn start() -> Result<Httpbin, ServerError> {
         let python = super::find_program("python3")
-            .ok_or_else(|| ServerError::missing("python3", "apt-get install python3"))?;
+            .ok_or_else(|| ServerError::missing("python3", "apt-get install -y python3"))?;
         retry_start(|| {
             let dir = TempDir::new("httpbin").map_err(ServerError::io("httpbin: temp dir"))?;
             let port = free_port().map_err(ServerError::io("httpbin: free port"))?;

@@ -88,7 +88,7 @@ impl Nginx {
     /// once).
     pub fn start_with(tls: Option<&TlsFiles>) -> Result<Nginx, ServerError> {
         let exe = find_program("nginx")
-            .ok_or_else(|| ServerError::missing("nginx", "apt-get install nginx-light"))?;
+            .ok_or_else(|| ServerError::missing("nginx", "apt-get install -y nginx-light"))?;
         retry_start(|| Nginx::start_once(&exe, tls, Tuning::Tests))
     }
 
@@ -98,7 +98,7 @@ impl Nginx {
     /// `sendfile` with `tcp_nopush`.
     pub fn start_for_benchmark() -> Result<Nginx, ServerError> {
         let exe = find_program("nginx")
-            .ok_or_else(|| ServerError::missing("nginx", "apt-get install nginx-light"))?;
+            .ok_or_else(|| ServerError::missing("nginx", "apt-get install -y nginx-light"))?;
         retry_start(|| Nginx::start_once(&exe, None, Tuning::Benchmark))
     }
 

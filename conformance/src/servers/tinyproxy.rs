@@ -24,7 +24,7 @@ impl Tinyproxy {
     /// would otherwise allow all ports).
     pub fn start(connect_ports: &[u16]) -> Result<Tinyproxy, ServerError> {
         let exe = find_program("tinyproxy")
-            .ok_or_else(|| ServerError::missing("tinyproxy", "apt-get install tinyproxy"))?;
+            .ok_or_else(|| ServerError::missing("tinyproxy", "apt-get install -y tinyproxy"))?;
         retry_start(|| {
             let dir = TempDir::new("tinyproxy").map_err(ServerError::io("tinyproxy: temp dir"))?;
             let port = free_port().map_err(ServerError::io("tinyproxy: free port"))?;

@@ -285,26 +285,28 @@ fn finish(end: Event, redirects: usize) -> Result<Got, Failed> {
 }
 
 /// A ureq agent configured as `call` asks. ureq keeps proxy, timeout and
-/// redirect limit on the agent, not the request.
+/// redirect limit on the agent, not the request. Its `max_redirects(n)`
+/// follows `n` redirects, as ours does.
 fn ureq_agent(call: &Call) -> ureq::Agent {
-    // ureq's `redirects(n)` fails on the n-th redirect, so it follows n - 1;
-    // ours follows n. Ask ureq for one more to compare like with like.
-    let limit = call.max_redirects.unwrap_or(10);
-    let mut b = ureq::AgentBuilder::new()
+    let mut b = ureq::Agent::config_builder()
         .user_agent(USER_AGENT)
-        .redirects(if limit == 0 { 0 } else { limit + 1 });
+        .http_status_as_error(false)
+        .max_redirects(call.max_redirects.unwrap_or(10));
     if let Some(t) = call.timeout {
-        b = b.timeout_read(t).timeout_write(t);
+        b = b.timeout_per_read(Some(t)).timeout_per_write(Some(t));
     }
     if let Some(p) = call.proxy {
-        b = b.proxy(ureq::Proxy::new(format!("http://{p}")).expect("proxy URL"));
+        b = b.proxy(Some(
+            ureq::Proxy::new(&format!("http://{p}")).expect("proxy URL"),
+        ));
     }
-    b.build()
+    b.build().into()
 }
 
 /// ureq, with its own agent when the call needs settings the shared one
 /// lacks.
 pub fn with_ureq(shared: &ureq::Agent, call: &Call) -> Result<Got, Failed> {
+    use ureq::ResponseExt;
     let own;
     let agent = if call.timeout.is_some() || call.proxy.is_some() || call.max_redirects.is_some() {
         own = ureq_agent(call);
@@ -312,34 +314,33 @@ pub fn with_ureq(shared: &ureq::Agent, call: &Call) -> Result<Got, Failed> {
     } else {
         shared
     };
-    let mut req = agent.request(&call.method, &call.url);
+    let mut req = ureq::http::Request::builder()
+        .method(call.method.as_str())
+        .uri(&call.url);
     for (n, v) in &call.headers {
-        req = req.set(n, v);
+        req = req.header(n.as_str(), v.as_str());
     }
     let sent = match &call.body {
-        Some(b) => req.send_bytes(b),
-        None => req.call(),
+        Some(b) => agent.run(req.body(b.clone()).expect("request")),
+        None => agent.run(req.body(()).expect("request")),
     };
-    let resp = match sent {
-        Ok(r) | Err(ureq::Error::Status(_, r)) => r,
-        Err(ureq::Error::Transport(t)) => return Err(ureq_failure(&t)),
-    };
-    let status = resp.status();
-    let url = resp.get_url().to_string();
-    // ureq lists a name once per header line; `all` gives every value.
-    let mut names = resp.headers_names();
-    names.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
-    let headers = names
-        .into_iter()
-        .flat_map(|n| {
-            resp.all(&n)
-                .into_iter()
-                .map(|v| (n.to_ascii_lowercase(), v.to_string()))
-                .collect::<Vec<_>>()
+    let resp = sent.map_err(|e| ureq_failure(&e))?;
+    let status = resp.status().as_u16();
+    let url = resp.get_uri().to_string();
+    // Every field line in order, repeated names included.
+    let headers = resp
+        .headers()
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
         })
         .collect();
     let mut body = Vec::new();
-    resp.into_reader()
+    resp.into_body()
+        .into_reader()
         .read_to_end(&mut body)
         .map_err(|e| Failed {
             kind: io_kind(&e).to_string(),
@@ -354,22 +355,20 @@ pub fn with_ureq(shared: &ureq::Agent, call: &Call) -> Result<Got, Failed> {
     })
 }
 
-fn ureq_failure(t: &ureq::Transport) -> Failed {
-    use std::error::Error as _;
-    let kind = match t.kind() {
-        ureq::ErrorKind::TooManyRedirects => "too-many-redirects",
-        ureq::ErrorKind::Dns => "dns",
-        ureq::ErrorKind::ConnectionFailed => "connect",
-        ureq::ErrorKind::ProxyConnect | ureq::ErrorKind::ProxyUnauthorized => "proxy-refused",
-        ureq::ErrorKind::Io => match t.source().and_then(|s| s.downcast_ref::<std::io::Error>()) {
-            Some(e) => io_kind(e),
-            None => "io",
-        },
+fn ureq_failure(e: &ureq::Error) -> Failed {
+    let kind = match e {
+        ureq::Error::TooManyRedirects => "too-many-redirects",
+        ureq::Error::HostNotFound => "dns",
+        ureq::Error::ConnectionFailed => "connect",
+        ureq::Error::ConnectProxyFailed(_) => "proxy-refused",
+        ureq::Error::RedirectFailed => "redirect-failed",
+        ureq::Error::Timeout(_) => "timeout",
+        ureq::Error::Io(e) => io_kind(e),
         _ => "other",
     };
     Failed {
         kind: kind.to_string(),
-        message: t.to_string(),
+        message: e.to_string(),
     }
 }
 
