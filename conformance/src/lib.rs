@@ -49,6 +49,7 @@ mod server_stream;
 pub mod servers;
 mod sim;
 pub mod soak;
+pub mod test_server;
 mod ureq_diff;
 
 use std::path::{Path, PathBuf};

@@ -1,12 +1,10 @@
 //! The `urlreq` binary, run as a user would: exit codes, output files,
 //! the head, the event trace, recording and replay, usage errors, the demo.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use support::{respond, serve, Server};
+use urlrequest_conformance::test_server::{respond, serve, Server};
 
 fn urlreq(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_urlreq"))
