@@ -1,35 +1,21 @@
 //! A line diff of expected and actual traces, for failure reports.
 
 /// Lines of `expected` and `actual` as a unified listing: `  ` common, `- `
-/// expected only, `+ ` actual only. Traces are short, so the quadratic
-/// longest-common-subsequence table is fine.
+/// expected only, `+ ` actual only.
 pub fn diff_lines(expected: &[String], actual: &[String]) -> String {
-    let (n, m) = (expected.len(), actual.len());
-    // lcs[i][j]: length of the LCS of expected[i..] and actual[j..].
-    let mut lcs = vec![vec![0usize; m + 1]; n + 1];
-    for i in (0..n).rev() {
-        for j in (0..m).rev() {
-            lcs[i][j] = if expected[i] == actual[j] {
-                lcs[i + 1][j + 1] + 1
-            } else {
-                lcs[i + 1][j].max(lcs[i][j + 1])
-            };
-        }
-    }
+    let expected: Vec<&str> = expected.iter().map(String::as_str).collect();
+    let actual: Vec<&str> = actual.iter().map(String::as_str).collect();
+    let diff = similar::TextDiff::from_slices(&expected, &actual);
     let mut out = String::new();
-    let (mut i, mut j) = (0, 0);
-    while i < n || j < m {
-        if i < n && j < m && expected[i] == actual[j] {
-            out.push_str(&format!("  {}\n", expected[i]));
-            i += 1;
-            j += 1;
-        } else if i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1]) {
-            out.push_str(&format!("- {}\n", expected[i]));
-            i += 1;
-        } else {
-            out.push_str(&format!("+ {}\n", actual[j]));
-            j += 1;
-        }
+    for change in diff.iter_all_changes() {
+        let mark = match change.tag() {
+            similar::ChangeTag::Equal => "  ",
+            similar::ChangeTag::Delete => "- ",
+            similar::ChangeTag::Insert => "+ ",
+        };
+        out.push_str(mark);
+        out.push_str(change.value());
+        out.push('\n');
     }
     out
 }

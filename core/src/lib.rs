@@ -45,7 +45,6 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod base64;
 mod buffer;
 mod decode;
 mod error;

@@ -3,12 +3,13 @@
 
 use std::time::Duration;
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue, AUTHORIZATION, USER_AGENT};
 use http::{HeaderMap, Method};
 use url::Url;
 
-use crate::base64::encode_base64;
 use crate::error::BuildError;
 
 /// Default size of `Body` events, in bytes (Kivy's default read size).
@@ -486,30 +487,13 @@ pub fn basic_auth_value(user: &[u8], password: &[u8]) -> HeaderValue {
     let mut plain = user.to_vec();
     plain.push(b':');
     plain.extend_from_slice(password);
-    let value = format!("Basic {}", encode_base64(&plain));
+    let value = format!("Basic {}", STANDARD.encode(&plain));
     HeaderValue::from_str(&value).expect("base64 is always a valid header value")
 }
 
+/// `%XX` escapes decoded; a `%` not followed by two hex digits stays as is.
 fn percent_decode(s: &str) -> Vec<u8> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let (Some(h), Some(l)) = (hex_val(b[i + 1]), hex_val(b[i + 2])) {
-                out.push(h * 16 + l);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    out
-}
-
-fn hex_val(c: u8) -> Option<u8> {
-    (c as char).to_digit(16).map(|d| d as u8)
+    percent_encoding::percent_decode_str(s).collect()
 }
 
 #[cfg(test)]

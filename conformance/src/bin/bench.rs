@@ -31,6 +31,8 @@ fn main() -> ExitCode {
     let mut only = None;
     let mut clients = None;
     let mut size_mib = None;
+    // Parsed by hand, not with clap: this binary is left out of the published
+    // crate, where clap would be a dependency the library never uses.
     let mut args = args.iter();
     while let Some(a) = args.next() {
         match a.as_str() {
