@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use urlrequest_core::{trace_line, Event, Exchange, Request, Transcript};
 use urlrequest_smol::Client;
-use urlrequest_std::{Agent, DriveOptions, Tls};
+use urlrequest_std::{Agent, DriveOptions, TlsSettings};
 
 use crate::case::Case;
 use crate::diff::diff_lines;
@@ -35,7 +35,7 @@ pub struct ReplayDriver;
 
 fn std_agent() -> Agent {
     Agent::builder()
-        .tls(Tls::default().ca_file(TestCa::trusted().pem_file()))
+        .tls(TlsSettings::default().ca_file(TestCa::trusted().pem_file()))
         .build()
 }
 

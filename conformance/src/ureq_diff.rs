@@ -9,7 +9,7 @@ use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 use urlrequest_core::{Event, Exchange};
-use urlrequest_std::{Agent, DriveOptions, Tls};
+use urlrequest_std::{Agent, DriveOptions, TlsSettings};
 
 use crate::case::Case;
 use crate::escape::unescape;
@@ -122,7 +122,7 @@ fn run_ours(case: &Case) -> Result<Seen, String> {
     let mut body = Vec::new();
     let mut end = Err("no terminal event".to_string());
     let agent = Agent::builder()
-        .tls(Tls::default().ca_file(TestCa::trusted().pem_file()))
+        .tls(TlsSettings::default().ca_file(TestCa::trusted().pem_file()))
         .build();
     agent.drive(&mut ex, &DriveOptions::new(), |event, _| {
         match event {

@@ -13,7 +13,7 @@ use std::time::Duration;
 use interop_support::{assert_same_bytes, pattern, same, Call, Clients};
 use urlrequest_conformance::servers::{AccessEntry, Nginx, TlsFiles};
 use urlrequest_core::Request;
-use urlrequest_std::{Agent, Tls, UrlRequest};
+use urlrequest_std::{Agent, TlsSettings, UrlRequest};
 
 const MIB: usize = 1024 * 1024;
 
@@ -271,7 +271,7 @@ fn https_with_the_ca_file_and_refused_without_it() {
     let url = nginx.https_url("/secure.bin").unwrap();
 
     let std = Agent::builder()
-        .tls(Tls::default().ca_file(tls.ca()))
+        .tls(TlsSettings::default().ca_file(tls.ca()))
         .build();
     let smol = urlrequest_smol::Client::builder()
         .ca_file(tls.ca())

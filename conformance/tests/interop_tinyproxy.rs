@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use interop_support::{pattern, same, Call, Clients, Outcome};
 use urlrequest_conformance::servers::{Nginx, Tinyproxy, TlsFiles};
-use urlrequest_std::{Agent, Tls, UrlRequest};
+use urlrequest_std::{Agent, TlsSettings, UrlRequest};
 
 fn servers(connect_ports: &[u16]) -> (Nginx, Tinyproxy) {
     let nginx = Nginx::start().unwrap_or_else(|e| panic!("cannot start nginx: {e}"));
@@ -139,7 +139,7 @@ fn https_through_a_connect_tunnel_to_local_tls() {
     let call = Call::get(&url).proxy(proxy.addr());
 
     let std = Agent::builder()
-        .tls(Tls::default().ca_file(tls.ca()))
+        .tls(TlsSettings::default().ca_file(tls.ca()))
         .build();
     let smol = urlrequest_smol::Client::builder()
         .ca_file(tls.ca())

@@ -11,8 +11,8 @@ use crate::callbacks::Callbacks;
 use crate::client::Client;
 use crate::error::Error;
 use crate::run::Launch;
-use crate::tls::TlsSettings;
 use crate::url_request::UrlRequest;
+use urlrequest_tls::{CaMode, TlsSettings};
 
 pub use urlrequest::DEFAULT_PROXY_PORT;
 
@@ -183,18 +183,16 @@ impl UrlRequestBuilder {
     }
 
     /// Trust the certificates of this PEM file instead of the built-in
-    /// roots (Kivy's meaning); see [`extend_roots`](Self::extend_roots) to
+    /// roots (Kivy's meaning); see [`ca_mode`](Self::ca_mode) to
     /// add them to the roots instead.
     pub fn ca_file(mut self, path: impl Into<PathBuf>) -> Self {
-        self.tls.get_or_insert_with(TlsSettings::default).ca_file = Some(path.into());
+        self.tls = Some(self.tls.unwrap_or_default().ca_file(path));
         self
     }
 
-    /// With a `ca_file`: `true` keeps trusting the built-in roots too.
-    pub fn extend_roots(mut self, on: bool) -> Self {
-        self.tls
-            .get_or_insert_with(TlsSettings::default)
-            .extend_roots = on;
+    /// Whether `ca_file` replaces (default) or extends the built-in roots.
+    pub fn ca_mode(mut self, mode: CaMode) -> Self {
+        self.tls = Some(self.tls.unwrap_or_default().ca_mode(mode));
         self
     }
 
@@ -202,7 +200,7 @@ impl UrlRequestBuilder {
     /// so anyone on the path can read and alter the traffic. See
     /// [`TlsSettings::verify`].
     pub fn verify(mut self, verify: bool) -> Self {
-        self.tls.get_or_insert_with(TlsSettings::default).verify = verify;
+        self.tls = Some(self.tls.unwrap_or_default().verify(verify));
         self
     }
 

@@ -16,7 +16,7 @@ use crate::download;
 use crate::driver::Driver;
 use crate::error::Error;
 use crate::shared::Shared;
-use crate::tls::{client_config, TlsConfigError, TlsSettings};
+use urlrequest_tls::{CaMode, TlsConfigError, TlsSettings};
 
 /// Connections open at once to one host (scheme, host, port, proxy) unless
 /// [`ClientBuilder::per_host_limit`] says otherwise.
@@ -158,7 +158,7 @@ impl Client {
             return Ok(Client { shared });
         }
         let wanted = settings.clone();
-        let config = blocking::unblock(move || client_config(&wanted)).await?;
+        let config = blocking::unblock(move || wanted.client_config()).await?;
         let shared = self.shared.add_sibling(settings, config);
         Ok(Client { shared })
     }
@@ -198,15 +198,15 @@ impl ClientBuilder {
 
     /// Trust the CA certificates in this PEM file instead of the built-in
     /// roots (Kivy's `ca_file`), or in addition with
-    /// [`extend_roots`](Self::extend_roots).
+    /// [`ca_mode(CaMode::Extend)`](Self::ca_mode).
     pub fn ca_file(mut self, path: impl AsRef<Path>) -> Self {
-        self.tls.ca_file = Some(path.as_ref().to_path_buf());
+        self.tls = self.tls.ca_file(path.as_ref());
         self
     }
 
-    /// With a `ca_file`, keep trusting the built-in roots too.
-    pub fn extend_roots(mut self, on: bool) -> Self {
-        self.tls.extend_roots = on;
+    /// Whether a `ca_file` replaces (default) or extends the built-in roots.
+    pub fn ca_mode(mut self, mode: CaMode) -> Self {
+        self.tls = self.tls.ca_mode(mode);
         self
     }
 
@@ -214,7 +214,7 @@ impl ClientBuilder {
     /// another host). The traffic is then open to anyone on the path: only
     /// for tests and machines you control.
     pub fn verify(mut self, on: bool) -> Self {
-        self.tls.verify = on;
+        self.tls = self.tls.verify(on);
         self
     }
 
@@ -226,7 +226,7 @@ impl ClientBuilder {
 
     /// Builds the client; fails when the `ca_file` cannot be used.
     pub fn build(self) -> Result<Client, TlsConfigError> {
-        let tls = client_config(&self.tls)?;
+        let tls = self.tls.client_config()?;
         Ok(Client {
             shared: Arc::new(Shared::new(self.per_host, self.idle_timeout, tls, self.tls)),
         })

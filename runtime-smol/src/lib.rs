@@ -58,8 +58,7 @@
 //! `send()` is awaited (there is no worker thread, `start`, `wait`,
 //! `dispatch_pending` or `Dispatch`: callbacks run in the awaiting task and
 //! get every progress update); dropping that future stops the request
-//! without callbacks; `.client(&Client)` replaces `.agent(&Agent)`;
-//! `extend_roots(true)` replaces `ca_mode(CaMode::Extend)`.
+//! without callbacks; `.client(&Client)` replaces `.agent(&Agent)`.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -74,7 +73,6 @@ mod error;
 mod net;
 mod run;
 mod shared;
-mod tls;
 mod url_request;
 
 pub use builder::{UrlRequestBuilder, DEFAULT_PROXY_PORT};
@@ -84,8 +82,8 @@ pub use client::{
     Client, ClientBuilder, EventStream, DEFAULT_IDLE_TIMEOUT, DEFAULT_PER_HOST_LIMIT,
 };
 pub use error::Error;
-pub use tls::{TlsConfigError, TlsSettings};
 pub use url_request::UrlRequest;
+pub use urlrequest_tls::{CaMode, TlsConfigError, TlsSettings};
 
 pub use urlrequest::{FileSink, ResultValue};
 pub use urlrequest_core::{

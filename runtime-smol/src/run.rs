@@ -11,8 +11,8 @@ use crate::callbacks::{Callbacks, Outcome};
 use crate::client::Client;
 use crate::download::FileTarget;
 use crate::error::Error;
-use crate::tls::TlsSettings;
 use crate::url_request::UrlRequest;
+use urlrequest_tls::TlsSettings;
 
 /// Everything a run needs, prepared by the builder.
 pub(crate) struct Launch {

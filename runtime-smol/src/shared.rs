@@ -12,7 +12,7 @@ use rustls::ClientConfig;
 use urlrequest_core::{Pool, PoolKey};
 
 use crate::net::Conn;
-use crate::tls::TlsSettings;
+use urlrequest_tls::TlsSettings;
 
 /// Above this many per-host semaphores, unused ones are forgotten.
 const PRUNE_ABOVE: usize = 256;

@@ -51,7 +51,7 @@ fn extending_the_roots_still_trusts_the_ca_file() {
     let server = TlsServer::start(pki.leaf(&["localhost"], false));
     let client = Client::builder()
         .ca_file(pki.ca_file())
-        .extend_roots(true)
+        .ca_mode(urlrequest_smol::CaMode::Extend)
         .build()
         .unwrap();
     let resp = get(&client, &format!("https://localhost:{}/", server.port())).unwrap();

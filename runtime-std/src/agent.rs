@@ -13,8 +13,8 @@ use urlrequest_core::{Event, Exchange, Pool, PoolKey, Request, Response};
 use crate::cancel::CancelHandle;
 use crate::driver::Driver;
 use crate::error::Error;
-use crate::tls::Tls;
 use crate::transport::Connection;
+use urlrequest_tls::TlsSettings;
 
 /// Default time an idle connection is kept for reuse.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -43,7 +43,7 @@ pub struct Agent {
 /// Per-call settings for [`Agent::drive`] and [`Agent::send_with`].
 #[derive(Debug, Clone, Default)]
 pub struct DriveOptions {
-    tls: Option<Tls>,
+    tls: Option<TlsSettings>,
     cancel: CancelHandle,
     debug: bool,
 }
@@ -55,7 +55,7 @@ impl DriveOptions {
     }
 
     /// TLS settings for this call instead of the agent's.
-    pub fn tls(mut self, tls: Tls) -> Self {
+    pub fn tls(mut self, tls: TlsSettings) -> Self {
         self.tls = Some(tls);
         self
     }
@@ -78,7 +78,7 @@ impl DriveOptions {
 pub struct AgentBuilder {
     idle_timeout: Duration,
     max_idle_per_host: usize,
-    tls: Tls,
+    tls: TlsSettings,
 }
 
 impl AgentBuilder {
@@ -95,7 +95,7 @@ impl AgentBuilder {
     }
 
     /// Default TLS settings for this agent's requests.
-    pub fn tls(mut self, tls: Tls) -> Self {
+    pub fn tls(mut self, tls: TlsSettings) -> Self {
         self.tls = tls;
         self
     }
@@ -140,7 +140,7 @@ impl Agent {
         AgentBuilder {
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             max_idle_per_host: DEFAULT_MAX_IDLE_PER_HOST,
-            tls: Tls::default(),
+            tls: TlsSettings::default(),
         }
     }
 
@@ -208,29 +208,29 @@ impl Agent {
 pub(crate) struct AgentInner {
     /// One pool per TLS setting: a connection verified under one set of
     /// roots must not serve a request that asked for another.
-    pools: Mutex<HashMap<Tls, Pool<Connection>>>,
-    configs: Mutex<HashMap<Tls, Arc<ClientConfig>>>,
-    tls: Tls,
+    pools: Mutex<HashMap<TlsSettings, Pool<Connection>>>,
+    configs: Mutex<HashMap<TlsSettings, Arc<ClientConfig>>>,
+    tls: TlsSettings,
     idle_timeout: Duration,
     max_idle_per_host: usize,
 }
 
 impl AgentInner {
-    fn pools(&self) -> MutexGuard<'_, HashMap<Tls, Pool<Connection>>> {
+    fn pools(&self) -> MutexGuard<'_, HashMap<TlsSettings, Pool<Connection>>> {
         self.pools.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Plain http connections do not depend on TLS settings.
-    fn slot(key: &PoolKey, tls: &Tls) -> Tls {
+    fn slot(key: &PoolKey, tls: &TlsSettings) -> TlsSettings {
         if key.scheme == "https" {
             tls.clone()
         } else {
-            Tls::default()
+            TlsSettings::default()
         }
     }
 
     /// An idle connection for `key` that still looks alive, if any.
-    pub(crate) fn check_out(&self, key: &PoolKey, tls: &Tls) -> Option<Connection> {
+    pub(crate) fn check_out(&self, key: &PoolKey, tls: &TlsSettings) -> Option<Connection> {
         let slot = AgentInner::slot(key, tls);
         loop {
             let conn = self
@@ -245,7 +245,7 @@ impl AgentInner {
     }
 
     /// Keeps a clean connection for reuse.
-    pub(crate) fn check_in(&self, key: PoolKey, tls: &Tls, conn: Connection) {
+    pub(crate) fn check_in(&self, key: PoolKey, tls: &TlsSettings, conn: Connection) {
         if self.max_idle_per_host == 0 {
             return;
         }
@@ -261,12 +261,12 @@ impl AgentInner {
     }
 
     /// The rustls configuration for `tls`, built once per setting.
-    pub(crate) fn client_config(&self, tls: &Tls) -> Result<Arc<ClientConfig>, String> {
+    pub(crate) fn client_config(&self, tls: &TlsSettings) -> Result<Arc<ClientConfig>, String> {
         let mut configs = self.configs.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(c) = configs.get(tls) {
             return Ok(c.clone());
         }
-        let config = tls.client_config()?;
+        let config = tls.client_config().map_err(|e| e.to_string())?;
         configs.insert(tls.clone(), config.clone());
         Ok(config)
     }

@@ -11,9 +11,9 @@ use urlrequest_core::Request;
 use crate::agent::{Agent, DriveOptions};
 use crate::callbacks::{Callbacks, Dispatch};
 use crate::error::Error;
-use crate::tls::{CaMode, Tls};
 use crate::url_request::UrlRequest;
 use crate::worker::Launch;
+use urlrequest_tls::{CaMode, TlsSettings};
 
 pub use urlrequest::DEFAULT_PROXY_PORT;
 
@@ -45,7 +45,7 @@ pub struct UrlRequestBuilder {
     callbacks: Callbacks,
     debug: bool,
     file_path: Option<PathBuf>,
-    tls: Option<Tls>,
+    tls: Option<TlsSettings>,
     dispatch: Dispatch,
     agent: Option<Agent>,
     autostart: bool,
@@ -198,14 +198,14 @@ impl UrlRequestBuilder {
 
     /// **Dangerous**: `false` accepts any certificate for any host name,
     /// so anyone on the path can read and alter the traffic. See
-    /// [`Tls::verify`].
+    /// [`TlsSettings::verify`].
     pub fn verify(mut self, verify: bool) -> Self {
         self.tls = Some(self.tls.unwrap_or_default().verify(verify));
         self
     }
 
     /// Full TLS settings at once.
-    pub fn tls(mut self, tls: Tls) -> Self {
+    pub fn tls(mut self, tls: TlsSettings) -> Self {
         self.tls = Some(tls);
         self
     }

@@ -8,13 +8,13 @@ use urlrequest_core::{trace_line, Action, ConnectTarget, Event, Exchange, State,
 
 use crate::agent::AgentInner;
 use crate::cancel::CancelHandle;
-use crate::tls::Tls;
 use crate::transport::{connect, is_timeout, Connection, OpenError};
+use urlrequest_tls::TlsSettings;
 
 /// One run of an exchange: the connection it holds and how to behave.
 pub(crate) struct Driver<'a> {
     pub(crate) agent: &'a AgentInner,
-    pub(crate) tls: &'a Tls,
+    pub(crate) tls: &'a TlsSettings,
     pub(crate) cancel: &'a CancelHandle,
     pub(crate) debug: bool,
     conn: Option<Connection>,
@@ -23,7 +23,7 @@ pub(crate) struct Driver<'a> {
 impl<'a> Driver<'a> {
     pub(crate) fn new(
         agent: &'a AgentInner,
-        tls: &'a Tls,
+        tls: &'a TlsSettings,
         cancel: &'a CancelHandle,
         debug: bool,
     ) -> Driver<'a> {

@@ -49,7 +49,7 @@
 //!
 //! ## TLS
 //!
-//! By default the Mozilla roots of `webpki-roots` are trusted. [`Tls`]
+//! By default the Mozilla roots of `webpki-roots` are trusted. [`TlsSettings`]
 //! selects a `ca_file` that replaces them (Kivy's meaning) or extends them
 //! ([`CaMode`]), or turns verification off (dangerous, for tests).
 #![forbid(unsafe_code)]
@@ -61,7 +61,6 @@ mod callbacks;
 mod cancel;
 mod driver;
 mod error;
-mod tls;
 mod transport;
 mod url_request;
 mod worker;
@@ -73,8 +72,8 @@ pub use builder::{UrlRequestBuilder, DEFAULT_PROXY_PORT};
 pub use callbacks::{Dispatch, ErrorCallback, PlainCallback, ProgressCallback, ResultCallback};
 pub use cancel::CancelHandle;
 pub use error::Error;
-pub use tls::{CaMode, Tls};
 pub use url_request::UrlRequest;
 pub use urlrequest::FileSink;
 pub use urlrequest::ResultValue;
 pub use urlrequest_core::{self as core, Request, Response};
+pub use urlrequest_tls::{CaMode, TlsConfigError, TlsSettings};

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use support::pki::Ca;
 use support::{respond, Req, Server};
 use urlrequest_core::Request;
-use urlrequest_std::{Agent, CaMode, DriveOptions, Error, Tls};
+use urlrequest_std::{Agent, CaMode, DriveOptions, Error, TlsSettings};
 
 fn hello(ca: &Ca, names: &[&str], expired: bool) -> Server {
     ca.serve(
@@ -27,7 +27,7 @@ fn hello(ca: &Ca, names: &[&str], expired: bool) -> Server {
     )
 }
 
-fn fetch(url: &str, tls: Tls) -> Result<urlrequest_core::Response, Error> {
+fn fetch(url: &str, tls: TlsSettings) -> Result<urlrequest_core::Response, Error> {
     Agent::new().send_with(Request::get(url).unwrap(), &DriveOptions::new().tls(tls))
 }
 
@@ -36,7 +36,9 @@ fn ca_file_is_trusted_and_connections_are_reused() {
     let ca = Ca::new("Test CA trusted");
     let server = hello(&ca, &["localhost"], false);
     let pem = ca.write_pem("trusted", "");
-    let agent = Agent::builder().tls(Tls::default().ca_file(&pem)).build();
+    let agent = Agent::builder()
+        .tls(TlsSettings::default().ca_file(&pem))
+        .build();
     for i in 0..3 {
         let url = server.https_url("localhost", &format!("/{i}"));
         let r = agent.get(&url).unwrap();
@@ -55,10 +57,12 @@ fn ca_file_with_several_certificates_and_extend_mode() {
     let server = hello(&ca, &["localhost"], false);
     let bundle = ca.write_pem("bundle", &other.pem);
     let url = server.https_url("localhost", "/b");
-    assert!(fetch(&url, Tls::default().ca_file(&bundle)).is_ok());
+    assert!(fetch(&url, TlsSettings::default().ca_file(&bundle)).is_ok());
     let r = fetch(
         &url,
-        Tls::default().ca_file(&bundle).ca_mode(CaMode::Extend),
+        TlsSettings::default()
+            .ca_file(&bundle)
+            .ca_mode(CaMode::Extend),
     )
     .unwrap();
     assert_eq!(r.status(), 200);
@@ -68,7 +72,7 @@ fn ca_file_with_several_certificates_and_extend_mode() {
 fn unknown_ca_is_rejected_with_a_hint() {
     let ca = Ca::new("Test CA unknown");
     let server = hello(&ca, &["localhost"], false);
-    let err = fetch(&server.https_url("localhost", "/"), Tls::default()).unwrap_err();
+    let err = fetch(&server.https_url("localhost", "/"), TlsSettings::default()).unwrap_err();
     assert_eq!(err.kind_name(), "tls", "{err}");
     let msg = err.to_string();
     assert!(
@@ -82,7 +86,7 @@ fn unknown_ca_is_rejected_with_a_hint() {
     let pem = other.write_pem("other", "");
     let err = fetch(
         &server.https_url("localhost", "/"),
-        Tls::default().ca_file(pem),
+        TlsSettings::default().ca_file(pem),
     )
     .unwrap_err();
     assert_eq!(err.kind_name(), "tls", "{err}");
@@ -95,7 +99,7 @@ fn wrong_host_is_rejected() {
     let pem = ca.write_pem("host", "");
     let err = fetch(
         &server.https_url("localhost", "/"),
-        Tls::default().ca_file(pem),
+        TlsSettings::default().ca_file(pem),
     )
     .unwrap_err();
     assert_eq!(err.kind_name(), "tls", "{err}");
@@ -109,7 +113,7 @@ fn expired_certificate_is_rejected() {
     let pem = ca.write_pem("expired", "");
     let err = fetch(
         &server.https_url("localhost", "/"),
-        Tls::default().ca_file(pem),
+        TlsSettings::default().ca_file(pem),
     )
     .unwrap_err();
     assert_eq!(err.kind_name(), "tls", "{err}");
@@ -122,7 +126,7 @@ fn verify_false_accepts_unknown_ca_and_wrong_host() {
     let server = hello(&ca, &["other.example"], true);
     let r = fetch(
         &server.https_url("localhost", "/x"),
-        Tls::default().verify(false),
+        TlsSettings::default().verify(false),
     )
     .unwrap();
     assert_eq!(r.bytes().unwrap().as_ref(), b"secure /x");
@@ -135,7 +139,7 @@ fn ip_address_certificates_work() {
     let pem = ca.write_pem("ip", "");
     let r = fetch(
         &server.https_url("127.0.0.1", "/ip"),
-        Tls::default().ca_file(pem),
+        TlsSettings::default().ca_file(pem),
     )
     .unwrap();
     assert_eq!(r.status(), 200);
@@ -146,12 +150,12 @@ fn unreadable_or_empty_ca_file_is_a_tls_error_naming_it() {
     let ca = Ca::new("Test CA badfile");
     let server = hello(&ca, &["localhost"], false);
     let url = server.https_url("localhost", "/");
-    let err = fetch(&url, Tls::default().ca_file("/nonexistent/ca.pem")).unwrap_err();
+    let err = fetch(&url, TlsSettings::default().ca_file("/nonexistent/ca.pem")).unwrap_err();
     assert_eq!(err.kind_name(), "tls");
     assert!(err.to_string().contains("/nonexistent/ca.pem"), "{err}");
     let empty = std::env::temp_dir().join(format!("urlrequest-{}-empty.pem", std::process::id()));
     std::fs::write(&empty, "not a certificate\n").unwrap();
-    let err = fetch(&url, Tls::default().ca_file(&empty)).unwrap_err();
+    let err = fetch(&url, TlsSettings::default().ca_file(&empty)).unwrap_err();
     assert!(err.to_string().contains("no PEM CERTIFICATE"), "{err}");
 }
 

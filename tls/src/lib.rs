@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod settings;
 mod verifier;
 
 use std::fmt;
@@ -25,6 +26,7 @@ use rustls::{CertificateError, ClientConfig, RootCertStore};
 use rustls_pki_types::pem::PemObject;
 
 pub use rustls;
+pub use settings::{CaMode, TlsSettings};
 
 /// Why TLS settings could not become a configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]

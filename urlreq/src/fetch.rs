@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use urlrequest_std::core::{Event, Exchange, Proxy, Transcript};
-use urlrequest_std::{Agent, DriveOptions, FileSink, Request, Tls};
+use urlrequest_std::{Agent, DriveOptions, FileSink, Request, TlsSettings};
 
 use crate::args::{split_header, split_host_port, Args};
 use crate::events::event_json;
@@ -27,7 +27,7 @@ pub fn run(args: &Args, show_progress: bool) -> i32 {
             return USAGE;
         }
     };
-    let mut tls = Tls::default().verify(!args.insecure);
+    let mut tls = TlsSettings::default().verify(!args.insecure);
     if let Some(ca) = &args.cacert {
         tls = tls.ca_file(ca);
     }

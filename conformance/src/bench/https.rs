@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use smol::stream::StreamExt;
 use urlrequest_std::core::{Event, Exchange, Request};
-use urlrequest_std::{Agent, DriveOptions, Tls};
+use urlrequest_std::{Agent, DriveOptions, TlsSettings};
 
 use super::download::READ;
 use super::report::{load_cell, ratio_cell, spread_cell, Table, Target};
@@ -70,7 +70,7 @@ fn streaming(url: &str) -> Result<Request, String> {
 
 fn with_std(url: &str) -> Result<u64, String> {
     let agent = Agent::builder()
-        .tls(Tls::default().ca_file(TestCa::trusted().pem_file()))
+        .tls(TlsSettings::default().ca_file(TestCa::trusted().pem_file()))
         .build();
     let mut ex = Exchange::new(streaming(url)?, Instant::now());
     let mut got = 0u64;

@@ -101,7 +101,7 @@ impl Clients {
         let ca = urlrequest_conformance::TestCa::trusted().pem_file();
         Clients {
             agent: urlrequest_std::Agent::builder()
-                .tls(urlrequest_std::Tls::default().ca_file(ca))
+                .tls(urlrequest_std::TlsSettings::default().ca_file(ca))
                 .build(),
             client: urlrequest_smol::Client::builder()
                 .ca_file(ca)
