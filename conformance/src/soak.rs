@@ -541,7 +541,7 @@ fn std_batch(
                             .header(FAULT_HEADER, p.fault.name())
                             .timeout(ctx.plan.timeout)
                             .file_path(&path)
-                            .agent(&agents.0)
+                            .client(&agents.0)
                             .on_success(move |_, _| {
                                 c1.fetch_add(1, Ordering::SeqCst);
                             })

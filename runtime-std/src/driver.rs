@@ -7,7 +7,7 @@ use std::time::Instant;
 use urlrequest_core::{trace_line, Action, ConnectTarget, Event, Exchange, State, TransportError};
 
 use crate::agent::AgentInner;
-use crate::cancel::CancelHandle;
+use crate::cancel::{self, CancelHandle};
 use crate::transport::{connect, is_timeout, Connection, OpenError};
 use urlrequest_tls::TlsSettings;
 
@@ -76,18 +76,18 @@ impl<'a> Driver<'a> {
                 Action::Write => self.write(ex),
                 Action::Read => self.read(ex),
                 Action::Close => {
-                    self.cancel.detach();
+                    cancel::detach(self.cancel);
                     self.conn = None;
                 }
                 Action::Release(key) => {
-                    self.cancel.detach();
+                    cancel::detach(self.cancel);
                     if let Some(conn) = self.conn.take() {
                         self.agent.check_in(key, self.tls, conn);
                     }
                 }
             }
         }
-        self.cancel.detach();
+        cancel::detach(self.cancel);
     }
 
     /// The core wants nothing but time to pass: wait for its deadline.
@@ -112,7 +112,7 @@ impl<'a> Driver<'a> {
                 if self.debug {
                     log::debug!("reusing idle connection for {}", target.key);
                 }
-                self.cancel.attach(conn.tcp());
+                cancel::attach(self.cancel, conn.tcp());
                 self.conn = Some(conn);
                 ex.handle_connected(Instant::now(), true);
                 return;
@@ -133,7 +133,7 @@ impl<'a> Driver<'a> {
         deadline: Option<Instant>,
     ) -> Result<Connection, OpenError> {
         let tcp = connect(&target.host, target.port, deadline, self.cancel)?;
-        self.cancel.attach(&tcp);
+        cancel::attach(self.cancel, &tcp);
         if self.cancel.is_cancelled() {
             return Err(OpenError::Cancelled);
         }

@@ -56,24 +56,21 @@
 #![warn(missing_docs)]
 
 mod agent;
-mod builder;
-mod callbacks;
 mod cancel;
 mod driver;
 mod error;
+mod runtime;
 mod transport;
-mod url_request;
-mod worker;
 
 pub use agent::{
     get, send, Agent, AgentBuilder, DriveOptions, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_IDLE_PER_HOST,
 };
-pub use builder::{UrlRequestBuilder, DEFAULT_PROXY_PORT};
-pub use callbacks::{Dispatch, ErrorCallback, PlainCallback, ProgressCallback, ResultCallback};
 pub use cancel::CancelHandle;
 pub use error::Error;
-pub use url_request::UrlRequest;
-pub use urlrequest::FileSink;
-pub use urlrequest::ResultValue;
+pub use runtime::{
+    ErrorCallback, PlainCallback, ProgressCallback, ResultCallback, Std, UrlRequest,
+    UrlRequestBuilder,
+};
+pub use urlrequest::{Dispatch, FileSink, ResultValue, DEFAULT_PROXY_PORT};
 pub use urlrequest_core::{self as core, Request, Response};
 pub use urlrequest_tls::{CaMode, TlsConfigError, TlsSettings};

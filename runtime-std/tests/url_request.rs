@@ -409,7 +409,7 @@ fn requests_share_the_agent_pool() {
     let agent = Agent::new();
     for _ in 0..3 {
         let req = UrlRequest::builder(server.url("/ok"))
-            .agent(&agent)
+            .client(&agent)
             .build()
             .unwrap();
         assert!(req.wait(Duration::from_secs(10)));

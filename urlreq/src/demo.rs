@@ -104,7 +104,7 @@ pub fn run() -> i32 {
 
     println!("\n2. The same, Kivy style: a UrlRequest with callbacks and wait():");
     let outcome = UrlRequest::builder(format!("{origin}/start"))
-        .agent(&agent)
+        .client(&agent)
         .on_redirect(|_, _| println!("   on_redirect (not expected: redirects are followed)"))
         .on_success(|req, result| {
             let shown = match result {

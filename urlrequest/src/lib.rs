@@ -13,16 +13,27 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod builder;
 mod callbacks;
+mod cancel;
 mod error;
 mod file_sink;
 mod outcome;
 mod params;
+mod run;
+mod runtime;
+mod session;
+mod url_request;
 
+pub use builder::UrlRequestBuilder;
 pub use callbacks::{
     Callbacks, ErrorCallback, Outcome, PlainCallback, ProgressCallback, ResultCallback,
 };
+pub use cancel::{CancelHandle, CancelHook};
 pub use error::Error;
 pub use file_sink::FileSink;
 pub use outcome::{ResultValue, Route};
 pub use params::{RequestParams, DEFAULT_PROXY_PORT};
+pub use runtime::{AsyncRuntime, BlockingRuntime, EventSource, Job, Runtime};
+pub use url_request::{Dispatch, UrlRequest};
+pub use urlrequest_tls::{CaMode, TlsSettings};

@@ -1,72 +1,57 @@
 //! [`UrlRequestBuilder`]: every Kivy `UrlRequest` parameter as a builder
-//! method, plus the choices Kivy did not offer.
+//! method, plus the choices Kivy did not offer; the same builder on every
+//! runtime.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use bytes::Bytes;
-use urlrequest::{RequestParams, ResultValue};
 use urlrequest_core::Request;
-
-use crate::agent::{Agent, DriveOptions};
-use crate::callbacks::{Callbacks, Dispatch};
-use crate::error::Error;
-use crate::url_request::UrlRequest;
-use crate::worker::Launch;
 use urlrequest_tls::{CaMode, TlsSettings};
 
-pub use urlrequest::DEFAULT_PROXY_PORT;
+use crate::callbacks::Callbacks;
+use crate::error::Error;
+use crate::outcome::ResultValue;
+use crate::params::RequestParams;
+use crate::runtime::{BlockingRuntime, Runtime};
+use crate::url_request::{Dispatch, Launch, UrlRequest};
 
 /// Describes a [`UrlRequest`]. Parameters are Kivy's, in Rust form; every
-/// one is optional except the URL.
-///
-/// ```no_run
-/// use std::time::Duration;
-/// use urlrequest_std::{ResultValue, UrlRequest};
-/// let req = UrlRequest::builder("https://example.com/api/items")
-///     .method("POST")
-///     .req_body(r#"{"name":"lamp"}"#)
-///     .req_headers([("Content-Type", "application/json")])
-///     .timeout(Duration::from_secs(10))
-///     .on_success(|req, result| {
-///         if let ResultValue::Json(v) = result {
-///             println!("{} created item {}", req.url(), v["id"]);
-///         }
-///     })
-///     .on_failure(|req, _| eprintln!("server said {:?}", req.resp_status()))
-///     .on_error(|_, e| eprintln!("{e}"))
-///     .build()?;
-/// req.wait(Duration::from_secs(15));
-/// # Ok::<(), urlrequest_std::Error>(())
-/// ```
+/// one is optional except the URL. The same methods on every runtime, so an
+/// application moves between runtimes by changing its dependency and the
+/// line that runs the request (`wait` with threads, `send().await` in
+/// async code).
 #[must_use = "a builder does nothing until build() is called"]
-pub struct UrlRequestBuilder {
+pub struct UrlRequestBuilder<R: Runtime> {
     params: RequestParams,
-    callbacks: Callbacks,
+    callbacks: Callbacks<UrlRequest<R>>,
     debug: bool,
     file_path: Option<PathBuf>,
     tls: Option<TlsSettings>,
     dispatch: Dispatch,
-    agent: Option<Agent>,
+    client: Option<R::Client>,
     autostart: bool,
 }
 
-impl UrlRequestBuilder {
-    pub(crate) fn new(url: String) -> UrlRequestBuilder {
+impl<R: Runtime> UrlRequestBuilder<R> {
+    pub(crate) fn new(url: String) -> UrlRequestBuilder<R> {
         UrlRequestBuilder {
             params: RequestParams::new(url),
             callbacks: Callbacks::default(),
             debug: false,
             file_path: None,
             tls: None,
-            dispatch: Dispatch::Queued,
-            agent: None,
+            dispatch: R::DEFAULT_DISPATCH,
+            client: None,
             autostart: true,
         }
     }
 
     /// Called with the result for a 1xx/2xx response.
-    pub fn on_success(mut self, f: impl FnMut(&UrlRequest, &ResultValue) + Send + 'static) -> Self {
+    pub fn on_success(
+        mut self,
+        f: impl FnMut(&UrlRequest<R>, &ResultValue) + Send + 'static,
+    ) -> Self {
         self.callbacks.on_success = Some(Box::new(f));
         self
     }
@@ -75,21 +60,24 @@ impl UrlRequestBuilder {
     /// (with `max_redirects(0)`, or a 3xx without `Location`).
     pub fn on_redirect(
         mut self,
-        f: impl FnMut(&UrlRequest, &ResultValue) + Send + 'static,
+        f: impl FnMut(&UrlRequest<R>, &ResultValue) + Send + 'static,
     ) -> Self {
         self.callbacks.on_redirect = Some(Box::new(f));
         self
     }
 
     /// Called with the result for a 4xx/5xx response.
-    pub fn on_failure(mut self, f: impl FnMut(&UrlRequest, &ResultValue) + Send + 'static) -> Self {
+    pub fn on_failure(
+        mut self,
+        f: impl FnMut(&UrlRequest<R>, &ResultValue) + Send + 'static,
+    ) -> Self {
         self.callbacks.on_failure = Some(Box::new(f));
         self
     }
 
     /// Called when the request did not complete (DNS, connect, TLS,
     /// timeout, bad response, file error...), except for a cancel.
-    pub fn on_error(mut self, f: impl FnMut(&UrlRequest, &Error) + Send + 'static) -> Self {
+    pub fn on_error(mut self, f: impl FnMut(&UrlRequest<R>, &Error) + Send + 'static) -> Self {
         self.callbacks.on_error = Some(Box::new(f));
         self
     }
@@ -99,20 +87,20 @@ impl UrlRequestBuilder {
     /// head arrives, then after each chunk. No duplicate at the end.
     pub fn on_progress(
         mut self,
-        f: impl FnMut(&UrlRequest, u64, Option<u64>) + Send + 'static,
+        f: impl FnMut(&UrlRequest<R>, u64, Option<u64>) + Send + 'static,
     ) -> Self {
         self.callbacks.on_progress = Some(Box::new(f));
         self
     }
 
     /// Called when the request was cancelled before completing.
-    pub fn on_cancel(mut self, f: impl FnMut(&UrlRequest) + Send + 'static) -> Self {
+    pub fn on_cancel(mut self, f: impl FnMut(&UrlRequest<R>) + Send + 'static) -> Self {
         self.callbacks.on_cancel = Some(Box::new(f));
         self
     }
 
     /// Called last, exactly once, whatever the outcome.
-    pub fn on_finish(mut self, f: impl FnMut(&UrlRequest) + Send + 'static) -> Self {
+    pub fn on_finish(mut self, f: impl FnMut(&UrlRequest<R>) + Send + 'static) -> Self {
         self.callbacks.on_finish = Some(Box::new(f));
         self
     }
@@ -198,7 +186,7 @@ impl UrlRequestBuilder {
 
     /// **Dangerous**: `false` accepts any certificate for any host name,
     /// so anyone on the path can read and alter the traffic. See
-    /// [`TlsSettings::verify`].
+    /// [`TlsSettings::verify`](urlrequest_tls::TlsSettings::verify).
     pub fn verify(mut self, verify: bool) -> Self {
         self.tls = Some(self.tls.unwrap_or_default().verify(verify));
         self
@@ -261,16 +249,47 @@ impl UrlRequestBuilder {
         self
     }
 
-    /// Where callbacks run (default: queued for `wait`/`dispatch_pending`).
-    pub fn dispatch(mut self, dispatch: Dispatch) -> Self {
-        self.dispatch = dispatch;
+    /// Run on this client (its pool and TLS settings) instead of the
+    /// process-wide one.
+    pub fn client(mut self, client: &R::Client) -> Self {
+        self.client = Some(client.clone());
         self
     }
 
-    /// Run on this agent (its pool and default TLS settings) instead of the
-    /// process-wide one.
-    pub fn agent(mut self, agent: &Agent) -> Self {
-        self.agent = Some(agent.clone());
+    /// Validates the description and returns the request. Invalid input
+    /// (URL, header, method, proxy, chunk size 0) is an error here, before
+    /// any I/O. With threads the request is already running unless
+    /// `autostart(false)` was given; in async code it runs when `send()`
+    /// is awaited.
+    pub fn build(self) -> Result<UrlRequest<R>, Error> {
+        let mut params = self.params.clone();
+        // A download streams to disk; keeping it in memory too would
+        // defeat the point.
+        params.collect_body = self.file_path.is_none();
+        let request: Request = params.to_request()?;
+        let launch = Launch {
+            request,
+            client: self.client,
+            tls: self.tls,
+            file_path: self.file_path,
+            debug: self.debug,
+        };
+        let req = UrlRequest::new(
+            launch,
+            self.callbacks,
+            self.dispatch,
+            self.params.chunk_size,
+        );
+        R::on_build(&req, self.autostart);
+        Ok(req)
+    }
+}
+
+/// The choices of runtimes with threads.
+impl<R: BlockingRuntime> UrlRequestBuilder<R> {
+    /// Where callbacks run (default: queued for `wait`/`dispatch_pending`).
+    pub fn dispatch(mut self, dispatch: Dispatch) -> Self {
+        self.dispatch = dispatch;
         self
     }
 
@@ -279,42 +298,5 @@ impl UrlRequestBuilder {
     pub fn autostart(mut self, on: bool) -> Self {
         self.autostart = on;
         self
-    }
-
-    /// Validates the description and returns the request, already running
-    /// unless `autostart(false)` was given. Invalid input (URL, header,
-    /// method, proxy, chunk size 0) is an error here, before any thread.
-    pub fn build(self) -> Result<UrlRequest, Error> {
-        let request = self.core_request()?;
-        let mut options = DriveOptions::new().debug(self.debug);
-        if let Some(tls) = self.tls {
-            options = options.tls(tls);
-        }
-        let launch = Launch {
-            request,
-            agent: self.agent.unwrap_or_else(Agent::shared),
-            options,
-            file_path: self.file_path.clone(),
-            debug: self.debug,
-        };
-        let req = UrlRequest::new(
-            launch,
-            self.callbacks,
-            self.dispatch,
-            self.params.chunk_size,
-            self.file_path,
-        );
-        if self.autostart {
-            req.start();
-        }
-        Ok(req)
-    }
-
-    fn core_request(&self) -> Result<Request, Error> {
-        let mut params = self.params.clone();
-        // A download streams to disk; keeping it in memory too would
-        // defeat the point.
-        params.collect_body = self.file_path.is_none();
-        Ok(params.to_request()?)
     }
 }

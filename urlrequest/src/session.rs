@@ -1,0 +1,116 @@
+//! The Kivy layer's own sans-IO step: one request's state fed with the
+//! core's events. It keeps the properties current, writes the `file_path`
+//! sink, and says which callback is due. Every runtime feeds it the same
+//! way, so the callbacks a request makes are a function of its events.
+
+use std::path::PathBuf;
+
+use urlrequest_core::http::{HeaderMap, StatusCode};
+use urlrequest_core::{trace_line, Event};
+
+use crate::callbacks::Outcome;
+use crate::error::Error;
+use crate::file_sink::FileSink;
+use crate::outcome::ResultValue;
+use crate::url_request::Properties;
+
+/// A callback that is due.
+#[derive(Debug)]
+pub(crate) enum Call {
+    /// `on_progress`.
+    Progress { received: u64, total: Option<u64> },
+    /// The outcome: routed to one of `on_success`, `on_redirect`,
+    /// `on_failure`, `on_error`, `on_cancel`, then `on_finish`.
+    Finish(Outcome),
+}
+
+/// One request's Kivy-side state while it runs.
+pub(crate) struct Session {
+    file_path: Option<PathBuf>,
+    sink: Option<FileSink>,
+    head_seen: bool,
+    debug: bool,
+}
+
+impl Session {
+    pub(crate) fn new(file_path: Option<PathBuf>, debug: bool) -> Session {
+        Session {
+            file_path,
+            sink: None,
+            head_seen: false,
+            debug,
+        }
+    }
+
+    /// Feeds one event; `head` is the exchange's response head when known.
+    /// Returns the callback due, if any. After a `Finish` the request is
+    /// over (a failing file ends it before the exchange does: the runtime
+    /// then stops driving it).
+    pub(crate) fn handle(
+        &mut self,
+        event: Event,
+        head: Option<(StatusCode, &HeaderMap)>,
+        props: &Properties,
+    ) -> Option<Call> {
+        if self.debug {
+            log::debug!("{} event: {}", props.url(), trace_line(&event));
+        }
+        match event {
+            Event::Redirect { to, .. } => {
+                props.set_url(to);
+                None
+            }
+            Event::Progress { received, total } => {
+                if !self.head_seen {
+                    self.head_seen = true;
+                    if let Some((status, headers)) = head {
+                        props.set_head(status, headers.clone());
+                    }
+                    if let Some(path) = &self.file_path {
+                        match FileSink::create(path) {
+                            Ok(sink) => self.sink = Some(sink),
+                            Err(e) => return Some(self.file_failed(e)),
+                        }
+                    }
+                }
+                Some(Call::Progress { received, total })
+            }
+            Event::Body(bytes) => {
+                let written = match &mut self.sink {
+                    Some(sink) => sink.write(&bytes),
+                    None => Ok(()),
+                };
+                written.err().map(|e| self.file_failed(e))
+            }
+            Event::Done(response) => {
+                props.set_head(response.status(), response.headers().clone());
+                props.set_url(response.url().clone());
+                let result = match self.sink.take() {
+                    Some(sink) => match sink.commit() {
+                        Ok(path) => ResultValue::File(path),
+                        Err(e) => return Some(self.file_failed(e)),
+                    },
+                    None => ResultValue::from_response(&response),
+                };
+                Some(Call::Finish(Ok((response.status(), result))))
+            }
+            Event::Failure(error) => {
+                // Dropping the sink removes the temporary file.
+                self.sink = None;
+                Some(Call::Finish(Err(Error::Request(error))))
+            }
+        }
+    }
+
+    /// The events ran out with no terminal one: the request still ends.
+    pub(crate) fn ended_without_outcome(&mut self) -> Call {
+        self.sink = None;
+        Call::Finish(Err(Error::Request(urlrequest_core::Error::Cancelled)))
+    }
+
+    fn file_failed(&mut self, e: std::io::Error) -> Call {
+        self.sink = None;
+        let path = self.file_path.clone().unwrap_or_default();
+        Call::Finish(Err(Error::file(path, e)))
+    }
+}

@@ -1,0 +1,519 @@
+//! [`UrlRequest`]: Kivy's request object, once for every runtime: its
+//! properties, `cancel`, the callback queue and where callbacks run, and
+//! the entry points of the two kinds of runtime (`start`, `wait` and
+//! `dispatch_pending` with threads; `send().await` in async code).
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::{self, ThreadId};
+use std::time::{Duration, Instant};
+
+use event_listener::Event as Signal;
+use urlrequest_core::http::{HeaderMap, StatusCode};
+use urlrequest_core::{Request, Url};
+use urlrequest_tls::TlsSettings;
+
+use crate::builder::UrlRequestBuilder;
+use crate::callbacks::Callbacks;
+use crate::cancel::CancelHandle;
+use crate::error::Error;
+use crate::outcome::ResultValue;
+use crate::run;
+use crate::runtime::{AsyncRuntime, BlockingRuntime, Runtime};
+use crate::session::Call;
+
+/// Where a request's callbacks run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Dispatch {
+    /// Queued until a thread calls [`UrlRequest::wait`] or
+    /// [`UrlRequest::dispatch_pending`], and run there (Kivy's model: the
+    /// GUI thread drains the queue once a frame). Progress updates not yet
+    /// dispatched are merged into the newest, so a slow frame rate never
+    /// builds a backlog. The default with threads.
+    #[default]
+    Queued,
+    /// Run on the request's worker thread as soon as they happen, every
+    /// progress update included (runtimes with threads). The callbacks must
+    /// then be thread-safe in spirit too: they run while the caller's
+    /// thread does other things. (In async code the callbacks always run in
+    /// the task that awaits `send()`, as they happen.)
+    Worker,
+}
+
+/// One HTTP request, Kivy-style: callbacks, properties and
+/// [`cancel`](Self::cancel), the same on every runtime `R`.
+///
+/// Runtimes name it for their users (`urlrequest_std::UrlRequest`,
+/// `urlrequest_smol::UrlRequest`); create one with [`UrlRequest::builder`].
+/// Cloning gives another handle to the same request (handy inside
+/// callbacks, another thread or task).
+///
+/// Routing, as in Kivy: a response with status 1xx/2xx goes to
+/// `on_success`, 3xx (a redirect not followed) to `on_redirect`, 4xx/5xx to
+/// `on_failure`; a request that did not complete goes to `on_error`, or to
+/// `on_cancel` when it was cancelled. `on_finish` then runs exactly once,
+/// after every outcome.
+///
+/// Unlike Kivy: `wait` returns on every outcome and takes a timeout;
+/// callbacks due before anyone waits are kept; `cancel` closes the socket
+/// at once; `result` has one type ([`ResultValue`]); `file_path` downloads
+/// are atomic; redirects are followed (up to 10 by default).
+pub struct UrlRequest<R: Runtime> {
+    inner: Arc<Inner<R>>,
+}
+
+impl<R: Runtime> Clone for UrlRequest<R> {
+    fn clone(&self) -> Self {
+        UrlRequest {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+/// Everything a run needs, prepared by the builder; taken by the run.
+pub(crate) struct Launch<R: Runtime> {
+    pub(crate) request: Request,
+    pub(crate) client: Option<R::Client>,
+    pub(crate) tls: Option<TlsSettings>,
+    pub(crate) file_path: Option<PathBuf>,
+    pub(crate) debug: bool,
+}
+
+struct Inner<R: Runtime> {
+    props: Properties,
+    callbacks: Mutex<Callbacks<UrlRequest<R>>>,
+    launch: Mutex<Option<Launch<R>>>,
+    cancel: CancelHandle,
+    dispatch: Dispatch,
+    wants_progress: bool,
+    chunk_size: usize,
+    file_path: Option<PathBuf>,
+}
+
+/// A request's properties and callback queue, and the signals of their
+/// changes (for threads waiting and tasks awaiting).
+pub(crate) struct Properties {
+    state: Mutex<State>,
+    changed: Condvar,
+    settled: Signal,
+}
+
+struct State {
+    started: bool,
+    finished: bool,
+    /// The outcome's callbacks ran (or never will: a dropped future).
+    settled: bool,
+    queue: VecDeque<Call>,
+    /// The thread running callbacks right now, if any.
+    dispatcher: Option<ThreadId>,
+    url: Url,
+    resp_status: Option<StatusCode>,
+    resp_headers: Option<HeaderMap>,
+    result: Option<ResultValue>,
+    error: Option<Error>,
+}
+
+impl Properties {
+    fn new(url: Url) -> Properties {
+        Properties {
+            state: Mutex::new(State {
+                started: false,
+                finished: false,
+                settled: false,
+                queue: VecDeque::new(),
+                dispatcher: None,
+                url,
+                resp_status: None,
+                resp_headers: None,
+                result: None,
+                error: None,
+            }),
+            changed: Condvar::new(),
+            settled: Signal::new(),
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A panicking callback cannot leave the properties half-written:
+        // each update is one assignment under the lock.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn url(&self) -> Url {
+        self.state().url.clone()
+    }
+
+    pub(crate) fn set_url(&self, url: Url) {
+        self.state().url = url;
+    }
+
+    pub(crate) fn set_head(&self, status: StatusCode, headers: HeaderMap) {
+        let mut st = self.state();
+        st.resp_status = Some(status);
+        st.resp_headers = Some(headers);
+    }
+
+    fn notify(&self) {
+        self.changed.notify_all();
+        self.settled.notify(usize::MAX);
+    }
+}
+
+impl<R: Runtime> fmt::Debug for UrlRequest<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let st = self.state();
+        f.debug_struct("UrlRequest")
+            .field("url", &st.url.as_str())
+            .field("started", &st.started)
+            .field("finished", &st.finished)
+            .field("resp_status", &st.resp_status)
+            .field("queued", &st.queue.len())
+            .finish()
+    }
+}
+
+impl<R: Runtime> UrlRequest<R> {
+    /// Starts describing a request to `url`.
+    pub fn builder(url: impl Into<String>) -> UrlRequestBuilder<R> {
+        UrlRequestBuilder::new(url.into())
+    }
+
+    pub(crate) fn new(
+        launch: Launch<R>,
+        callbacks: Callbacks<UrlRequest<R>>,
+        dispatch: Dispatch,
+        chunk_size: usize,
+    ) -> UrlRequest<R> {
+        let url = launch.request.url().clone();
+        let file_path = launch.file_path.clone();
+        UrlRequest {
+            inner: Arc::new(Inner {
+                props: Properties::new(url),
+                wants_progress: callbacks.on_progress.is_some(),
+                callbacks: Mutex::new(callbacks),
+                launch: Mutex::new(Some(launch)),
+                cancel: CancelHandle::new(),
+                dispatch,
+                chunk_size,
+                file_path,
+            }),
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.inner.props.state()
+    }
+
+    fn take_launch(&self) -> Option<Launch<R>> {
+        let launch = self
+            .inner
+            .launch
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if launch.is_some() {
+            self.state().started = true;
+        }
+        launch
+    }
+
+    /// Cancels the request: its socket is shut down at once and, unless it
+    /// had already completed, it ends with `on_cancel` then `on_finish`.
+    /// A request not started yet is finished (cancelled) now, without any
+    /// connection; its callbacks run where they would have run. Any thread,
+    /// any number of times.
+    pub fn cancel(&self) {
+        self.inner.cancel.cancel();
+        if self.take_launch().is_some() {
+            let cancelled = Err(Error::Request(urlrequest_core::Error::Cancelled));
+            self.deliver(Call::Finish(cancelled));
+        }
+    }
+
+    /// A handle that cancels this request (for code that should not hold
+    /// the request itself).
+    pub fn cancel_handle(&self) -> CancelHandle {
+        self.inner.cancel.clone()
+    }
+
+    /// Whether the request has an outcome (response or error). The
+    /// properties below are set by then; the callbacks may still be due.
+    pub fn is_finished(&self) -> bool {
+        self.state().finished
+    }
+
+    /// Whether callbacks are waiting to be dispatched.
+    pub fn has_pending(&self) -> bool {
+        !self.state().queue.is_empty()
+    }
+
+    /// The final response's status, as soon as its head arrived.
+    pub fn resp_status(&self) -> Option<StatusCode> {
+        self.state().resp_status
+    }
+
+    /// The final response's headers (case-insensitive, every value kept),
+    /// as soon as its head arrived.
+    pub fn resp_headers(&self) -> Option<HeaderMap> {
+        self.state().resp_headers.clone()
+    }
+
+    /// The result once the request completed with a response.
+    pub fn result(&self) -> Option<ResultValue> {
+        self.state().result.clone()
+    }
+
+    /// Why the request did not complete (cancellation included).
+    pub fn error(&self) -> Option<Error> {
+        self.state().error.clone()
+    }
+
+    /// The URL requested now: the final URL once redirects were followed.
+    pub fn url(&self) -> Url {
+        self.state().url.clone()
+    }
+
+    /// Size of the pieces the body is read and reported in.
+    pub fn chunk_size(&self) -> usize {
+        self.inner.chunk_size
+    }
+
+    /// Where the body is downloaded to, if anywhere.
+    pub fn file_path(&self) -> Option<&Path> {
+        self.inner.file_path.as_deref()
+    }
+
+    /// Runs the callbacks that are due, on this thread, and returns how
+    /// many were handled. Never blocks on the network: a GUI loop calls it
+    /// once a frame. Returns 0 when another thread is dispatching or when
+    /// called from inside a callback.
+    pub fn dispatch_pending(&self) -> usize {
+        {
+            let mut st = self.state();
+            if st.dispatcher.is_some() || st.queue.is_empty() {
+                return 0;
+            }
+            st.dispatcher = Some(thread::current().id());
+        }
+        // Clears the dispatcher mark even if a callback panics, so that
+        // later waits do not hang.
+        struct Release<'a, R: Runtime>(&'a UrlRequest<R>);
+        impl<R: Runtime> Drop for Release<'_, R> {
+            fn drop(&mut self) {
+                self.0.state().dispatcher = None;
+                self.0.inner.props.notify();
+            }
+        }
+        let _release = Release(self);
+        let mut callbacks = self
+            .inner
+            .callbacks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let mut handled = 0;
+        loop {
+            let call = self.state().queue.pop_front();
+            let Some(call) = call else { break };
+            match call {
+                Call::Progress { received, total } => callbacks.progress(self, received, total),
+                Call::Finish(outcome) => {
+                    // Taken: nothing runs after `on_finish`, and handles the
+                    // closures captured are dropped now.
+                    std::mem::take(&mut *callbacks).finish(self, &outcome);
+                    self.state().settled = true;
+                }
+            }
+            handled += 1;
+        }
+        handled
+    }
+
+    /// Takes a callback that became due: the outcome is recorded at once
+    /// (the properties answer before any callback runs); the callback is
+    /// queued, and run at once with [`Dispatch::Worker`]. An async run
+    /// dispatches right after each delivery, in its task, so nothing is
+    /// ever merged there.
+    pub(crate) fn deliver(&self, call: Call) {
+        {
+            let mut st = self.state();
+            match &call {
+                Call::Progress { .. } => {
+                    if st.finished || !self.inner.wants_progress {
+                        return;
+                    }
+                    let merge = self.inner.dispatch == Dispatch::Queued
+                        && matches!(st.queue.back(), Some(Call::Progress { .. }));
+                    if merge {
+                        st.queue.pop_back();
+                    }
+                }
+                Call::Finish(outcome) => {
+                    if st.finished {
+                        return;
+                    }
+                    match outcome {
+                        Ok((status, result)) => {
+                            st.result = Some(result.clone());
+                            st.resp_status.get_or_insert(*status);
+                        }
+                        Err(error) => st.error = Some(error.clone()),
+                    }
+                    st.finished = true;
+                }
+            }
+            st.queue.push_back(call);
+        }
+        self.inner.props.notify();
+        if self.inner.dispatch == Dispatch::Worker {
+            self.dispatch_pending();
+        }
+    }
+
+    pub(crate) fn properties(&self) -> &Properties {
+        &self.inner.props
+    }
+
+    pub(crate) fn cancel_ref(&self) -> &CancelHandle {
+        &self.inner.cancel
+    }
+
+    fn settled(&self) -> bool {
+        let st = self.state();
+        st.finished && st.settled
+    }
+
+    /// The outcome as recorded: the result, else the error.
+    fn outcome(&self) -> Result<ResultValue, Error> {
+        let st = self.state();
+        match (&st.result, &st.error) {
+            (Some(result), _) => Ok(result.clone()),
+            (None, Some(error)) => Err(error.clone()),
+            (None, None) => Err(Error::Request(urlrequest_core::Error::Cancelled)),
+        }
+    }
+
+    /// Marks a run that ended without its callbacks (a dropped future) as
+    /// settled: cancelled, with nothing left to dispatch.
+    pub(crate) fn abandon(&self) {
+        self.inner.cancel.cancel();
+        {
+            let mut st = self.state();
+            if !st.finished {
+                st.finished = true;
+                st.error = Some(Error::Request(urlrequest_core::Error::Cancelled));
+            }
+            st.queue.clear();
+            st.settled = true;
+        }
+        self.inner.props.notify();
+    }
+}
+
+/// Entry points with threads: the request runs on a worker thread of its
+/// own; callbacks wait for the thread that calls `wait` or
+/// `dispatch_pending` (or run on the worker, with [`Dispatch::Worker`]).
+impl<R: BlockingRuntime> UrlRequest<R> {
+    /// Starts the worker thread. Does nothing if the request already
+    /// started (the builder starts it unless told otherwise).
+    pub fn start(&self) {
+        let Some(launch) = self.take_launch() else {
+            return;
+        };
+        let me = self.clone();
+        let spawned = R::spawn(Box::new(move || run::blocking(&me, launch)));
+        if let Err(e) = spawned {
+            let error = Error::Request(urlrequest_core::Error::Transport(
+                urlrequest_core::TransportError::Io(format!("cannot start a worker thread: {e}")),
+            ));
+            self.deliver(Call::Finish(Err(error)));
+        }
+    }
+
+    /// Waits until the request finished and its callbacks ran, at most
+    /// `timeout` (`None`: no limit). Returns whether it finished.
+    ///
+    /// With [`Dispatch::Queued`] (the default) the callbacks run on the
+    /// thread calling `wait`, as they become due. Returns `false` at once
+    /// for a request never started. Called from inside one of the
+    /// request's own callbacks, it only waits for the outcome.
+    pub fn wait(&self, timeout: impl Into<Option<Duration>>) -> bool {
+        let deadline = timeout.into().map(|t| Instant::now() + t);
+        let me = thread::current().id();
+        loop {
+            if self.inner.dispatch == Dispatch::Queued {
+                self.dispatch_pending();
+            }
+            let st = self.state();
+            if !st.started {
+                return false;
+            }
+            let settled = st.finished
+                && (st.dispatcher == Some(me) || (st.queue.is_empty() && st.dispatcher.is_none()));
+            if settled {
+                return true;
+            }
+            let can_dispatch_now = self.inner.dispatch == Dispatch::Queued
+                && !st.queue.is_empty()
+                && st.dispatcher.is_none();
+            if can_dispatch_now {
+                continue;
+            }
+            let changed = &self.inner.props.changed;
+            let st = match deadline {
+                None => changed.wait(st).unwrap_or_else(|p| p.into_inner()),
+                Some(d) => {
+                    let left = d.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return false;
+                    }
+                    changed
+                        .wait_timeout(st, left)
+                        .unwrap_or_else(|p| p.into_inner())
+                        .0
+                }
+            };
+            drop(st);
+        }
+    }
+}
+
+/// The entry point in async code: the request runs in the task that awaits
+/// [`send`](Self::send), and its callbacks run there.
+impl<R: AsyncRuntime> UrlRequest<R> {
+    /// Runs the request to its end, calling the callbacks in this task as
+    /// things happen, and returns the outcome: the result for any completed
+    /// response (whatever its status: see [`resp_status`](Self::resp_status)),
+    /// or the error.
+    ///
+    /// The first call runs the request. A call made while it runs, or after,
+    /// waits for that run's callbacks to finish and returns the same outcome,
+    /// so one task may drive the request while others await it.
+    ///
+    /// Dropping the running future stops the request at once (its socket is
+    /// closed, a partial download deleted) without running any callback; the
+    /// properties then report a cancel. To get `on_cancel` and `on_finish`,
+    /// [`cancel`](Self::cancel) instead and let the future finish.
+    pub async fn send(&self) -> Result<ResultValue, Error> {
+        if let Some(launch) = self.take_launch() {
+            run::in_task(self, launch).await;
+        } else {
+            // Callbacks due before anyone awaited (a cancel before sending)
+            // run in this task.
+            self.dispatch_pending();
+        }
+        loop {
+            if self.settled() {
+                return self.outcome();
+            }
+            // Listen before the second look, so a change in between is seen.
+            let listener = self.inner.props.settled.listen();
+            if self.settled() {
+                return self.outcome();
+            }
+            listener.await;
+            self.dispatch_pending();
+        }
+    }
+}
