@@ -2,7 +2,8 @@
 //!
 //! The urlrequest core driven by async tasks on smol's building blocks:
 //! `async_io::Async<TcpStream>` for sockets, `async_io::Timer` for the core's
-//! deadlines, smol's blocking pool for name resolution and files, and
+//! deadlines, smol's blocking pool for name resolution, the shared `FileSink` for
+//! downloads, and
 //! futures-rustls for TLS. The request value, the events and the trace are
 //! the core's, identical to every other runtime; only the I/O differs.
 //!
@@ -62,8 +63,6 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod builder;
-mod callbacks;
 mod cancel;
 mod client;
 mod deadline;
@@ -71,21 +70,21 @@ mod download;
 mod driver;
 mod error;
 mod net;
-mod run;
+mod runtime;
 mod shared;
-mod url_request;
 
-pub use builder::{UrlRequestBuilder, DEFAULT_PROXY_PORT};
-pub use callbacks::{ErrorCallback, PlainCallback, ProgressCallback, ResultCallback};
 pub use cancel::CancelHandle;
 pub use client::{
     Client, ClientBuilder, EventStream, DEFAULT_IDLE_TIMEOUT, DEFAULT_PER_HOST_LIMIT,
 };
 pub use error::Error;
-pub use url_request::UrlRequest;
+pub use runtime::{
+    ErrorCallback, PlainCallback, ProgressCallback, RequestEvents, ResultCallback, Smol,
+    UrlRequest, UrlRequestBuilder,
+};
 pub use urlrequest_tls::{CaMode, TlsConfigError, TlsSettings};
 
-pub use urlrequest::{FileSink, ResultValue};
+pub use urlrequest::{FileSink, ResultValue, DEFAULT_PROXY_PORT};
 pub use urlrequest_core::{
     self as core, trace_line, trace_text, BuildError, Event, Limits, Phase, Proxy, Request,
     RequestBuilder, Response, ResponseBody, TransportError,

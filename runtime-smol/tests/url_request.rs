@@ -213,3 +213,22 @@ fn verify_false_accepts_an_unknown_ca_and_a_bad_ca_file_is_a_tls_error() {
     assert_eq!(tls_kind(&missing), Some("tls"));
     assert!(missing.error().unwrap().to_string().contains("missing.pem"));
 }
+
+/// `send()` is a `Send` future, so a `UrlRequest` can run on a
+/// multi-threaded executor (`smol::spawn`, a thread pool).
+#[test]
+fn the_send_future_can_move_between_threads() {
+    fn assert_send<T: Send>(_: &T) {}
+    let req = UrlRequest::builder("http://127.0.0.1:9/").build().unwrap();
+    let handle = req.clone();
+    let cancelled = std::thread::spawn(move || {
+        let running = handle.send();
+        assert_send(&running);
+        handle.cancel();
+        smol::block_on(running)
+    })
+    .join()
+    .unwrap();
+    assert!(matches!(cancelled, Err(e) if e.is_cancelled()));
+    assert!(req.is_finished());
+}

@@ -1,0 +1,107 @@
+//! How this crate runs the shared Kivy layer: [`Smol`], its runtime (a
+//! request runs in the task that awaits it), and the names an application
+//! uses.
+
+use urlrequest::{AsyncRuntime, Dispatch, EventSource, Job, Runtime};
+use urlrequest_core::http::{HeaderMap, StatusCode};
+use urlrequest_core::{Event, TransportError};
+
+use crate::client::Client;
+use crate::driver::Driver;
+use crate::error::Error;
+
+/// The smol runtime: async-io sockets and timers. A request runs in the
+/// task that awaits `send()`, and its callbacks run there as they happen.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Smol;
+
+impl Runtime for Smol {
+    type Client = Client;
+    // The run dispatches after every delivery, in its task: nothing waits
+    // in the queue, so nothing is merged.
+    const DEFAULT_DISPATCH: Dispatch = Dispatch::Queued;
+
+    fn default_client() -> Client {
+        Client::shared()
+    }
+
+    fn on_build(_request: &UrlRequest, _autostart: bool) {
+        // Runs when `send()` is awaited.
+    }
+}
+
+impl AsyncRuntime for Smol {
+    type Events = RequestEvents;
+
+    async fn events(job: Job<Self>) -> Result<RequestEvents, Error> {
+        let client = match &job.tls {
+            Some(settings) => job.client.for_tls(settings).await.map_err(|e| {
+                // Reported as the TLS failure it leads to, as the std runtime
+                // does when it builds its configuration at connect time.
+                Error::Request(urlrequest_core::Error::Transport(TransportError::Tls(
+                    e.to_string(),
+                )))
+            })?,
+            None => job.client,
+        };
+        let driver = client.driver(job.request).with_cancel(job.cancel);
+        Ok(RequestEvents {
+            driver: Box::new(driver),
+        })
+    }
+}
+
+/// One `UrlRequest`'s events, as the shared layer reads them.
+pub struct RequestEvents {
+    // Boxed: moved in and out of each step's future, a pointer is cheaper
+    // to move than the whole driver.
+    driver: Box<Driver>,
+}
+
+impl EventSource for RequestEvents {
+    async fn next_event(&mut self) -> Option<Event> {
+        self.driver.next_event().await
+    }
+
+    fn response_head(&self) -> Option<(StatusCode, &HeaderMap)> {
+        self.driver.response_head()
+    }
+}
+
+/// One HTTP request with Kivy's callbacks and properties, run as a future
+/// (see [`urlrequest::UrlRequest`]): nothing happens until
+/// [`send`](urlrequest::UrlRequest::send) is awaited; the callbacks then
+/// run in the task that polls it.
+///
+/// ```no_run
+/// use urlrequest_smol::{ResultValue, UrlRequest};
+/// # smol::block_on(async {
+/// let req = UrlRequest::builder("http://127.0.0.1:8000/data.json")
+///     .on_progress(|_req, done, total| println!("{done} of {total:?}"))
+///     .on_success(|req, result| {
+///         if let ResultValue::Json(v) = result {
+///             println!("{} gave {v}", req.url());
+///         }
+///     })
+///     .on_error(|_req, error| eprintln!("failed: {error}"))
+///     .build()?;
+/// let _ = req.send().await; // the callbacks run here, in this task
+/// assert!(req.is_finished());
+/// # Ok::<(), urlrequest_smol::Error>(())
+/// # }).unwrap();
+/// ```
+pub type UrlRequest = urlrequest::UrlRequest<Smol>;
+
+/// Describes a [`UrlRequest`] (see [`urlrequest::UrlRequestBuilder`]).
+pub type UrlRequestBuilder = urlrequest::UrlRequestBuilder<Smol>;
+
+/// Callback given the request and its result (`on_success`, `on_redirect`,
+/// `on_failure`).
+pub type ResultCallback = urlrequest::ResultCallback<UrlRequest>;
+/// Callback given the request and the error (`on_error`).
+pub type ErrorCallback = urlrequest::ErrorCallback<UrlRequest>;
+/// Callback given the request, bytes received and the total when known
+/// (`on_progress`).
+pub type ProgressCallback = urlrequest::ProgressCallback<UrlRequest>;
+/// Callback given only the request (`on_cancel`, `on_finish`).
+pub type PlainCallback = urlrequest::PlainCallback<UrlRequest>;
