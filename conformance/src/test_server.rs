@@ -176,7 +176,9 @@ fn connection_loop<S: Read + Write>(
 ) -> io::Result<()> {
     let mut reader = BufReader::new(stream);
     while let Some(req) = read_request(&mut reader)? {
-        reqs.lock().unwrap_or_else(|p| p.into_inner()).push(req.clone());
+        reqs.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(req.clone());
         let keep = handler(&req, reader.get_mut())?;
         if !keep {
             break;
