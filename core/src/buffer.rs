@@ -18,9 +18,9 @@ use crate::rechunk::whole_chunks;
 /// Size of the buffer once bytes stream in: one large socket read.
 pub(crate) const READ_BUFFER_SIZE: usize = 64 * 1024;
 /// Size of an exchange's first buffer. Most small responses (a head and a
-/// short body) fit; zeroing a larger one for each of them cost a visible
-/// share of a keep-alive request (at 16 KiB the zeroing alone was over 1% of
-/// the client's CPU). A read that fills it moves to `READ_BUFFER_SIZE`.
+/// short body) fit; a larger one, zeroed for each of them, is a visible
+/// share of a keep-alive request's CPU (see BENCHMARKS.md). A read that
+/// fills it moves to `READ_BUFFER_SIZE`.
 pub(crate) const FIRST_BUFFER_SIZE: usize = 4 * 1024;
 /// The least space offered to a read: below it (and below a quarter of the
 /// buffer, see `spare_aligned`) the buffer is compacted or replaced first.

@@ -197,9 +197,9 @@ pub struct Exchange {
     // Fields read or written for every body read come first, in declaration
     // order (`repr(C)`; a few cold flags fill the first word): a 64 KiB read
     // pushes the exchange out of the first-level cache, and each cache line
-    // the body path then touches is a miss. Spread over the struct by the
-    // compiler they cost 4 more misses per read (cachegrind: 40 against 36
-    // with the rest of the body path).
+    // the body path then touches is a miss, so the hot fields share as few
+    // lines as they can instead of being spread over the struct by the
+    // compiler (see BENCHMARKS.md).
     state: State,
     fresh_only: bool,
     hops: u32,

@@ -96,7 +96,8 @@ pub fn core_section(targets: &mut Vec<Target>) -> Table {
         &["case", "memcpy GB/s", "core GB/s", "core to memcpy", "load"],
     );
     // The same size and number of runs as the core's own bench, quick or
-    // not: a few seconds, and fewer runs left the median swinging by 0.05.
+    // not: a few seconds, and with fewer runs the median moves too much from
+    // one run to the next to judge the targets (see BENCHMARKS.md).
     let cases = crate::core_alone::run_cases(crate::core_alone::BODY, crate::core_alone::RUNS);
     const FLAT_KIB: u64 = crate::core_alone::FLAT_RSS_KIB;
     for case in &cases {

@@ -392,18 +392,12 @@ pub fn same<T: PartialEq + fmt::Debug>(outcomes: &[Outcome], f: impl Fn(&Got) ->
     first
 }
 
-/// Deterministic pseudo-random content (xorshift), so large files can be
-/// checked byte for byte without storing them in the repository.
+/// Deterministic pseudo-random content (`fastrand` seeded with `seed`), so
+/// large files can be checked byte for byte without storing them in the
+/// repository.
 pub fn pattern(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    let mut out = Vec::with_capacity(len + 8);
-    while out.len() < len {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        out.extend_from_slice(&x.to_le_bytes());
-    }
-    out.truncate(len);
+    let mut out = vec![0; len];
+    fastrand::Rng::with_seed(seed).fill(&mut out);
     out
 }
 

@@ -21,8 +21,8 @@ struct BodyRun {
     received: u64,
     /// `received` as of the last `Progress`: a chunk left and its
     /// `Progress` has not while they differ. (A counter rather than a
-    /// flag: the profile showed copies of the entry stalling on a one-byte
-    /// field read back as part of a whole word.)
+    /// flag: a one-byte field, just written, read back as part of a whole
+    /// word when the entry is copied stalls the copy; see BENCHMARKS.md.)
     reported: u64,
     total: Option<u64>,
 }

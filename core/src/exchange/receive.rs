@@ -47,10 +47,9 @@ impl Exchange {
     }
 
     // Not inlined: head parsing needs kilobytes of stack, and inlined into
-    // `process` that frame is set up for every body read too; after a 64 KiB
-    // read has pushed the stack out of the first-level cache, each line of it
-    // touched is a miss (cachegrind: keeping the head and decoding paths out
-    // of line took the body path from 55 to 40 misses per read).
+    // `process` that frame would be set up for every body read too; after a
+    // 64 KiB read has pushed the stack out of the first-level cache, each
+    // line of it touched is a miss (see BENCHMARKS.md).
     #[inline(never)]
     pub(super) fn process_connect_head(&mut self) -> bool {
         let head = match parse_head(self.buf.data(), &self.request.limits, false) {
