@@ -30,6 +30,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod callback_trace;
 mod case;
 pub mod chaos;
 mod diff;
@@ -54,6 +55,7 @@ mod ureq_diff;
 
 use std::path::{Path, PathBuf};
 
+pub use callback_trace::{callback_trace, merge_progress, KivyColumn};
 pub use case::{Case, End, Expect, RequestSpec, Step, StepKind};
 pub use diff::diff_lines;
 pub use driver::{

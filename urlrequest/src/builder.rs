@@ -148,6 +148,34 @@ impl<R: Runtime> UrlRequestBuilder<R> {
         self
     }
 
+    /// Fails the request when the whole exchange, redirects included,
+    /// takes longer than this (default: no limit): the guard against a
+    /// server that trickles its body.
+    pub fn total_timeout(mut self, timeout: Duration) -> Self {
+        self.params.total_timeout = Some(timeout);
+        self
+    }
+
+    /// Limits on the response: head size, header count, body size (see
+    /// [`Limits`](urlrequest_core::Limits)).
+    pub fn limits(mut self, limits: urlrequest_core::Limits) -> Self {
+        self.params.limits = limits;
+        self
+    }
+
+    /// Fails the request when the body grows past `bytes` (after what
+    /// arrived up to the limit was delivered).
+    pub fn max_body_bytes(mut self, bytes: u64) -> Self {
+        self.params.limits.max_body_bytes = Some(bytes);
+        self
+    }
+
+    /// Follow a redirect from https to plain http (refused by default).
+    pub fn allow_https_to_http(mut self, on: bool) -> Self {
+        self.params.allow_https_to_http = on;
+        self
+    }
+
     /// Parse `application/json` and `+json` bodies (default on).
     pub fn decode(mut self, on: bool) -> Self {
         self.params.decode = on;

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use urlrequest_core::{BuildError, Proxy, Request, DEFAULT_CHUNK_SIZE, DEFAULT_MAX_REDIRECTS};
+use urlrequest_core::{
+    BuildError, Limits, Proxy, Request, DEFAULT_CHUNK_SIZE, DEFAULT_MAX_REDIRECTS,
+};
 
 /// Proxy port used when `proxy_host` is given without `proxy_port`.
 pub const DEFAULT_PROXY_PORT: u16 = 8080;
@@ -39,6 +41,12 @@ pub struct RequestParams {
     pub chunk_size: usize,
     /// Longest time without progress.
     pub timeout: Option<Duration>,
+    /// Longest time for the whole exchange, redirects included.
+    pub total_timeout: Option<Duration>,
+    /// Limits on the response (head size, header count, body size).
+    pub limits: Limits,
+    /// Follow a redirect from https to plain http.
+    pub allow_https_to_http: bool,
     /// Decode JSON bodies.
     pub decode: bool,
     /// Redirects followed at most (0: return the 3xx).
@@ -69,6 +77,9 @@ impl RequestParams {
             method: None,
             chunk_size: DEFAULT_CHUNK_SIZE,
             timeout: None,
+            total_timeout: None,
+            limits: Limits::default(),
+            allow_https_to_http: false,
             decode: true,
             max_redirects: DEFAULT_MAX_REDIRECTS,
             collect_body: true,
@@ -96,6 +107,12 @@ impl RequestParams {
         if let Some(t) = self.timeout {
             b = b.timeout(t);
         }
+        if let Some(t) = self.total_timeout {
+            b = b.total_timeout(t);
+        }
+        b = b
+            .limits(self.limits)
+            .allow_https_to_http(self.allow_https_to_http);
         if let Some(body) = &self.req_body {
             b = b.body(body.clone());
         }

@@ -11,8 +11,9 @@ use std::process::ExitCode;
 use std::thread;
 
 use urlrequest_conformance::{
-    builtin_cases, compare_with_ureq, run_cases, run_in_memory, ureq_comparable, Case, Driver,
-    MemoryDriver, Outcome, ReplayDriver, SmolDriver, StdDriver, SuiteReport,
+    builtin_cases, callback_trace, compare_with_ureq, merge_progress, run_cases, run_in_memory,
+    ureq_comparable, Case, Driver, KivyColumn, MemoryDriver, Outcome, ReplayDriver, SmolDriver,
+    StdDriver, SuiteReport,
 };
 
 /// Random split seeds the in-memory column is also run with.
@@ -67,6 +68,49 @@ fn ureq_rows(cases: &[Case]) -> Vec<UreqRow> {
     })
 }
 
+/// For each column, for each case: whether its callback trace has one
+/// outcome callback then `on_finish`, and equals the first column's (line
+/// for line, or after merging progress runs for queued dispatch).
+fn callback_rows(cases: &[Case]) -> Vec<Vec<bool>> {
+    let traces: Vec<Vec<Result<Vec<String>, String>>> = thread::scope(|s| {
+        let runs: Vec<_> = KivyColumn::ALL
+            .iter()
+            .map(|&col| s.spawn(move || cases.iter().map(|c| callback_trace(c, col)).collect()))
+            .collect();
+        runs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let well_formed = |t: &[String]| {
+        let outcomes = t
+            .iter()
+            .filter(|l| {
+                ["success ", "redirect ", "failure ", "error ", "cancel "]
+                    .iter()
+                    .any(|p| l.starts_with(p))
+            })
+            .count();
+        outcomes == 1 && t.last().is_some_and(|l| l.starts_with("finish "))
+    };
+    KivyColumn::ALL
+        .iter()
+        .enumerate()
+        .map(|(c, col)| {
+            (0..cases.len())
+                .map(|i| match (&traces[0][i], &traces[c][i]) {
+                    (Ok(reference), Ok(trace)) => {
+                        let same = if col.delivers_every_update() {
+                            reference == trace
+                        } else {
+                            merge_progress(reference) == merge_progress(trace)
+                        };
+                        same && well_formed(trace)
+                    }
+                    _ => false,
+                })
+                .collect()
+        })
+        .collect()
+}
+
 fn main() -> ExitCode {
     let cases = match builtin_cases() {
         Ok(c) => c,
@@ -91,6 +135,7 @@ fn main() -> ExitCode {
         let reports: Vec<SuiteReport> = runs.into_iter().map(|h| h.join().unwrap()).collect();
         (reports, splits.join().unwrap(), ureq.join().unwrap())
     });
+    let callbacks = callback_rows(&cases);
 
     let mut families: Vec<&str> = cases.iter().map(|c| c.family.as_str()).collect();
     families.dedup();
@@ -162,6 +207,47 @@ fn main() -> ExitCode {
         total[2],
         total[3],
         total[4]
+    );
+    println!();
+    println!(
+        "Callback traces (every case through each runtime's `UrlRequest`: one outcome callback, then `on_finish`, the same trace as std with worker dispatch):"
+    );
+    println!();
+    println!(
+        "| family | cases | {} |",
+        KivyColumn::ALL
+            .iter()
+            .map(|c| c.name())
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
+    println!("|---|---:|{}", "---:|".repeat(KivyColumn::ALL.len()));
+    let mut totals = vec![0usize; KivyColumn::ALL.len()];
+    for family in &families {
+        let indices: Vec<usize> = (0..cases.len())
+            .filter(|&i| cases[i].family == *family)
+            .collect();
+        let n = indices.len();
+        let cells: Vec<String> = callbacks
+            .iter()
+            .enumerate()
+            .map(|(c, column)| {
+                let ok = indices.iter().filter(|&&i| column[i]).count();
+                totals[c] += ok;
+                all_ok &= ok == n;
+                format!("{ok}/{n}")
+            })
+            .collect();
+        println!("| {family} | {n} | {} |", cells.join(" | "));
+    }
+    let cells: Vec<String> = totals
+        .iter()
+        .map(|t| format!("**{t}/{}**", cases.len()))
+        .collect();
+    println!(
+        "| **all callback traces** | **{}** | {} |",
+        cases.len(),
+        cells.join(" | ")
     );
     if all_ok {
         ExitCode::SUCCESS

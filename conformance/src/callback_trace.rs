@@ -1,0 +1,283 @@
+//! Callback traces: the Kivy-level conformance. For a case, the sequence of
+//! callbacks a `UrlRequest` makes, one line each: the callback's name, its
+//! arguments summarised the way the event trace summarises them, and the
+//! properties visible at that moment. It must be the same through every
+//! runtime's `UrlRequest`.
+//!
+//! Line shapes:
+//!
+//! ```text
+//! progress 4/10 status=200
+//! success 200 bytes=9 "Wikipedia" | status=200 finished=true result=bytes url={origin}/wiki
+//! error truncated: response ended after 4 of 10 body bytes | status=200 finished=true result=- url={origin}/x
+//! finish | status=200 finished=true result=bytes url={origin}/wiki
+//! ```
+//!
+//! How the columns compare. Worker dispatch and smol deliver every
+//! progress update: their traces must be equal line for line. With queued
+//! dispatch (the std runtime's default) progress updates not yet dispatched
+//! are merged into the newest, so that column is compared after
+//! [`merge_progress`] (only the last of each run of consecutive `progress`
+//! lines kept) on both sides. A progress line shows its arguments and
+//! `resp_status` only, because a queued update may be dispatched after the
+//! outcome, when (as in Kivy) the live properties already show it;
+//! `is_finished`, `result` and `url` are shown on the outcome callbacks and
+//! `on_finish`, where every runtime agrees on them. TLS rejections are
+//! compared by class ([`normalize_line`]).
+
+use std::sync::{Arc, Mutex};
+
+use urlrequest::{ResultValue, Runtime, UrlRequest, UrlRequestBuilder};
+use urlrequest_core::{trace_line, Bytes, Event, Limits};
+
+use crate::case::Case;
+use crate::escape::unescape;
+use crate::loopback::ScriptedServer;
+use crate::normalize::normalize_line;
+use crate::origins::Origins;
+use crate::pki::TestCa;
+
+/// How a case's `UrlRequest` is run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KivyColumn {
+    /// urlrequest-std, callbacks on the worker thread (`Dispatch::Worker`).
+    StdWorker,
+    /// urlrequest-std, callbacks queued to the thread calling `wait`.
+    StdQueued,
+    /// urlrequest-smol, callbacks in the task awaiting `send()`.
+    Smol,
+}
+
+impl KivyColumn {
+    /// Whether the column delivers every progress update (worker dispatch,
+    /// async) or may merge them (queued dispatch).
+    pub fn delivers_every_update(self) -> bool {
+        self != KivyColumn::StdQueued
+    }
+
+    /// Every column, in report order.
+    pub const ALL: [KivyColumn; 3] = [
+        KivyColumn::StdWorker,
+        KivyColumn::StdQueued,
+        KivyColumn::Smol,
+    ];
+
+    /// The column's name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            KivyColumn::StdWorker => "std, worker dispatch",
+            KivyColumn::StdQueued => "std, queued dispatch",
+            KivyColumn::Smol => "smol",
+        }
+    }
+}
+
+type Lines = Arc<Mutex<Vec<String>>>;
+
+/// The callback trace of `case` through `column`'s `UrlRequest`, against
+/// the case's scripted server (TLS rejections by class).
+pub fn callback_trace(case: &Case, column: KivyColumn) -> Result<Vec<String>, String> {
+    let server = ScriptedServer::start(case).map_err(|e| format!("scripted server: {e}"))?;
+    let origins = server.origins().clone();
+    let lines: Lines = Arc::default();
+    let ran = match column {
+        KivyColumn::StdWorker | KivyColumn::StdQueued => {
+            let dispatch = if column == KivyColumn::StdWorker {
+                urlrequest_std::Dispatch::Worker
+            } else {
+                urlrequest_std::Dispatch::Queued
+            };
+            builder::<urlrequest_std::Std>(case, &origins, &lines).and_then(|b| {
+                let req = b.dispatch(dispatch).build().map_err(|e| e.to_string())?;
+                req.wait(None);
+                Ok(())
+            })
+        }
+        KivyColumn::Smol => {
+            builder::<urlrequest_smol::Smol>(case, &origins, &lines).and_then(|b| {
+                let req = b.build().map_err(|e| e.to_string())?;
+                let _ = smol::block_on(req.send());
+                Ok(())
+            })
+        }
+    };
+    let verdict = server.finish();
+    ran?;
+    let raw = lines.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let trace: Vec<String> = raw
+        .iter()
+        .map(|l| normalize_line(&origins.unmap(l)))
+        .collect();
+    match verdict {
+        Ok(_) => Ok(trace),
+        Err(e) => Err(format!(
+            "the scripted server reports:\n{e}\ncallback trace was:\n{}",
+            trace.join("\n")
+        )),
+    }
+}
+
+/// Keeps the last of each run of consecutive progress lines: what queued
+/// dispatch delivers at the least.
+pub fn merge_progress(lines: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(lines.len());
+    for line in lines {
+        let is_progress = line.starts_with("progress ");
+        if is_progress && out.last().is_some_and(|l| l.starts_with("progress ")) {
+            out.pop();
+        }
+        out.push(line.clone());
+    }
+    out
+}
+
+/// A builder for the case's request with every callback recording a line.
+fn builder<R: Runtime>(
+    case: &Case,
+    origins: &Origins,
+    lines: &Lines,
+) -> Result<UrlRequestBuilder<R>, String> {
+    let spec = &case.request;
+    let sub = |s: &str| origins.substitute(s);
+    let mut b = UrlRequest::<R>::builder(sub(&spec.url)).ca_file(TestCa::trusted().pem_file());
+    if let Some(m) = &spec.method {
+        b = b.method(m.clone());
+    }
+    for (name, value) in &spec.headers {
+        b = b.header(name.clone(), sub(value));
+    }
+    if let Some(body) = &spec.body {
+        b = b.req_body(Bytes::from(unescape(&sub(body))?));
+    }
+    if let Some(n) = spec.chunk_size {
+        b = b.chunk_size(n);
+    }
+    if let Some(t) = spec.timeout {
+        b = b.timeout(t);
+    }
+    if let Some(n) = spec.max_redirects {
+        b = b.max_redirects(n);
+    }
+    if let Some(on) = spec.decode {
+        b = b.decode(on);
+    }
+    if let Some(on) = spec.allow_https_to_http {
+        b = b.allow_https_to_http(on);
+    }
+    let mut limits = Limits::default();
+    if let Some(n) = spec.max_head_bytes {
+        limits.max_head_bytes = n;
+    }
+    if let Some(n) = spec.max_headers {
+        limits.max_headers = n;
+    }
+    limits.max_body_bytes = spec.max_body_bytes;
+    b = b.limits(limits);
+    if let Some((addr, headers)) = &spec.proxy {
+        let addr = sub(addr);
+        let (host, port) = addr
+            .rsplit_once(':')
+            .and_then(|(h, p)| Some((h.to_string(), p.parse::<u16>().ok()?)))
+            .ok_or_else(|| format!("proxy {addr:?} is not host:port"))?;
+        b = b
+            .proxy_host(host)
+            .proxy_port(port)
+            .proxy_headers(headers.iter().map(|(n, v)| (n.clone(), sub(v))));
+    }
+    let rec = |lines: &Lines| {
+        let lines = lines.clone();
+        move |line: String| lines.lock().unwrap_or_else(|p| p.into_inner()).push(line)
+    };
+    let (p, s, r, f, e, c, fin) = (
+        rec(lines),
+        rec(lines),
+        rec(lines),
+        rec(lines),
+        rec(lines),
+        rec(lines),
+        rec(lines),
+    );
+    Ok(b.on_progress(move |req, received, total| {
+        let total = total.map_or("?".to_string(), |t| t.to_string());
+        p(format!(
+            "progress {received}/{total} status={}",
+            status(req)
+        ));
+    })
+    .on_success(move |req, result| s(outcome_line("success", req, result)))
+    .on_redirect(move |req, result| r(outcome_line("redirect", req, result)))
+    .on_failure(move |req, result| f(outcome_line("failure", req, result)))
+    .on_error(move |req, error| {
+        let kind = error.kind_name();
+        e(format!("error {kind}: {error} | {}", properties(req)));
+    })
+    .on_cancel(move |req| c(format!("cancel | {}", properties(req))))
+    .on_finish(move |req| fin(format!("finish | {}", properties(req)))))
+}
+
+fn status<R: Runtime>(req: &UrlRequest<R>) -> String {
+    req.resp_status()
+        .map_or("-".to_string(), |s| s.as_u16().to_string())
+}
+
+fn outcome_line<R: Runtime>(name: &str, req: &UrlRequest<R>, result: &ResultValue) -> String {
+    format!(
+        "{name} {} {} | {}",
+        status(req),
+        summary(result),
+        properties(req)
+    )
+}
+
+/// A result summarised as the event trace summarises a body.
+fn summary(result: &ResultValue) -> String {
+    match result {
+        ResultValue::Bytes(b) => {
+            let line = trace_line(&Event::Body(b.clone()));
+            format!("bytes={}", line.strip_prefix("body ").unwrap_or(&line))
+        }
+        ResultValue::Json(v) => format!("json={v}"),
+        ResultValue::File(_) => "file".to_string(),
+    }
+}
+
+fn properties<R: Runtime>(req: &UrlRequest<R>) -> String {
+    let result = match req.result() {
+        None => "-",
+        Some(ResultValue::Bytes(_)) => "bytes",
+        Some(ResultValue::Json(_)) => "json",
+        Some(ResultValue::File(_)) => "file",
+    };
+    format!(
+        "status={} finished={} result={result} url={}",
+        status(req),
+        req.is_finished(),
+        req.url()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merge_progress;
+
+    #[test]
+    fn runs_of_progress_keep_their_last_line() {
+        let lines = [
+            "progress 0/10 status=200",
+            "progress 4/10 status=200",
+            "progress 10/10 status=200",
+            "success 200 bytes=10 \"0123456789\" | x",
+            "finish | x",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(
+            merge_progress(&lines),
+            [
+                "progress 10/10 status=200",
+                "success 200 bytes=10 \"0123456789\" | x",
+                "finish | x"
+            ]
+        );
+    }
+}
