@@ -28,10 +28,9 @@
 use std::sync::{Arc, Mutex};
 
 use urlrequest::{ResultValue, Runtime, UrlRequest, UrlRequestBuilder};
-use urlrequest_core::{trace_line, Bytes, Event, Limits};
+use urlrequest_core::{trace_line, Event};
 
 use crate::case::Case;
-use crate::escape::unescape;
 use crate::loopback::ScriptedServer;
 use crate::normalize::normalize_line;
 use crate::origins::Origins;
@@ -137,52 +136,39 @@ fn builder<R: Runtime>(
     origins: &Origins,
     lines: &Lines,
 ) -> Result<UrlRequestBuilder<R>, String> {
-    let spec = &case.request;
-    let sub = |s: &str| origins.substitute(s);
-    let mut b = UrlRequest::<R>::builder(sub(&spec.url)).ca_file(TestCa::trusted().pem_file());
-    if let Some(m) = &spec.method {
-        b = b.method(m.clone());
+    // The case's own request, so that every setting it makes reaches the
+    // `UrlRequest` the same way.
+    let request = case.request(origins)?;
+    let mut b = UrlRequest::<R>::builder(request.url().as_str())
+        .ca_file(TestCa::trusted().pem_file())
+        .method(request.method().as_str())
+        .chunk_size(request.chunk_size())
+        .max_redirects(request.max_redirects())
+        .decode(request.decode())
+        .limits(*request.limits())
+        .allow_https_to_http(request.allow_https_to_http());
+    for (name, value) in request.headers() {
+        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        b = b.header(name.as_str(), value);
     }
-    for (name, value) in &spec.headers {
-        b = b.header(name.clone(), sub(value));
+    if let Some(body) = request.body() {
+        b = b.req_body(body.clone());
     }
-    if let Some(body) = &spec.body {
-        b = b.req_body(Bytes::from(unescape(&sub(body))?));
-    }
-    if let Some(n) = spec.chunk_size {
-        b = b.chunk_size(n);
-    }
-    if let Some(t) = spec.timeout {
+    if let Some(t) = request.timeout() {
         b = b.timeout(t);
     }
-    if let Some(n) = spec.max_redirects {
-        b = b.max_redirects(n);
+    if let Some(t) = request.total_timeout() {
+        b = b.total_timeout(t);
     }
-    if let Some(on) = spec.decode {
-        b = b.decode(on);
-    }
-    if let Some(on) = spec.allow_https_to_http {
-        b = b.allow_https_to_http(on);
-    }
-    let mut limits = Limits::default();
-    if let Some(n) = spec.max_head_bytes {
-        limits.max_head_bytes = n;
-    }
-    if let Some(n) = spec.max_headers {
-        limits.max_headers = n;
-    }
-    limits.max_body_bytes = spec.max_body_bytes;
-    b = b.limits(limits);
-    if let Some((addr, headers)) = &spec.proxy {
-        let addr = sub(addr);
-        let (host, port) = addr
-            .rsplit_once(':')
-            .and_then(|(h, p)| Some((h.to_string(), p.parse::<u16>().ok()?)))
-            .ok_or_else(|| format!("proxy {addr:?} is not host:port"))?;
+    if let Some(proxy) = request.proxy() {
+        let headers = proxy.headers().iter().map(|(n, v)| {
+            let value = String::from_utf8_lossy(v.as_bytes()).into_owned();
+            (n.as_str().to_string(), value)
+        });
         b = b
-            .proxy_host(host)
-            .proxy_port(port)
-            .proxy_headers(headers.iter().map(|(n, v)| (n.clone(), sub(v))));
+            .proxy_host(proxy.host())
+            .proxy_port(proxy.port())
+            .proxy_headers(headers);
     }
     let rec = |lines: &Lines| {
         let lines = lines.clone();
