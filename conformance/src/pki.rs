@@ -107,8 +107,11 @@ impl TestCa {
             KeyUsagePurpose::DigitalSignature,
         ];
         let cert = params.self_signed(&key).map_err(fail)?;
+        // One file per CA, even for two CAs of one name made at once.
+        static MADE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let pem_file = std::env::temp_dir().join(format!(
-            "urlrequest-conformance-{}-{}.pem",
+            "urlrequest-conformance-{}-{n}-{}.pem",
             std::process::id(),
             name.replace(|c: char| !c.is_ascii_alphanumeric(), "-")
         ));
@@ -191,6 +194,12 @@ impl TestCa {
             .with_single_cert(chain, key)
             .expect("server certificate");
         Arc::new(config)
+    }
+}
+
+impl Drop for TestCa {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.pem_file);
     }
 }
 

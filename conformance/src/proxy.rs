@@ -12,8 +12,9 @@ use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
+use crate::origins::Role;
 use crate::proxy_rules::{decide, ProxyStep, BAD_GATEWAY, ESTABLISHED};
-use crate::script::RequestReader;
+use crate::script::{ReceivedRequest, RequestReader};
 
 /// How long a proxy connection waits for a silent client.
 const IDLE_LIMIT: Duration = Duration::from_secs(30);
@@ -24,8 +25,10 @@ struct Shared {
     /// Every socket the proxy holds, to cut them at shutdown.
     streams: Mutex<Vec<TcpStream>>,
     threads: Mutex<Vec<JoinHandle<()>>>,
-    /// Request lines received, in order.
-    seen: Mutex<Vec<String>>,
+    /// Requests received (heads and bodies), in order.
+    seen: Mutex<Vec<ReceivedRequest>>,
+    /// Client connections accepted so far.
+    connections: AtomicUsize,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -106,6 +109,15 @@ impl HttpProxy {
     /// The request lines it received so far (`GET http://... HTTP/1.1`,
     /// `CONNECT host:port HTTP/1.1`), tunnelled bytes excluded.
     pub fn request_lines(&self) -> Vec<String> {
+        lock(&self.shared.seen)
+            .iter()
+            .map(|r| r.request_line.clone())
+            .collect()
+    }
+
+    /// The requests it received so far, with their headers (a `CONNECT`'s
+    /// included; tunnelled bytes excluded).
+    pub fn requests(&self) -> Vec<ReceivedRequest> {
         lock(&self.shared.seen).clone()
     }
 }
@@ -142,12 +154,22 @@ fn serve_client(client: TcpStream, auth: Option<&str>, shared: &Arc<Shared>) -> 
     // client when that one is replaced.
     let generation = Arc::new(AtomicUsize::new(0));
     let mut buf = [0u8; 16 * 1024];
+    let connection = shared.connections.fetch_add(1, Ordering::SeqCst) + 1;
+    let mut reused = false;
     loop {
         while let Some(req) = reader
             .next_request()
             .map_err(|m| io::Error::new(io::ErrorKind::InvalidData, m))?
         {
-            lock(&shared.seen).push(req.request_line.clone());
+            lock(&shared.seen).push(ReceivedRequest {
+                role: Role::Proxy,
+                connection,
+                reused,
+                request_line: req.request_line.clone(),
+                headers: req.headers.clone(),
+                body: req.body.clone(),
+            });
+            reused = true;
             match decide(&req, auth) {
                 ProxyStep::Answer(bytes) => return answer_and_close(&client, bytes),
                 ProxyStep::Tunnel(authority) => {

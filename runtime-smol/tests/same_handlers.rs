@@ -14,8 +14,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use support::proxy::Proxy;
 use support::server::{response, Reply, Seen, Server};
+use urlrequest_conformance::HttpProxy;
 use urlrequest_smol::core::http::StatusCode;
 use urlrequest_smol::core::Url;
 use urlrequest_smol::ResultValue;
@@ -371,12 +371,16 @@ fn the_same_parameters_send_the_same_request() {
 
 #[test]
 fn proxy_parameters_reach_the_proxy_the_same_way() {
-    let proxy = Proxy::start("Basic unused");
-    let (std_log, smol_log) = on_both!("http://origin.test/via".to_string(), |b, _dir| b
+    let origin = server();
+    let proxy = HttpProxy::start(None).unwrap();
+    let (std_log, smol_log) = on_both!(origin.url("/via"), |b, _dir| b
+        .decode(false)
         .proxy_host("127.0.0.1")
-        .proxy_port(proxy.port())
+        .proxy_port(proxy.addr().port())
         .proxy_headers([("Proxy-Authorization", "Basic cHJveHk6cHc=")]));
-    let body = "proxied GET http://origin.test/via";
+    // The origin answers with what it saw: the proxy forwarded the
+    // absolute-form request in origin-form.
+    let body = "GET /via ";
     assert_eq!(
         std_log,
         [
@@ -387,13 +391,16 @@ fn proxy_parameters_reach_the_proxy_the_same_way() {
         ]
     );
     assert_eq!(smol_log, std_log);
-    let seen = proxy.seen();
+    let seen = proxy.requests();
     assert_eq!(seen.len(), 2);
-    assert_eq!(seen[0].request_line, "GET http://origin.test/via HTTP/1.1");
+    assert_eq!(
+        seen[0].request_line,
+        format!("GET {} HTTP/1.1", origin.url("/via"))
+    );
     assert_eq!(seen[0].request_line, seen[1].request_line);
     assert_eq!(seen[0].headers, seen[1].headers);
     assert_eq!(
-        seen[0].header("proxy-authorization").as_deref(),
+        seen[0].header("proxy-authorization"),
         Some("Basic cHJveHk6cHc=")
     );
 }

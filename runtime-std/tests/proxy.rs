@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use support::pki::Ca;
-use support::{connect_proxy, forward_proxy, respond, serve, Req};
+use support::{respond, serve, Req};
+use urlrequest_conformance::HttpProxy;
 use urlrequest_std::UrlRequest;
 
 const AUTH: &str = "Basic cHJveHk6c2VjcmV0";
@@ -31,11 +32,11 @@ fn https_through_connect_proxy_with_authorization() {
             Ok(true)
         }),
     );
-    let (proxy, seen) = connect_proxy(AUTH);
+    let proxy = HttpProxy::start(Some(AUTH.into())).unwrap();
     let pem = ca.write_pem("proxy", "");
     let req = UrlRequest::builder(origin.https_url("localhost", "/secret#frag"))
-        .proxy_host(proxy.ip().to_string())
-        .proxy_port(proxy.port())
+        .proxy_host(proxy.addr().ip().to_string())
+        .proxy_port(proxy.addr().port())
         .proxy_headers([("Proxy-Authorization", AUTH)])
         .ca_file(&pem)
         .build()
@@ -46,13 +47,13 @@ fn https_through_connect_proxy_with_authorization() {
         req.result().unwrap().as_bytes().unwrap().as_ref(),
         b"tunnelled leaked=false"
     );
-    let connects = seen.lock().unwrap().clone();
+    let connects = proxy.requests();
     assert_eq!(connects.len(), 1);
-    assert_eq!(connects[0].method, "CONNECT");
     assert_eq!(
-        connects[0].target,
-        format!("localhost:{}", origin.addr.port())
+        connects[0].request_line,
+        format!("CONNECT localhost:{} HTTP/1.1", origin.addr.port())
     );
+    assert_eq!(connects[0].header("proxy-authorization"), Some(AUTH));
     assert_eq!(origin.requests.lock().unwrap()[0].target, "/secret");
 }
 
@@ -67,12 +68,12 @@ fn proxy_refusal_407_is_an_error_naming_the_status() {
             Ok(true)
         }),
     );
-    let (proxy, _) = connect_proxy(AUTH);
+    let proxy = HttpProxy::start(Some(AUTH.into())).unwrap();
     let log = Arc::new(std::sync::Mutex::new(Vec::new()));
     let (l1, l2) = (log.clone(), log.clone());
     let req = UrlRequest::builder(origin.https_url("localhost", "/"))
-        .proxy_host(proxy.ip().to_string())
-        .proxy_port(proxy.port())
+        .proxy_host(proxy.addr().ip().to_string())
+        .proxy_port(proxy.addr().port())
         .proxy_headers([("Proxy-Authorization", "Basic d3Jvbmc6d3Jvbmc=")])
         .ca_file(ca.write_pem("407", ""))
         .on_error(move |_, e| l1.lock().unwrap().push(e.to_string()))
@@ -100,10 +101,10 @@ fn plain_http_through_forward_proxy_uses_absolute_form() {
         )?;
         Ok(true)
     });
-    let (proxy, seen) = forward_proxy();
+    let proxy = HttpProxy::start(None).unwrap();
     let req = UrlRequest::builder(origin.url("/page?x=1#frag"))
-        .proxy_host(proxy.ip().to_string())
-        .proxy_port(proxy.port())
+        .proxy_host(proxy.addr().ip().to_string())
+        .proxy_port(proxy.addr().port())
         .proxy_headers([("Proxy-Authorization", AUTH)])
         .build()
         .unwrap();
@@ -112,10 +113,10 @@ fn plain_http_through_forward_proxy_uses_absolute_form() {
         req.result().unwrap().as_bytes().unwrap().as_ref(),
         b"via proxy /page?x=1 leaked=false"
     );
-    let seen = seen.lock().unwrap().clone();
+    let seen = proxy.requests();
     assert_eq!(
-        seen[0].target,
-        origin.url("/page?x=1"),
+        seen[0].request_line,
+        format!("GET {} HTTP/1.1", origin.url("/page?x=1")),
         "absolute-form, no fragment"
     );
     assert_eq!(

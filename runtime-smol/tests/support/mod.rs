@@ -1,7 +1,6 @@
 //! Servers and helpers shared by the integration tests.
 #![allow(dead_code)]
 
-pub mod proxy;
 pub mod server;
 pub mod tls;
 

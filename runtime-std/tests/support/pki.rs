@@ -1,41 +1,25 @@
-//! A throwaway certificate authority (rcgen) and TLS servers using it.
+//! Test certificates from the conformance crate's [`TestCa`], and TLS
+//! servers using them.
 
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use rcgen::{
-    date_time_ymd, BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose,
-};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use urlrequest_conformance::{CertKind, TestCa};
 
 use super::{serve_on, Handler, Server};
 
-/// A CA that signs leaf certificates.
+/// A CA of its own for one test.
 pub struct Ca {
+    inner: TestCa,
     pub pem: String,
-    der: CertificateDer<'static>,
-    issuer: Issuer<'static, KeyPair>,
 }
 
 impl Ca {
     pub fn new(name: &str) -> Ca {
-        let key = KeyPair::generate().unwrap();
-        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params.distinguished_name.push(DnType::CommonName, name);
-        params.key_usages = vec![
-            KeyUsagePurpose::KeyCertSign,
-            KeyUsagePurpose::CrlSign,
-            KeyUsagePurpose::DigitalSignature,
-        ];
-        let cert = params.self_signed(&key).unwrap();
-        Ca {
-            pem: cert.pem(),
-            der: cert.der().clone(),
-            issuer: Issuer::new(params, key),
-        }
+        let inner = TestCa::new(name).unwrap();
+        let pem = inner.pem().to_string();
+        Ca { inner, pem }
     }
 
     /// Writes the CA certificate (plus `extra` PEM text) to a file.
@@ -48,26 +32,12 @@ impl Ca {
 
     /// A server config for a leaf certificate with these names.
     pub fn server_config(&self, names: &[&str], expired: bool) -> Arc<rustls::ServerConfig> {
-        let key = KeyPair::generate().unwrap();
-        let mut params =
-            CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>())
-                .unwrap();
-        params.distinguished_name.push(DnType::CommonName, names[0]);
-        if expired {
-            params.not_before = date_time_ymd(2020, 1, 1);
-            params.not_after = date_time_ymd(2021, 1, 1);
-        }
-        let cert = params.signed_by(&key, &self.issuer).unwrap();
-        let chain = vec![cert.der().clone(), self.der.clone()];
-        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(chain, key)
-            .unwrap();
-        Arc::new(config)
+        let kind = if expired {
+            CertKind::Expired
+        } else {
+            CertKind::Valid
+        };
+        self.inner.server_config(names, kind)
     }
 
     /// An HTTPS server on 127.0.0.1 with a certificate for `names`.
