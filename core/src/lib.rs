@@ -7,6 +7,19 @@
 //! same bytes at the same times give the same events under every driver: a
 //! thread per request, an async task, a game loop, or a replayed transcript.
 //!
+//! ## Scope
+//!
+//! In: the HTTP/1.1 client protocol of one request across its redirects and
+//! connections: building and validating the request, serialising it, proxy
+//! `CONNECT`, parsing heads, body framing and re-cutting, redirects,
+//! timeouts as deadlines, keep-alive and pool bookkeeping ([`Pool`]), JSON
+//! decoding, transcripts and their replay. Out: sockets, DNS, TLS (it sits
+//! below: the core sees plaintext and asks for a handshake with
+//! `StartTls`), threads, tasks and clocks (time comes in as an argument),
+//! files, and everything about Kivy's `UrlRequest` (parameters, callbacks,
+//! properties, the `file_path` sink: the `urlrequest` crate, written once
+//! above the runtimes).
+//!
 //! ```text
 //!   driver                                core (Exchange)
 //!   ------                                ---------------

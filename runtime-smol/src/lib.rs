@@ -59,7 +59,7 @@
 //! `send()` is awaited (there is no worker thread, `start`, `wait`,
 //! `dispatch_pending` or `Dispatch`: callbacks run in the awaiting task and
 //! get every progress update); dropping that future stops the request
-//! without callbacks; `.client(&Client)` replaces `.agent(&Agent)`.
+//! without callbacks.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -1,15 +1,34 @@
 //! # urlrequest
 //!
 //! Kivy's `UrlRequest` for Rust, written once for every runtime: the
-//! request parameters and their header rules ([`RequestParams`]), the
-//! callbacks and their routing ([`Callbacks`], [`Route`]), the result type
-//! ([`ResultValue`]), the `file_path` sink ([`FileSink`]) and the one error
-//! type ([`Error`]).
+//! [`UrlRequest`] object (properties, [`cancel`](UrlRequest::cancel),
+//! callbacks and their routing), its [`UrlRequestBuilder`] with every Kivy
+//! parameter ([`RequestParams`] and their header rules), the result type
+//! ([`ResultValue`]), the atomic `file_path` sink ([`FileSink`]), the one
+//! error type ([`Error`]) and one [`CancelHandle`].
 //!
-//! The protocol lives in `urlrequest-core`; how bytes move lives in the
-//! runtime crates (`urlrequest-std` on threads, `urlrequest-smol` on
-//! async tasks), which re-export everything here, so an application
-//! names one crate.
+//! It is generic over a small runtime trait ([`Runtime`], with
+//! [`BlockingRuntime`] or [`AsyncRuntime`]): a runtime supplies its client
+//! (pool and TLS configuration), a way to drive one request's exchange
+//! (blocking, handing events to a sink; or async, a source of events), and
+//! where a request runs. Between the core's events and the callbacks sits
+//! one step, the same for every runtime, that keeps the properties current,
+//! writes the file and says which callback is due, so the sequence of
+//! callbacks a request makes (its callback trace) is the same whatever
+//! moved its bytes. The conformance suite checks that for every case.
+//!
+//! Applications name a runtime crate, which re-exports all of this under
+//! its own names: `urlrequest_std::UrlRequest` (threads; callbacks queued
+//! to the thread that calls `wait()` or `dispatch_pending()`) or
+//! `urlrequest_smol::UrlRequest` (async; run by `send().await`). The
+//! builder, handlers and properties are the same, so moving between them
+//! is changing the dependency and the line that runs the request.
+//!
+//! Writing a runtime: implement [`Runtime`] (the client type, where
+//! callbacks run by default, what `build()` does) and one of
+//! [`BlockingRuntime::drive`] + [`BlockingRuntime::spawn`] or
+//! [`AsyncRuntime::events`] + an [`EventSource`]; the std and smol
+//! runtimes do it in about fifty lines each, their drivers aside.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
