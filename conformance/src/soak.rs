@@ -1,5 +1,5 @@
 //! The chaos soak: many requests through a runtime, each sent through the
-//! [`ChaosProxy`] with a fault drawn from a seeded generator, and each
+//! [`ChaosProxy`](crate::chaos::ChaosProxy) with a fault drawn from a seeded generator, and each
 //! outcome checked against what its fault implies.
 //!
 //! A request whose response was relayed whole must end in `Done` with the
