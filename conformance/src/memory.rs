@@ -168,14 +168,8 @@ pub fn run_in_memory(case: &Case, seed: Option<u64>) -> Result<Vec<String>, Stri
                         )),
                     ),
                     Some(role) => {
-                        let id = net.open(role, &mut script);
-                        match tls_error().filter(|_| t.tls.is_some() && role == Role::TlsOrigin) {
-                            Some(e) => ex.handle_transport_error(now, e),
-                            None => {
-                                current = Some(id);
-                                ex.handle_connected(now, false);
-                            }
-                        }
+                        current = Some(net.open(role, &mut script));
+                        ex.handle_connected(now, false);
                     }
                 }
             }

@@ -39,8 +39,6 @@ pub struct ConnectTarget {
     pub host: String,
     /// Port to open TCP to.
     pub port: u16,
-    /// `Some(server_name)`: start TLS for this name right after TCP connects.
-    pub tls: Option<String>,
     /// Pool key of the connection this exchange needs.
     pub key: PoolKey,
     /// Whether an idle pooled connection under `key` may be used instead.
@@ -53,8 +51,11 @@ pub enum Action {
     /// Open a connection (or take one from the pool when `reuse` allows), then
     /// call [`Exchange::handle_connected`] or [`Exchange::handle_transport_error`].
     Connect(ConnectTarget),
-    /// Start TLS for this server name on the open connection (after a proxy
-    /// tunnel), then call [`Exchange::handle_tls_ready`].
+    /// Start TLS for this server name on the open connection, then call
+    /// [`Exchange::handle_tls_ready`] (or [`Exchange::handle_transport_error`]
+    /// with a TLS error; a driver that cannot do TLS says so that way). Asked
+    /// for every new https connection, right after `Connect` or after a
+    /// proxy's `CONNECT` tunnel; nothing is written before it is done.
     StartTls {
         /// The name for SNI and certificate checks.
         server_name: String,
@@ -377,18 +378,28 @@ impl Exchange {
             reused,
             response_bytes: 0,
         });
-        let tunnel = self.url.scheme() == "https" && self.request.proxy.is_some();
-        if tunnel && !reused {
-            let proxy = self.request.proxy.as_ref().expect("tunnel implies proxy");
+        let https = self.url.scheme() == "https";
+        if reused {
+            // A pooled connection is already what its key says (TLS
+            // included): the request goes out at once.
+            self.queue_request();
+        } else if let (true, Some(proxy)) = (https, self.request.proxy.as_ref()) {
             self.writes
                 .push_back(Bytes::from(connect_head(&self.url, proxy)));
             self.state = State::WritingConnect;
+        } else if https {
+            // Nothing is written until the driver reports the handshake
+            // done: a driver that cannot do TLS never sends the request in
+            // clear.
+            let server_name = self.target(false).key.host;
+            self.pending.push_back(Action::StartTls { server_name });
+            self.state = State::Handshaking;
         } else {
             self.queue_request();
         }
     }
 
-    /// TLS over the proxy tunnel is up.
+    /// The TLS handshake asked for with `StartTls` is done.
     pub fn handle_tls_ready(&mut self, now: Instant) {
         self.record(now, Input::TlsReady);
         if self.state == State::Handshaking {

@@ -554,10 +554,7 @@ fn https_through_proxy_tunnels_then_starts_tls() {
     let mut ex = Exchange::new(req, t0);
     match ex.poll_action() {
         Some(Action::Connect(t)) => {
-            assert_eq!(
-                (t.host.as_str(), t.port, t.tls.as_deref()),
-                ("proxy.test", 3128, None)
-            );
+            assert_eq!((t.host.as_str(), t.port), ("proxy.test", 3128));
         }
         other => panic!("{other:?}"),
     }
@@ -1004,4 +1001,84 @@ fn cancelled_before_the_first_poll_asks_for_no_connection() {
     assert!(ex.is_finished());
     let events: Vec<Event> = std::iter::from_fn(|| ex.poll_event()).collect();
     assert!(matches!(failure(&events), Error::Cancelled), "{events:?}");
+}
+
+/// For an https URL the core asks for TLS itself, right after connecting,
+/// and offers no byte to write until the driver reports the handshake
+/// done: a driver that skips TLS (here: ignores `StartTls`) cannot send the
+/// request in clear; the request fails at its timeout having written
+/// nothing.
+#[test]
+fn https_asks_for_tls_and_writes_nothing_before_the_handshake() {
+    let t0 = Instant::now();
+    let req = Request::builder("https://a.test/secret")
+        .header("Authorization", "Bearer not-for-the-wire")
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let mut ex = Exchange::new(req, t0);
+    assert!(matches!(ex.poll_action(), Some(Action::Connect(_))));
+    ex.handle_connected(t0, false);
+    assert_eq!(
+        ex.poll_action(),
+        Some(Action::StartTls {
+            server_name: "a.test".into()
+        })
+    );
+    // The skipping driver goes on as if TLS were up.
+    let mut written = 0;
+    let mut now = t0;
+    while !ex.is_finished() {
+        written += ex.transmit().len();
+        match ex.poll_action() {
+            Some(Action::Write) => {
+                let n = ex.transmit().len();
+                written += n;
+                ex.handle_written(now, n);
+            }
+            Some(_) => {}
+            None => {
+                now = ex.poll_timeout().expect("a deadline while handshaking");
+                ex.handle_timeout(now);
+            }
+        }
+    }
+    assert_eq!(written, 0, "no request byte before the handshake");
+    let events: Vec<Event> = std::iter::from_fn(|| ex.poll_event()).collect();
+    assert_eq!(
+        failure(&events).to_string(),
+        "timed out after 2s while connecting"
+    );
+}
+
+/// A driver that cannot do TLS answers `StartTls` with a TLS error: the
+/// request fails with it, nothing written.
+#[test]
+fn a_driver_without_tls_fails_an_https_request_cleanly() {
+    let t0 = Instant::now();
+    let mut ex = Exchange::new(get("https://a.test/"), t0);
+    ex.poll_action();
+    ex.handle_connected(t0, false);
+    assert!(matches!(ex.poll_action(), Some(Action::StartTls { .. })));
+    assert!(ex.transmit().is_empty());
+    ex.handle_transport_error(
+        t0,
+        urlrequest_core::TransportError::Tls("this driver speaks plain http only".into()),
+    );
+    let events: Vec<Event> = std::iter::from_fn(|| ex.poll_event()).collect();
+    assert_eq!(
+        failure(&events).to_string(),
+        "TLS failed: this driver speaks plain http only"
+    );
+}
+
+/// A pooled https connection already runs TLS: the request goes out at once.
+#[test]
+fn a_reused_https_connection_is_written_at_once() {
+    let t0 = Instant::now();
+    let mut ex = Exchange::new(get("https://a.test/"), t0);
+    assert!(matches!(ex.poll_action(), Some(Action::Connect(t)) if t.reuse));
+    ex.handle_connected(t0, true);
+    assert_eq!(ex.poll_action(), Some(Action::Write));
+    assert!(ex.transmit().starts_with(b"GET / HTTP/1.1\r\n"));
 }

@@ -173,7 +173,7 @@ impl Driver {
         } else {
             self.shared.discard_one(&target.key);
         }
-        let opened = until(deadline, open(&self.shared, &target)).await;
+        let opened = until(deadline, open(&target)).await;
         let now = Instant::now();
         match opened {
             None => self.ex.handle_timeout(now),
@@ -290,15 +290,11 @@ impl Driver {
     }
 }
 
-/// Resolves, connects to every address in turn, and starts TLS when the
-/// target asks for it.
-async fn open(shared: &Shared, target: &ConnectTarget) -> Result<Conn, TransportError> {
+/// Resolves and connects to every address in turn. TLS, when the URL needs
+/// it, is the core's next action (`StartTls`).
+async fn open(target: &ConnectTarget) -> Result<Conn, TransportError> {
     let addrs = resolve(&target.host, target.port).await?;
-    let conn = connect_any(&target.host, target.port, &addrs).await?;
-    match &target.tls {
-        Some(name) => conn.start_tls(shared.tls.clone(), name).await,
-        None => Ok(conn),
-    }
+    connect_any(&target.host, target.port, &addrs).await
 }
 
 #[cfg(test)]

@@ -137,14 +137,8 @@ impl<'a> Driver<'a> {
         if self.cancel.is_cancelled() {
             return Err(OpenError::Cancelled);
         }
-        let conn = Connection::plain(tcp);
-        match &target.tls {
-            None => Ok(conn),
-            Some(name) => {
-                let config = self.agent.client_config(self.tls).map_err(OpenError::tls)?;
-                conn.start_tls(config, name, deadline)
-            }
-        }
+        // TLS, when the URL needs it, is the core's next action (StartTls).
+        Ok(Connection::plain(tcp))
     }
 
     fn start_tls(&mut self, ex: &mut Exchange, server_name: &str) {

@@ -131,6 +131,11 @@ pub fn check_request(data: &[u8]) {
     let mut ex = Exchange::new(request.clone(), now);
     let _ = ex.poll_action();
     ex.handle_connected(now, false);
+    if let Some(urlrequest_core::Action::StartTls { .. }) = ex.poll_action() {
+        // https: the head is offered once the handshake is reported done.
+        assert!(ex.transmit().is_empty(), "nothing written before TLS");
+        ex.handle_tls_ready(now);
+    }
     let head = ex.transmit().to_vec();
     // Room for every header the request may carry (the builder sets no
     // limit on how many a user adds).

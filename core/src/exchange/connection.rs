@@ -73,21 +73,16 @@ impl Exchange {
 
     pub(super) fn target(&self, reuse: bool) -> ConnectTarget {
         let key = self.pool_key();
-        let (host, port) = (key.host.clone(), key.port);
-        let https = self.url.scheme() == "https";
-        let proxy = self.request.proxy.as_ref();
-        match proxy {
+        match self.request.proxy.as_ref() {
             None => ConnectTarget {
-                tls: https.then(|| host.clone()),
-                host,
-                port,
+                host: key.host.clone(),
+                port: key.port,
                 key,
                 reuse,
             },
             Some(p) => ConnectTarget {
                 host: p.host.clone(),
                 port: p.port,
-                tls: None,
                 key,
                 reuse,
             },
