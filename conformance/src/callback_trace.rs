@@ -103,16 +103,27 @@ pub fn callback_trace(case: &Case, column: KivyColumn) -> Result<Vec<String>, St
     let verdict = server.finish();
     ran?;
     let raw = lines.lock().unwrap_or_else(|p| p.into_inner()).clone();
-    let trace: Vec<String> = raw
-        .iter()
-        .map(|l| normalize_line(&origins.unmap(l)))
-        .collect();
+    let trace: Vec<String> = raw.iter().map(|l| normalise(&origins.unmap(l))).collect();
     match verdict {
         Ok(_) => Ok(trace),
         Err(e) => Err(format!(
             "the scripted server reports:\n{e}\ncallback trace was:\n{}",
             trace.join("\n")
         )),
+    }
+}
+
+/// Compares TLS rejections by class, as the event trace does: an `error`
+/// line carries the same message as the event trace's `failure` line.
+fn normalise(line: &str) -> String {
+    match line.strip_prefix("error ") {
+        Some(rest) => {
+            let (message, props) = rest.rsplit_once(" | ").unwrap_or((rest, ""));
+            let failure = normalize_line(&format!("failure {message}"));
+            let message = failure.strip_prefix("failure ").unwrap_or(&failure);
+            format!("error {message} | {props}")
+        }
+        None => line.to_string(),
     }
 }
 
@@ -245,6 +256,25 @@ fn properties<R: Runtime>(req: &UrlRequest<R>) -> String {
 #[cfg(test)]
 mod tests {
     use super::merge_progress;
+
+    #[test]
+    fn tls_rejections_compare_by_class_whatever_the_time() {
+        let at = |t: u64| {
+            super::normalise(&format!(
+                "error tls: TLS failed: TLS handshake with 127.0.0.1 failed: invalid peer \
+                 certificate: certificate expired: verification time {t} (UNIX), but certificate \
+                 is not valid after 1609372800 ({} seconds ago) | status=- finished=true",
+                t - 1609372800
+            ))
+        };
+        assert_eq!(at(1796004135), at(1796004134));
+        assert!(
+            at(1796004135).starts_with("error tls: "),
+            "{}",
+            at(1796004135)
+        );
+        assert!(at(1796004135).ends_with(" | status=- finished=true"));
+    }
 
     #[test]
     fn runs_of_progress_keep_their_last_line() {

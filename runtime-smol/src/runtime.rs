@@ -20,6 +20,7 @@ impl Runtime for Smol {
     // The run dispatches after every delivery, in its task: nothing waits
     // in the queue, so nothing is merged.
     const DEFAULT_DISPATCH: Dispatch = Dispatch::Queued;
+    const DISPATCHING_THREAD: bool = false;
 
     fn default_client() -> Client {
         Client::shared()

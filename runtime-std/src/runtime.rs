@@ -21,6 +21,7 @@ pub struct Std;
 impl Runtime for Std {
     type Client = Agent;
     const DEFAULT_DISPATCH: Dispatch = Dispatch::Queued;
+    const DISPATCHING_THREAD: bool = true;
 
     fn default_client() -> Agent {
         Agent::shared()

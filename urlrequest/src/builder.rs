@@ -290,6 +290,32 @@ impl<R: Runtime> UrlRequestBuilder<R> {
     /// `autostart(false)` was given; in async code it runs when `send()`
     /// is awaited.
     pub fn build(self) -> Result<UrlRequest<R>, Error> {
+        let wants_progress = self.callbacks.on_progress.is_some();
+        self.finish(wants_progress, None)
+    }
+
+    /// Builds a request whose callbacks live on this thread:
+    /// `keep_callbacks` is given the request's id to file them under.
+    pub(crate) fn build_local(
+        self,
+        wants_progress: bool,
+        keep_callbacks: impl FnOnce(usize),
+    ) -> Result<UrlRequest<R>, Error> {
+        self.finish(wants_progress, Some(Box::new(keep_callbacks)))
+    }
+
+    /// The callbacks set so far, taken out (for a local builder).
+    pub(crate) fn take_callbacks(mut self) -> (Self, Callbacks<UrlRequest<R>>) {
+        let callbacks = std::mem::take(&mut self.callbacks);
+        (self, callbacks)
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn finish(
+        self,
+        wants_progress: bool,
+        local: Option<Box<dyn FnOnce(usize) + '_>>,
+    ) -> Result<UrlRequest<R>, Error> {
         let mut params = self.params.clone();
         // A download streams to disk; keeping it in memory too would
         // defeat the point.
@@ -302,12 +328,21 @@ impl<R: Runtime> UrlRequestBuilder<R> {
             file_path: self.file_path,
             debug: self.debug,
         };
+        let owner = local.is_some().then(|| std::thread::current().id());
         let req = UrlRequest::new(
             launch,
             self.callbacks,
             self.dispatch,
             self.params.chunk_size,
+            wants_progress,
+            owner,
         );
+        if let Some(keep) = local {
+            keep(req.id());
+        }
+        if self.dispatch == Dispatch::Queued && R::DISPATCHING_THREAD {
+            crate::local::register(&req);
+        }
         R::on_build(&req, self.autostart);
         Ok(req)
     }

@@ -80,31 +80,67 @@ impl<R> Callbacks<R> {
     /// can run after `on_finish`, and so that handles captured by the
     /// closures are dropped now.
     pub fn finish(mut self, req: &R, outcome: &Outcome) {
-        match outcome {
-            Ok((status, result)) => {
-                let cb = match Route::for_status(*status) {
-                    Route::Success => &mut self.on_success,
-                    Route::Redirect => &mut self.on_redirect,
-                    _ => &mut self.on_failure,
-                };
-                if let Some(cb) = cb {
-                    cb(req, result);
-                }
-            }
-            Err(error) => {
-                let route = error.request_error().map_or(Route::Error, Route::for_error);
-                if route == Route::Cancel {
-                    if let Some(cb) = &mut self.on_cancel {
-                        cb(req);
-                    }
-                } else if let Some(cb) = &mut self.on_error {
-                    cb(req, error);
-                }
+        route(
+            req,
+            outcome,
+            [
+                self.on_success
+                    .as_deref_mut()
+                    .map(|f| f as &mut ResultFn<R>),
+                self.on_redirect
+                    .as_deref_mut()
+                    .map(|f| f as &mut ResultFn<R>),
+                self.on_failure
+                    .as_deref_mut()
+                    .map(|f| f as &mut ResultFn<R>),
+            ],
+            self.on_error.as_deref_mut().map(|f| f as &mut ErrorFn<R>),
+            self.on_cancel.as_deref_mut().map(|f| f as &mut PlainFn<R>),
+            self.on_finish.as_deref_mut().map(|f| f as &mut PlainFn<R>),
+        );
+    }
+}
+
+type ResultFn<R> = dyn FnMut(&R, &ResultValue);
+type ErrorFn<R> = dyn FnMut(&R, &Error);
+type PlainFn<R> = dyn FnMut(&R);
+
+/// Kivy's routing, once for every set of callbacks: the outcome goes to
+/// one of `results` (success, redirect, failure, by status class),
+/// `error` or `cancel`, then `finish` runs.
+pub(crate) fn route<R>(
+    req: &R,
+    outcome: &Outcome,
+    results: [Option<&mut ResultFn<R>>; 3],
+    error: Option<&mut ErrorFn<R>>,
+    cancel: Option<&mut PlainFn<R>>,
+    finish: Option<&mut PlainFn<R>>,
+) {
+    match outcome {
+        Ok((status, result)) => {
+            let [success, redirect, failure] = results;
+            let cb = match Route::for_status(*status) {
+                Route::Success => success,
+                Route::Redirect => redirect,
+                _ => failure,
+            };
+            if let Some(cb) = cb {
+                cb(req, result);
             }
         }
-        if let Some(cb) = &mut self.on_finish {
-            cb(req);
+        Err(e) => {
+            let to = e.request_error().map_or(Route::Error, Route::for_error);
+            if to == Route::Cancel {
+                if let Some(cb) = cancel {
+                    cb(req);
+                }
+            } else if let Some(cb) = error {
+                cb(req, e);
+            }
         }
+    }
+    if let Some(cb) = finish {
+        cb(req);
     }
 }
 

@@ -37,6 +37,7 @@ mod callbacks;
 mod cancel;
 mod error;
 mod file_sink;
+mod local;
 mod outcome;
 mod params;
 mod run;
@@ -51,6 +52,7 @@ pub use callbacks::{
 pub use cancel::{CancelHandle, CancelHook};
 pub use error::Error;
 pub use file_sink::FileSink;
+pub use local::{dispatch_all, LocalUrlRequestBuilder};
 pub use outcome::{ResultValue, Route};
 pub use params::{RequestParams, DEFAULT_PROXY_PORT};
 pub use runtime::{AsyncRuntime, BlockingRuntime, EventSource, Job, Runtime};

@@ -30,6 +30,12 @@ pub trait Runtime: Sized + Send + Sync + 'static {
     /// Where callbacks run unless the builder says otherwise.
     const DEFAULT_DISPATCH: Dispatch;
 
+    /// Whether queued callbacks wait for a thread that dispatches them
+    /// (`wait`, `dispatch_pending`, [`dispatch_all`](crate::dispatch_all)):
+    /// true with threads; false when the task running the request runs its
+    /// callbacks.
+    const DISPATCHING_THREAD: bool;
+
     /// The client of a request built without one (process-wide).
     fn default_client() -> Self::Client;
 

@@ -60,6 +60,7 @@ pub enum Dispatch {
 /// callbacks due before anyone waits are kept; `cancel` closes the socket
 /// at once; `result` has one type ([`ResultValue`]); `file_path` downloads
 /// are atomic; redirects are followed (up to 10 by default).
+#[must_use = "with queued dispatch the callbacks run only in wait(), dispatch_pending() or dispatch_all() on the building thread; a request dropped here still runs and its callbacks reach that thread's dispatch_all()"]
 pub struct UrlRequest<R: Runtime> {
     inner: Arc<Inner<R>>,
 }
@@ -88,6 +89,8 @@ struct Inner<R: Runtime> {
     cancel: CancelHandle,
     dispatch: Dispatch,
     wants_progress: bool,
+    /// The thread whose local callbacks these are (see `local`).
+    owner: Option<ThreadId>,
     chunk_size: usize,
     file_path: Option<PathBuf>,
 }
@@ -185,13 +188,16 @@ impl<R: Runtime> UrlRequest<R> {
         callbacks: Callbacks<UrlRequest<R>>,
         dispatch: Dispatch,
         chunk_size: usize,
+        wants_progress: bool,
+        owner: Option<ThreadId>,
     ) -> UrlRequest<R> {
         let url = launch.request.url().clone();
         let file_path = launch.file_path.clone();
         UrlRequest {
             inner: Arc::new(Inner {
                 props: Properties::new(url),
-                wants_progress: callbacks.on_progress.is_some(),
+                wants_progress,
+                owner,
                 callbacks: Mutex::new(callbacks),
                 launch: Mutex::new(Some(launch)),
                 cancel: CancelHandle::new(),
@@ -204,6 +210,12 @@ impl<R: Runtime> UrlRequest<R> {
 
     fn state(&self) -> MutexGuard<'_, State> {
         self.inner.props.state()
+    }
+
+    /// Identifies the request among those alive (its callbacks on a
+    /// thread are filed under it).
+    pub(crate) fn id(&self) -> usize {
+        Arc::as_ptr(&self.inner) as *const () as usize
     }
 
     fn take_launch(&self) -> Option<Launch<R>> {
@@ -290,12 +302,17 @@ impl<R: Runtime> UrlRequest<R> {
     /// once a frame. Returns 0 when another thread is dispatching or when
     /// called from inside a callback.
     pub fn dispatch_pending(&self) -> usize {
+        let here = thread::current().id();
+        if self.inner.owner.is_some_and(|owner| owner != here) {
+            // Local callbacks run on their own thread only.
+            return 0;
+        }
         {
             let mut st = self.state();
             if st.dispatcher.is_some() || st.queue.is_empty() {
                 return 0;
             }
-            st.dispatcher = Some(thread::current().id());
+            st.dispatcher = Some(here);
         }
         // Clears the dispatcher mark even if a callback panics, so that
         // later waits do not hang.
@@ -316,12 +333,20 @@ impl<R: Runtime> UrlRequest<R> {
         loop {
             let call = self.state().queue.pop_front();
             let Some(call) = call else { break };
+            let local = self.inner.owner.is_some();
             match call {
+                Call::Progress { received, total } if local => {
+                    crate::local::local_progress(self.id(), self, received, total)
+                }
                 Call::Progress { received, total } => callbacks.progress(self, received, total),
                 Call::Finish(outcome) => {
-                    // Taken: nothing runs after `on_finish`, and handles the
-                    // closures captured are dropped now.
-                    std::mem::take(&mut *callbacks).finish(self, &outcome);
+                    if local {
+                        crate::local::local_finish(self.id(), self, &outcome);
+                    } else {
+                        // Taken: nothing runs after `on_finish`, and handles
+                        // the closures captured are dropped now.
+                        std::mem::take(&mut *callbacks).finish(self, &outcome);
+                    }
                     self.state().settled = true;
                 }
             }
