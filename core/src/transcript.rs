@@ -1,42 +1,14 @@
-//! Transcripts: a record of one request and every input its exchange received,
-//! with time offsets, as JSON lines; and replay of such a record through the
-//! core with no network and no clock.
-//!
-//! # Format (version 1)
-//!
-//! The first line describes the request:
-//!
-//! ```text
-//! {"urlrequest_transcript":1,"request":{"method":"GET","url":"http://127.0.0.1:8080/",
-//!   "headers":[["user-agent","urlrequest/0.1.0"]],"chunk_size":8192,"timeout_us":null,
-//!   "max_redirects":10,"decode":true,"collect_body":true,"proxy":null,
-//!   "limits":{"max_head_bytes":65536,"max_headers":100,"max_body_bytes":null},
-//!   "allow_https_to_http":false}}
-//! ```
-//!
-//! (one line in the file). A body, when present, is `"body":{"text":"..."}` or
-//! `"body":{"hex":"..."}`; a header value that is not UTF-8 is written as
-//! `[name, null, hex]`. Every following line is one input, `at_us` being
-//! microseconds since the exchange started:
-//!
-//! ```text
-//! {"at_us":0,"input":"connected","reused":false}
-//! {"at_us":120,"input":"written","n":78}
-//! {"at_us":950,"input":"data","text":"HTTP/1.1 200 OK\r\n..."}
-//! {"at_us":951,"input":"data","hex":"00ff"}
-//! {"at_us":990,"input":"eof"}
-//! {"at_us":5000000,"input":"timeout"}
-//! {"at_us":990,"input":"cancel"}
-//! {"at_us":10,"input":"tls_ready"}
-//! {"at_us":10,"input":"transport_error","kind":"connect","message":"refused"}
-//! ```
-//!
-//! Data lines keep the split points the network produced. TLS sits below the
-//! core, so a transcript holds plaintext only.
+//! Transcripts: a record of one request and every input its exchange
+//! received, with time offsets, as JSON lines; and replay of such a record
+//! through the core with no network and no clock. The format is documented
+//! on [`Transcript`].
 
 use std::fmt;
+use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 use bytes::Bytes;
 use serde_json::{json, Value};
 
@@ -45,8 +17,9 @@ use crate::event::Event;
 use crate::exchange::{Action, Exchange};
 use crate::request::{Limits, Proxy, Request};
 
-/// Format version written in the first line.
-pub const TRANSCRIPT_VERSION: u64 = 1;
+/// Format version written in the first line. Version 1 (bodies and data in
+/// hex) is still read.
+pub const TRANSCRIPT_VERSION: u64 = 2;
 
 /// One input the core received.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,6 +46,50 @@ pub enum Input {
 }
 
 /// A recorded exchange: the request and its inputs with time offsets.
+///
+/// Record one with [`Exchange::recording`] (the runtimes do it for every
+/// request of a client set to record), write it with
+/// [`to_json_lines`](Self::to_json_lines), read it back with
+/// [`parse`](Self::parse) (or [`parse_all`](Self::parse_all) for a file of
+/// many, one after the other), and [`replay`](Self::replay) it: the same
+/// events as the recorded run, with no network, no clock and no thread.
+///
+/// # Format (version 2)
+///
+/// JSON lines. The first line of a transcript describes the request:
+///
+/// ```text
+/// {"request":{"method":"GET","url":"http://127.0.0.1:8080/",
+///   "headers":[["user-agent","urlrequest/0.1.0"]],"chunk_size":8192,"timeout_us":null,
+///   "max_redirects":10,"decode":true,"collect_body":true,"proxy":null,
+///   "limits":{"max_head_bytes":65536,"max_headers":100,"max_body_bytes":null},
+///   "allow_https_to_http":false},"urlrequest_transcript":2}
+/// ```
+///
+/// (one line in the file). A body, when present, is `"body":{"text":"..."}`
+/// when it is UTF-8, else `"body":{"b64":"..."}` (standard base64, so a
+/// 50 MB binary body takes about 67 MB); a header value that is not UTF-8
+/// is written as `[name, null, hex]`. Every following line is one input,
+/// `at_us` being microseconds since the exchange started:
+///
+/// ```text
+/// {"at_us":0,"input":"connected","reused":false}
+/// {"at_us":8,"input":"tls_ready"}
+/// {"at_us":120,"input":"written","n":78}
+/// {"at_us":950,"input":"data","text":"HTTP/1.1 200 OK\r\n..."}
+/// {"at_us":951,"b64":"AP8=","input":"data"}
+/// {"at_us":990,"input":"eof"}
+/// {"at_us":5000000,"input":"timeout"}
+/// {"at_us":990,"input":"cancel"}
+/// {"at_us":10,"input":"transport_error","kind":"connect","message":"refused"}
+/// ```
+///
+/// Data lines keep the split points the network produced. TLS sits below
+/// the core, so a transcript holds plaintext only. A run the caller stopped
+/// (a sink that broke, a cancel) ends with its `cancel` line and replays to
+/// the same trace. Several transcripts in one file follow each other, each
+/// starting with its request line. Version 1 files (`"hex"` instead of
+/// `"b64"`) are read as well.
 #[derive(Debug, Clone)]
 pub struct Transcript {
     /// The request as described.
@@ -136,7 +153,7 @@ impl Recorder {
 }
 
 impl Transcript {
-    /// The transcript as JSON lines (see the module docs).
+    /// The transcript as JSON lines (see the format above).
     pub fn to_json_lines(&self) -> String {
         let mut out = json!({
             "urlrequest_transcript": TRANSCRIPT_VERSION,
@@ -153,42 +170,92 @@ impl Transcript {
 
     /// Reads a transcript written by [`to_json_lines`](Self::to_json_lines).
     pub fn parse(text: &str) -> Result<Transcript, TranscriptError> {
-        let mut lines = text
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty());
-        let (_, first) = lines.next().ok_or(TranscriptError {
-            line: 1,
-            message: "empty transcript".into(),
-        })?;
+        let mut all = Transcript::parse_all(text)?;
+        match all.len() {
+            1 => Ok(all.remove(0)),
+            0 => Err(TranscriptError {
+                line: 1,
+                message: "empty transcript".into(),
+            }),
+            n => Err(TranscriptError {
+                line: 1,
+                message: format!("{n} transcripts where one was expected (use parse_all)"),
+            }),
+        }
+    }
+
+    /// Reads every transcript of a file that holds several, one after the
+    /// other (an application's whole session), in order.
+    pub fn parse_all(text: &str) -> Result<Vec<Transcript>, TranscriptError> {
         let err = |line: usize, message: String| TranscriptError {
             line: line + 1,
             message,
         };
-        let header: Value = serde_json::from_str(first).map_err(|e| err(0, e.to_string()))?;
-        match header.get("urlrequest_transcript").and_then(Value::as_u64) {
-            Some(TRANSCRIPT_VERSION) => {}
-            Some(v) => return Err(err(0, format!("unsupported transcript version {v}"))),
-            None => return Err(err(0, "missing \"urlrequest_transcript\" version".into())),
-        }
-        let request = request_from_json(header.get("request").unwrap_or(&Value::Null))
-            .map_err(|m| err(0, m))?;
-        let mut inputs = Vec::new();
-        for (i, line) in lines {
+        let mut all: Vec<Transcript> = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
             let v: Value = serde_json::from_str(line).map_err(|e| err(i, e.to_string()))?;
-            inputs.push(input_from_json(&v).map_err(|m| err(i, m))?);
+            if let Some(version) = v.get("urlrequest_transcript") {
+                match version.as_u64() {
+                    Some(1 | TRANSCRIPT_VERSION) => {}
+                    _ => return Err(err(i, format!("unsupported transcript version {version}"))),
+                }
+                let request = request_from_json(v.get("request").unwrap_or(&Value::Null))
+                    .map_err(|m| err(i, m))?;
+                all.push(Transcript {
+                    request,
+                    inputs: Vec::new(),
+                });
+                continue;
+            }
+            let Some(current) = all.last_mut() else {
+                return Err(err(
+                    i,
+                    "missing \"urlrequest_transcript\" version: a transcript starts with its request line".into(),
+                ));
+            };
+            current
+                .inputs
+                .push(input_from_json(&v).map_err(|m| err(i, m))?);
         }
-        Ok(Transcript { request, inputs })
+        Ok(all)
     }
 
     /// Feeds the recorded inputs to a new exchange started at `base` and
     /// returns the events it produces: the trace of the recorded run.
     pub fn replay(&self, base: Instant) -> Vec<Event> {
-        let mut ex = Exchange::new(self.request.clone(), base);
         let mut events = Vec::new();
+        self.replay_with(base, &mut |event, _| {
+            events.push(event);
+            ControlFlow::Continue(())
+        });
+        events
+    }
+
+    /// Like [`replay`](Self::replay), handing each event as it comes (with
+    /// the exchange, for its response head) to `sink`, as a live driver
+    /// does. A sink that breaks cancels the exchange; the events after are
+    /// not handed over.
+    pub fn replay_with(
+        &self,
+        base: Instant,
+        sink: &mut dyn FnMut(Event, &Exchange) -> ControlFlow<()>,
+    ) {
+        let mut ex = Exchange::new(self.request.clone(), base);
+        let mut stopped = false;
+        let mut deliver = |ex: &mut Exchange, stopped: &mut bool| {
+            while let Some(event) = ex.poll_event() {
+                if !*stopped && sink(event, ex).is_break() {
+                    *stopped = true;
+                    ex.cancel();
+                }
+            }
+        };
         for (at, input) in &self.inputs {
             skip_edge_actions(&mut ex);
-            events.extend(std::iter::from_fn(|| ex.poll_event()));
+            deliver(&mut ex, &mut stopped);
             let now = base + *at;
             match input {
                 Input::Connected { reused } => ex.handle_connected(now, *reused),
@@ -202,8 +269,7 @@ impl Transcript {
             }
         }
         skip_edge_actions(&mut ex);
-        events.extend(std::iter::from_fn(|| ex.poll_event()));
-        events
+        deliver(&mut ex, &mut stopped);
     }
 }
 
@@ -224,7 +290,7 @@ fn peek_edge(ex: &mut Exchange) -> Option<Action> {
 fn bytes_json(b: &[u8]) -> Value {
     match std::str::from_utf8(b) {
         Ok(s) => json!({ "text": s }),
-        Err(_) => json!({ "hex": to_hex(b) }),
+        Err(_) => json!({ "b64": STANDARD.encode(b) }),
     }
 }
 
@@ -232,10 +298,16 @@ fn bytes_from_json(v: &Value) -> Result<Bytes, String> {
     if let Some(s) = v.get("text").and_then(Value::as_str) {
         return Ok(Bytes::copy_from_slice(s.as_bytes()));
     }
+    if let Some(b) = v.get("b64").and_then(Value::as_str) {
+        return STANDARD
+            .decode(b)
+            .map(Bytes::from)
+            .map_err(|e| format!("invalid base64: {e}"));
+    }
     if let Some(h) = v.get("hex").and_then(Value::as_str) {
         return from_hex(h).map(Bytes::from);
     }
-    Err("expected {\"text\": ...} or {\"hex\": ...}".into())
+    Err("expected {\"text\": ...}, {\"b64\": ...} or {\"hex\": ...}".into())
 }
 
 fn to_hex(b: &[u8]) -> String {

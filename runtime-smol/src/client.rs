@@ -16,6 +16,7 @@ use crate::download;
 use crate::driver::Driver;
 use crate::error::Error;
 use crate::shared::Shared;
+use urlrequest::Recording;
 use urlrequest_tls::{CaMode, TlsConfigError, TlsSettings};
 
 /// Connections open at once to one host (scheme, host, port, proxy) unless
@@ -170,6 +171,7 @@ pub struct ClientBuilder {
     per_host: usize,
     idle_timeout: Duration,
     tls: TlsSettings,
+    recording: Option<Recording>,
 }
 
 impl Default for ClientBuilder {
@@ -178,11 +180,21 @@ impl Default for ClientBuilder {
             per_host: DEFAULT_PER_HOST_LIMIT,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             tls: TlsSettings::default(),
+            recording: None,
         }
     }
 }
 
 impl ClientBuilder {
+    /// Records the transcript of every request this client runs to its end
+    /// (`send`, `events`, `download`, a `UrlRequest` on it) into
+    /// `recording`, for replay in tests (see [`urlrequest::Replay`]). A
+    /// request whose future is dropped half-way is not recorded.
+    pub fn record(mut self, recording: &Recording) -> Self {
+        self.recording = Some(recording.clone());
+        self
+    }
+
     /// Most connections open at once to one host (pool key); requests beyond
     /// it wait for a connection to come free. 0 counts as 1.
     pub fn per_host_limit(mut self, n: usize) -> Self {
@@ -228,7 +240,13 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, TlsConfigError> {
         let tls = self.tls.client_config()?;
         Ok(Client {
-            shared: Arc::new(Shared::new(self.per_host, self.idle_timeout, tls, self.tls)),
+            shared: Arc::new(Shared::new(
+                self.per_host,
+                self.idle_timeout,
+                tls,
+                self.tls,
+                self.recording,
+            )),
         })
     }
 }

@@ -35,8 +35,12 @@ pub(crate) struct Driver {
 
 impl Driver {
     pub(crate) fn new(shared: Arc<Shared>, request: Request) -> Driver {
+        let ex = match shared.recording {
+            Some(_) => Exchange::recording(request, Instant::now()),
+            None => Exchange::new(request, Instant::now()),
+        };
         Driver {
-            ex: Exchange::new(request, Instant::now()),
+            ex,
             shared,
             conn: None,
             slot: None,
@@ -66,6 +70,11 @@ impl Driver {
                     // Release or close now, so a caller that stops polling
                     // after the terminal event still returns the connection.
                     self.settle();
+                    if let (Some(recording), Some(t)) =
+                        (&self.shared.recording, self.ex.transcript())
+                    {
+                        recording.push(t);
+                    }
                 }
                 return Some(event);
             }

@@ -84,7 +84,7 @@ pub use runtime::{
 };
 pub use urlrequest_tls::{CaMode, TlsConfigError, TlsSettings};
 
-pub use urlrequest::{FileSink, ResultValue, DEFAULT_PROXY_PORT};
+pub use urlrequest::{FileSink, Recording, Replay, ResultValue, DEFAULT_PROXY_PORT};
 pub use urlrequest_core::{
     self as core, trace_line, trace_text, BuildError, Event, Limits, Phase, Proxy, Request,
     RequestBuilder, Response, ResponseBody, TransportError,

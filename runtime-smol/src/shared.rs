@@ -12,6 +12,7 @@ use rustls::ClientConfig;
 use urlrequest_core::{Pool, PoolKey};
 
 use crate::net::Conn;
+use urlrequest::Recording;
 use urlrequest_tls::TlsSettings;
 
 /// Above this many per-host semaphores, unused ones are forgotten.
@@ -28,6 +29,8 @@ pub(crate) struct Shared {
     /// connection verified under one set of roots must never serve a request
     /// that asked for another, so each setting has its own pool.
     siblings: Mutex<HashMap<TlsSettings, Arc<Shared>>>,
+    /// Where the transcripts of recorded requests go.
+    pub(crate) recording: Option<Recording>,
 }
 
 impl Shared {
@@ -36,6 +39,7 @@ impl Shared {
         idle_timeout: Duration,
         tls: Arc<ClientConfig>,
         settings: TlsSettings,
+        recording: Option<Recording>,
     ) -> Shared {
         let per_host = per_host.max(1);
         Shared {
@@ -46,6 +50,7 @@ impl Shared {
             tls,
             settings,
             siblings: Mutex::new(HashMap::new()),
+            recording,
         }
     }
 
@@ -65,7 +70,14 @@ impl Shared {
             .entry(settings.clone())
             .or_insert_with(|| {
                 let (per_host, idle) = (self.per_host, self.idle_timeout);
-                Arc::new(Shared::new(per_host, idle, tls, settings.clone()))
+                let recording = self.recording.clone();
+                Arc::new(Shared::new(
+                    per_host,
+                    idle,
+                    tls,
+                    settings.clone(),
+                    recording,
+                ))
             })
             .clone()
     }

@@ -380,3 +380,40 @@ fn runs_on_a_local_executor() {
     assert_eq!(bodies.borrow().len(), 8);
     assert!(bodies.borrow().iter().all(|b| b.as_ref() == b"hello"));
 }
+
+/// A client set to record keeps each request's transcript, and replaying
+/// it gives the events of the live run with no network.
+#[test]
+fn a_recording_client_keeps_transcripts_that_replay_to_the_live_events() {
+    use futures_lite::StreamExt;
+    let server = Server::start(|seen| match seen.target.as_str() {
+        "/a" => Reply::Send(response("200 OK", &[], b"first")),
+        _ => Reply::Send(response("404 Not Found", &[], b"second")),
+    });
+    let recording = urlrequest_smol::Recording::new();
+    let client = Client::builder().record(&recording).build().unwrap();
+    let live_a = smol::block_on(client.send(Request::get(server.url("/a")).unwrap())).unwrap();
+    let live_b: Vec<_> = smol::block_on(
+        client
+            .events(Request::get(server.url("/b")).unwrap())
+            .collect::<Vec<_>>(),
+    );
+    drop(server);
+    let transcripts = recording.transcripts();
+    assert_eq!(transcripts.len(), 2);
+    let replay_a = transcripts[0].replay(std::time::Instant::now());
+    match replay_a.last() {
+        Some(urlrequest_smol::Event::Done(r)) => {
+            assert_eq!(r.status(), live_a.status());
+            assert_eq!(r.bytes(), live_a.bytes());
+        }
+        other => panic!("{other:?}"),
+    }
+    let replay_b = transcripts[1].replay(std::time::Instant::now());
+    let lines = |e: &[urlrequest_smol::Event]| {
+        e.iter()
+            .map(urlrequest_smol::trace_line)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(lines(&replay_b), lines(&live_b));
+}

@@ -14,6 +14,7 @@ use crate::cancel::CancelHandle;
 use crate::driver::Driver;
 use crate::error::Error;
 use crate::transport::Connection;
+use urlrequest::Recording;
 use urlrequest_tls::TlsSettings;
 
 /// Default time an idle connection is kept for reuse.
@@ -79,6 +80,7 @@ pub struct AgentBuilder {
     idle_timeout: Duration,
     max_idle_per_host: usize,
     tls: TlsSettings,
+    recording: Option<Recording>,
 }
 
 impl AgentBuilder {
@@ -100,6 +102,14 @@ impl AgentBuilder {
         self
     }
 
+    /// Records the transcript of every request this agent runs (`send`,
+    /// `get`, a `UrlRequest` on it) into `recording`, for replay in tests
+    /// (see [`urlrequest::Replay`]).
+    pub fn record(mut self, recording: &Recording) -> Self {
+        self.recording = Some(recording.clone());
+        self
+    }
+
     /// The agent.
     pub fn build(self) -> Agent {
         Agent {
@@ -109,6 +119,7 @@ impl AgentBuilder {
                 tls: self.tls,
                 idle_timeout: self.idle_timeout,
                 max_idle_per_host: self.max_idle_per_host,
+                recording: self.recording,
             }),
         }
     }
@@ -141,6 +152,7 @@ impl Agent {
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             max_idle_per_host: DEFAULT_MAX_IDLE_PER_HOST,
             tls: TlsSettings::default(),
+            recording: None,
         }
     }
 
@@ -160,7 +172,7 @@ impl Agent {
 
     /// [`send`](Self::send) with per-call options.
     pub fn send_with(&self, request: Request, options: &DriveOptions) -> Result<Response, Error> {
-        let mut ex = Exchange::new(request, Instant::now());
+        let mut ex = self.exchange(request);
         let mut outcome = None;
         self.drive(&mut ex, options, |event, _| {
             match event {
@@ -191,7 +203,34 @@ impl Agent {
         F: FnMut(Event, &Exchange) -> ControlFlow<()>,
     {
         let tls = options.tls.as_ref().unwrap_or(&self.inner.tls);
-        Driver::new(&self.inner, tls, &options.cancel, options.debug).run(ex, sink);
+        let mut sink = sink;
+        let mut recorded = false;
+        let recording = self.inner.recording.as_ref();
+        // The transcript is kept before the terminal event is handed over:
+        // whoever waits for the outcome finds it recorded.
+        let mut keep = |event: Event, ex: &Exchange| {
+            if let (true, false, Some(rec)) = (event.is_terminal(), recorded, recording) {
+                if let Some(t) = ex.transcript() {
+                    rec.push(t);
+                    recorded = true;
+                }
+            }
+            sink(event, ex)
+        };
+        Driver::new(&self.inner, tls, &options.cancel, options.debug).run(ex, &mut keep);
+        // A run the sink stopped: its terminal event was not handed over.
+        if let (false, Some(rec), Some(t)) = (recorded, recording, ex.transcript()) {
+            rec.push(t);
+        }
+    }
+
+    /// A new exchange for `request`, recording when this agent records
+    /// (see [`AgentBuilder::record`]).
+    pub fn exchange(&self, request: Request) -> Exchange {
+        match self.inner.recording {
+            Some(_) => Exchange::recording(request, Instant::now()),
+            None => Exchange::new(request, Instant::now()),
+        }
     }
 
     /// Idle connections currently kept for reuse.
@@ -213,6 +252,7 @@ pub(crate) struct AgentInner {
     tls: TlsSettings,
     idle_timeout: Duration,
     max_idle_per_host: usize,
+    recording: Option<Recording>,
 }
 
 impl AgentInner {

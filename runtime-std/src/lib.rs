@@ -71,6 +71,8 @@ pub use runtime::{
     ErrorCallback, PlainCallback, ProgressCallback, ResultCallback, Std, UrlRequest,
     UrlRequestBuilder,
 };
-pub use urlrequest::{dispatch_all, Dispatch, FileSink, ResultValue, DEFAULT_PROXY_PORT};
+pub use urlrequest::{
+    dispatch_all, Dispatch, FileSink, Recording, Replay, ResultValue, DEFAULT_PROXY_PORT,
+};
 pub use urlrequest_core::{self as core, Request, Response};
 pub use urlrequest_tls::{CaMode, TlsConfigError, TlsSettings};

@@ -4,7 +4,6 @@
 
 use std::io;
 use std::ops::ControlFlow;
-use std::time::Instant;
 
 use urlrequest::{BlockingRuntime, Dispatch, Job, Runtime};
 use urlrequest_core::{Event, Exchange};
@@ -42,7 +41,7 @@ impl BlockingRuntime for Std {
         if let Some(tls) = job.tls {
             options = options.tls(tls);
         }
-        let mut ex = Exchange::new(job.request, Instant::now());
+        let mut ex = job.client.exchange(job.request);
         job.client.drive(&mut ex, &options, sink);
     }
 

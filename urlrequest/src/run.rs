@@ -20,29 +20,32 @@ fn job<R: Runtime>(req: &UrlRequest<R>, launch: Launch<R>) -> (Job<R>, Session) 
     (job, session)
 }
 
-/// The body of a request's worker thread.
+/// The body of a request's worker thread. The outcome is delivered once
+/// the runtime is done with the exchange (its connection back in the pool
+/// or closed), so a request made from the outcome's callback, or right
+/// after `wait`, finds the connection there.
 pub(crate) fn blocking<R: BlockingRuntime>(req: &UrlRequest<R>, launch: Launch<R>) {
     let (job, mut session) = job(req, launch);
-    let mut ended = false;
+    let mut outcome = None;
     R::drive(job, &mut |event, ex| {
-        if ended {
+        if outcome.is_some() {
             return ControlFlow::Break(());
         }
-        let Some(call) = session.handle(event, ex.response_head(), req.properties()) else {
-            return ControlFlow::Continue(());
-        };
-        ended = matches!(call, Call::Finish(_));
-        req.deliver(call);
-        if ended {
-            // A failing file ends the request before its exchange does.
-            ControlFlow::Break(())
-        } else {
-            ControlFlow::Continue(())
+        match session.handle(event, ex.response_head(), req.properties()) {
+            // The end; a failing file ends the request before its exchange
+            // does, so the exchange is stopped.
+            Some(call @ Call::Finish(_)) => {
+                outcome = Some(call);
+                ControlFlow::Break(())
+            }
+            Some(call) => {
+                req.deliver(call);
+                ControlFlow::Continue(())
+            }
+            None => ControlFlow::Continue(()),
         }
     });
-    if !ended {
-        req.deliver(session.ended_without_outcome());
-    }
+    req.deliver(outcome.unwrap_or_else(|| session.ended_without_outcome()));
 }
 
 /// The body of the first `send()`: runs in the awaiting task; callbacks run
