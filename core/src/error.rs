@@ -212,10 +212,15 @@ pub enum Error {
         /// The limit.
         limit: usize,
     },
-    /// The body exceeded [`Limits::max_body_bytes`](crate::Limits::max_body_bytes).
+    /// The body exceeded [`Limits::max_body_bytes`](crate::Limits::max_body_bytes),
+    /// or, for a collected body with no limit set,
+    /// [`DEFAULT_MAX_COLLECTED_BODY`](crate::DEFAULT_MAX_COLLECTED_BODY).
     BodyTooLarge {
         /// The limit in bytes.
         limit: u64,
+        /// The limit was the default for a body kept in memory, not one the
+        /// request set; the message then says how to raise it or stream.
+        default_for_collected: bool,
     },
     /// More redirects than `max_redirects`.
     TooManyRedirects {
@@ -314,8 +319,18 @@ impl fmt::Display for Error {
                     "response has more than the limit of {limit} header lines"
                 )
             }
-            Error::BodyTooLarge { limit } => {
-                write!(f, "response body is larger than the limit of {limit} bytes")
+            Error::BodyTooLarge {
+                limit,
+                default_for_collected,
+            } => {
+                write!(f, "response body is larger than the limit of {limit} bytes")?;
+                if *default_for_collected {
+                    f.write_str(
+                        " for a body kept in memory; raise Limits::max_body_bytes \
+                         or stream it (collect_body(false), file_path)",
+                    )?;
+                }
+                Ok(())
             }
             Error::TooManyRedirects { limit, to } => {
                 write!(
@@ -396,7 +411,10 @@ mod tests {
             Error::truncated("x"),
             Error::HeadTooLarge { limit: 1 },
             Error::TooManyHeaders { limit: 1 },
-            Error::BodyTooLarge { limit: 1 },
+            Error::BodyTooLarge {
+                limit: 1,
+                default_for_collected: false,
+            },
             Error::TooManyRedirects {
                 limit: 1,
                 to: "x".into(),

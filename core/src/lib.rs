@@ -79,7 +79,7 @@ pub use exchange::{Action, ConnectTarget, Exchange, State};
 pub use pool::{Pool, PoolKey};
 pub use request::{
     basic_auth_value, Limits, Proxy, Request, RequestBuilder, DEFAULT_CHUNK_SIZE,
-    DEFAULT_MAX_REDIRECTS, DEFAULT_USER_AGENT,
+    DEFAULT_MAX_COLLECTED_BODY, DEFAULT_MAX_REDIRECTS, DEFAULT_USER_AGENT,
 };
 pub use trace::{trace_line, trace_text};
 pub use transcript::{Input, Transcript, TranscriptError, TRANSCRIPT_VERSION};

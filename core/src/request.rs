@@ -19,14 +19,42 @@ pub const DEFAULT_MAX_REDIRECTS: u32 = 10;
 /// `User-Agent` sent when the user sets none.
 pub const DEFAULT_USER_AGENT: &str = concat!("urlrequest/", env!("CARGO_PKG_VERSION"));
 
+/// Largest body kept in memory when the request collects it and sets no
+/// [`Limits::max_body_bytes`] of its own: 10 MiB (ureq 3 caps `read_to_vec`
+/// at the same size). A server sending more fails the request with
+/// `body-too-large` instead of growing memory without bound.
+pub const DEFAULT_MAX_COLLECTED_BODY: u64 = 10 * 1024 * 1024;
+
 /// Limits on what a server may send. All have defaults; all can be changed.
+///
+/// The body's limit depends on where the body goes. Left at `None`, a body
+/// the request collects into the final response (the default,
+/// `collect_body(true)`) may be at most [`DEFAULT_MAX_COLLECTED_BODY`]
+/// (10 MiB), while a body only streamed as `Body` events
+/// (`collect_body(false)`, and so every `file_path` download) has no limit.
+/// `Some(n)` applies to both; `Some(u64::MAX)` says "no limit" for a
+/// collected body too.
+///
+/// ```
+/// use urlrequest_core::{Limits, Request, DEFAULT_MAX_COLLECTED_BODY};
+/// // A 100 MiB body kept in memory:
+/// let big = Limits { max_body_bytes: Some(100 << 20), ..Limits::default() };
+/// let req = Request::builder("http://example.com/big").limits(big).build()?;
+/// assert_eq!(req.limits().max_body_bytes, Some(100 << 20));
+/// // The default: 10 MiB when collected, unlimited when streamed.
+/// assert_eq!(Limits::default().max_body_bytes, None);
+/// assert_eq!(DEFAULT_MAX_COLLECTED_BODY, 10 * 1024 * 1024);
+/// # Ok::<(), urlrequest_core::BuildError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Largest response head (status line and headers), in bytes. Default 64 KiB.
     pub max_head_bytes: usize,
     /// Most header lines in a response head. Default 100.
     pub max_headers: usize,
-    /// Largest body accepted, in bytes. Default: no limit.
+    /// Largest body accepted, in bytes. Default `None`:
+    /// [`DEFAULT_MAX_COLLECTED_BODY`] (10 MiB) for a body collected into the
+    /// response, no limit for a streamed one. `Some(u64::MAX)`: no limit at all.
     pub max_body_bytes: Option<u64>,
 }
 
@@ -356,7 +384,9 @@ impl RequestBuilder {
     }
 
     /// Keep the body in the final response (default on). Off, the body only
-    /// arrives as `Body` events and memory stays flat.
+    /// arrives as `Body` events and memory stays flat. A collected body is
+    /// limited to [`DEFAULT_MAX_COLLECTED_BODY`] (10 MiB) unless
+    /// [`Limits::max_body_bytes`] says otherwise.
     pub fn collect_body(mut self, on: bool) -> Self {
         self.collect_body = on;
         self

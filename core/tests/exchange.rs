@@ -486,9 +486,111 @@ fn limits_head_headers_body() {
         )],
         8,
     );
-    assert_eq!(failure(&r.events), &Error::BodyTooLarge { limit: 4 });
+    let set_limit = Error::BodyTooLarge {
+        limit: 4,
+        default_for_collected: false,
+    };
+    assert_eq!(failure(&r.events), &set_limit);
     let r = run(req, &[Conn::closing(b"HTTP/1.1 200 OK\r\n\r\n123456")], 2);
-    assert_eq!(failure(&r.events), &Error::BodyTooLarge { limit: 4 });
+    assert_eq!(failure(&r.events), &set_limit);
+    assert_eq!(
+        set_limit.to_string(),
+        "response body is larger than the limit of 4 bytes"
+    );
+}
+
+#[test]
+fn a_collected_body_has_a_default_limit_and_a_streamed_one_none() {
+    use urlrequest_core::DEFAULT_MAX_COLLECTED_BODY;
+    let over = DEFAULT_MAX_COLLECTED_BODY as usize + 1;
+    // Declared length: refused at the head, before any body event.
+    let declared = format!("HTTP/1.1 200 OK\r\nContent-Length: {over}\r\n\r\n");
+    let mut declared = declared.into_bytes();
+    let head_len = declared.len();
+    declared.resize(head_len + over, b'x');
+    // Until close: found out once the bytes pass the limit.
+    let mut undeclared = b"HTTP/1.1 200 OK\r\n\r\n".to_vec();
+    undeclared.resize(undeclared.len() + over, b'y');
+    let build = |collect: bool| {
+        Request::builder("http://a.test/")
+            .chunk_size(1 << 20)
+            .collect_body(collect)
+            .build()
+            .unwrap()
+    };
+    let want = Error::BodyTooLarge {
+        limit: DEFAULT_MAX_COLLECTED_BODY,
+        default_for_collected: true,
+    };
+    for reply in [&declared, &undeclared] {
+        let r = run(build(true), &[Conn::closing(reply)], 1 << 16);
+        assert_eq!(failure(&r.events), &want);
+        assert_eq!(
+            want.to_string(),
+            "response body is larger than the limit of 10485760 bytes for a body \
+             kept in memory; raise Limits::max_body_bytes or stream it \
+             (collect_body(false), file_path)"
+        );
+        assert_eq!(want.kind_name(), "body-too-large");
+        // The bytes up to the limit were delivered, none past it.
+        let delivered: usize = r
+            .events
+            .iter()
+            .map(|e| match e {
+                Event::Body(b) => b.len(),
+                _ => 0,
+            })
+            .sum();
+        assert!(delivered <= DEFAULT_MAX_COLLECTED_BODY as usize);
+
+        // Streamed: no limit, every byte arrives and the response is Done.
+        let r = run(build(false), &[Conn::closing(reply)], 1 << 16);
+        match terminal(&r.events) {
+            Event::Done(resp) => assert_eq!(resp.bytes(), None),
+            other => panic!("expected Done, got {other:?}"),
+        }
+        let streamed: usize = r
+            .events
+            .iter()
+            .map(|e| match e {
+                Event::Body(b) => b.len(),
+                _ => 0,
+            })
+            .sum();
+        assert_eq!(streamed, over);
+    }
+
+    // A limit of the request's own replaces the default, both ways.
+    let unlimited = Limits {
+        max_body_bytes: Some(u64::MAX),
+        ..Limits::default()
+    };
+    let req = Request::builder("http://a.test/")
+        .chunk_size(1 << 20)
+        .limits(unlimited)
+        .build()
+        .unwrap();
+    let r = run(req, &[Conn::closing(&undeclared)], 1 << 16);
+    match terminal(&r.events) {
+        Event::Done(resp) => assert_eq!(resp.bytes().map(|b| b.len()), Some(over)),
+        other => panic!("expected Done, got {other:?}"),
+    }
+    let small = Limits {
+        max_body_bytes: Some(10),
+        ..Limits::default()
+    };
+    let req = Request::builder("http://a.test/")
+        .limits(small)
+        .build()
+        .unwrap();
+    let r = run(req, &[Conn::closing(&undeclared)], 1 << 16);
+    assert_eq!(
+        failure(&r.events),
+        &Error::BodyTooLarge {
+            limit: 10,
+            default_for_collected: false
+        }
+    );
 }
 
 #[test]
