@@ -45,7 +45,9 @@
 //!
 //! [`Agent::drive`] runs a [`core::Exchange`] on the calling thread and hands
 //! over every event (redirects, progress, body chunks, the outcome), for
-//! streaming, recording transcripts or printing traces.
+//! streaming, recording transcripts or printing traces. To stream, build the
+//! request with `collect_body(false)`; otherwise the final response keeps a
+//! second copy of the body (see [`Agent::drive`]).
 //!
 //! ## TLS
 //!

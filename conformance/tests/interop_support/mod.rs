@@ -243,7 +243,7 @@ pub fn with_std(agent: &Agent, call: &Call) -> Result<Got, Failed> {
 /// urlrequest-smol through its event stream, counting redirect events.
 pub fn with_smol(client: &urlrequest_smol::Client, call: &Call) -> Result<Got, Failed> {
     smol::block_on(async {
-        let mut events = client.events(call.request());
+        let mut events = client.events_collecting(call.request());
         let mut redirects = 0;
         let mut end = None;
         while let Some(event) = events.next().await {
