@@ -73,7 +73,7 @@ mod trace;
 mod transcript;
 mod wire;
 
-pub use error::{BuildError, Error, Phase, TransportError};
+pub use error::{BodyError, BuildError, Error, Phase, TransportError};
 pub use event::{Event, Response, ResponseBody};
 pub use exchange::{Action, ConnectTarget, Exchange, State};
 pub use pool::{Pool, PoolKey};
@@ -86,4 +86,7 @@ pub use transcript::{Input, Transcript, TranscriptError, TRANSCRIPT_VERSION};
 
 pub use bytes::Bytes;
 pub use http;
+/// The serde_json the core uses ([`Response::json_value`] returns its
+/// `Value`), so users and the runtimes need no copy of their own.
+pub use serde_json;
 pub use url::Url;

@@ -1184,3 +1184,133 @@ fn a_reused_https_connection_is_written_at_once() {
     assert_eq!(ex.poll_action(), Some(Action::Write));
     assert!(ex.transmit().starts_with(b"GET / HTTP/1.1\r\n"));
 }
+
+fn done(events: &[Event]) -> &urlrequest_core::Response {
+    match terminal(events) {
+        Event::Done(r) => r,
+        other => panic!("expected Done, got {other:?}"),
+    }
+}
+
+/// The response to a GET answered with `content_type` (if any) and `body`.
+fn answered(content_type: Option<&str>, body: &[u8], collect: bool) -> urlrequest_core::Response {
+    let mut wire = b"HTTP/1.1 200 OK\r\n".to_vec();
+    if let Some(t) = content_type {
+        wire.extend_from_slice(format!("Content-Type: {t}\r\n").as_bytes());
+    }
+    wire.extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
+    wire.extend_from_slice(body);
+    let req = Request::builder("http://a.test/")
+        .collect_body(collect)
+        .build()
+        .unwrap();
+    done(&run(req, &[Conn::closing(&wire)], 64).events).clone()
+}
+
+#[test]
+fn text_decodes_by_the_declared_charset() {
+    use urlrequest_core::BodyError;
+    let utf8 = "naïve ☕".as_bytes();
+    assert_eq!(answered(None, utf8, true).text().unwrap(), "naïve ☕");
+    assert_eq!(
+        answered(Some("text/plain; charset=UTF-8"), utf8, true)
+            .text()
+            .unwrap(),
+        "naïve ☕"
+    );
+    // A byte order mark is dropped.
+    assert_eq!(
+        answered(None, b"\xef\xbb\xbfhi", true).text().unwrap(),
+        "hi"
+    );
+    // Latin-1, quoted and in any case; US-ASCII read the same way.
+    for t in [
+        "text/html; charset=iso-8859-1",
+        "text/html;charset=\"ISO-8859-1\"",
+        "text/plain; format=flowed; charset=latin1",
+        "text/plain; charset=us-ascii",
+    ] {
+        assert_eq!(
+            answered(Some(t), b"na\xefve", true).text().unwrap(),
+            "naïve",
+            "{t}"
+        );
+    }
+    // Strict UTF-8: the offset of the first bad byte.
+    let e = answered(Some("text/plain"), b"abc\xffdef", true)
+        .text()
+        .unwrap_err();
+    assert_eq!(e, BodyError::InvalidUtf8 { offset: 3, len: 7 });
+    assert!(e.to_string().contains("offset 3 of 7"), "{e}");
+    let e = answered(Some("text/plain; charset=Shift_JIS"), b"x", true)
+        .text()
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "body's charset \"Shift_JIS\" is not supported: text() decodes UTF-8, \
+         ISO-8859-1 and US-ASCII; decode bytes() yourself"
+    );
+    // Not collected: says so, whatever the body was.
+    let e = answered(None, b"hello", false).text().unwrap_err();
+    assert_eq!(e, BodyError::NotCollected);
+    assert!(e.to_string().contains("collect_body(true)"), "{e}");
+}
+
+#[test]
+fn json_deserialises_into_any_type() {
+    use std::collections::BTreeMap;
+    use urlrequest_core::BodyError;
+    let body = br#"{"a": 1, "b": 2}"#;
+    let r = answered(Some("application/json"), body, true);
+    let map: BTreeMap<String, u32> = r.json().unwrap();
+    assert_eq!(map, BTreeMap::from([("a".into(), 1), ("b".into(), 2)]));
+    // The decoded value is still there, and a typed read agrees with it.
+    assert_eq!(r.json_value().unwrap()["b"], 2);
+    let value: serde_json::Value = r.json().unwrap();
+    assert_eq!(Some(&value), r.json_value());
+    // Whatever the Content-Type says (no decoding happened here).
+    let r = answered(Some("text/plain"), b"[1,2,3]", true);
+    assert_eq!(r.json_value(), None);
+    assert_eq!(r.json::<Vec<u8>>().unwrap(), [1, 2, 3]);
+    // The wrong shape: names the type and what was found.
+    let e = r.json::<BTreeMap<String, u32>>().unwrap_err();
+    match &e {
+        BodyError::Json { type_name, message } => {
+            assert!(type_name.contains("BTreeMap"), "{type_name}");
+            assert!(message.contains("invalid type: sequence"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        e.to_string().starts_with("body is not valid JSON for "),
+        "{e}"
+    );
+    // Not JSON at all; not collected.
+    let e = answered(None, b"<html>", true).json::<u8>().unwrap_err();
+    assert!(e.to_string().contains("expected value"), "{e}");
+    let e = answered(Some("application/json"), body, false)
+        .json::<serde_json::Value>()
+        .unwrap_err();
+    assert_eq!(e, BodyError::NotCollected);
+}
+
+#[test]
+fn a_json_request_body_goes_out_with_its_type() {
+    let req = Request::builder("http://a.test/api")
+        .user_agent("test")
+        .json(&serde_json::json!({"q": "x"}))
+        .build()
+        .unwrap();
+    let r = run(
+        req,
+        &[Conn::closing(b"HTTP/1.1 204 No Content\r\n\r\n")],
+        64,
+    );
+    let written = String::from_utf8(r.written[0].clone()).unwrap();
+    assert!(written.starts_with("POST /api HTTP/1.1\r\n"), "{written}");
+    assert!(
+        written.contains("content-type: application/json\r\n"),
+        "{written}"
+    );
+    assert!(written.ends_with("\r\n\r\n{\"q\":\"x\"}"), "{written}");
+}
