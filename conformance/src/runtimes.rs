@@ -60,7 +60,7 @@ fn fetch_smol(request: Request) -> Result<Vec<Event>, String> {
         .ca_file(TestCa::trusted().pem_file())
         .build()
         .map_err(|e| format!("smol client: {e}"))?;
-    Ok(smol::block_on(client.events(request).collect()))
+    Ok(smol::block_on(client.events_collecting(request).collect()))
 }
 
 fn fetch_replayed(request: Request) -> Result<Vec<Event>, String> {

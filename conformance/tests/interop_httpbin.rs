@@ -142,9 +142,9 @@ fn json_is_the_same_value_raw_and_decoded() {
         .std
         .send(Request::get(hb.url("/json")).unwrap())
         .unwrap();
-    assert_eq!(std.json(), Some(&want));
+    assert_eq!(std.json_value(), Some(&want));
     let smol = smol::block_on(clients.smol.send(Request::get(hb.url("/json")).unwrap())).unwrap();
-    assert_eq!(smol.json(), Some(&want));
+    assert_eq!(smol.json_value(), Some(&want));
     let req = UrlRequest::builder(hb.url("/json")).build().unwrap();
     assert!(req.wait(Duration::from_secs(10)));
     assert_eq!(req.result().unwrap().as_json(), Some(&want));

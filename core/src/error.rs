@@ -54,6 +54,12 @@ pub enum BuildError {
         /// What is wrong with it.
         reason: String,
     },
+    /// The value given to [`RequestBuilder::json`](crate::RequestBuilder::json)
+    /// could not be serialised.
+    Json {
+        /// What serde_json said.
+        reason: String,
+    },
 }
 
 impl fmt::Display for BuildError {
@@ -74,11 +80,73 @@ impl fmt::Display for BuildError {
             BuildError::InvalidMethod { method } => write!(f, "invalid HTTP method {method:?}"),
             BuildError::ZeroChunkSize => write!(f, "chunk_size must be at least 1 byte"),
             BuildError::InvalidProxy { reason } => write!(f, "invalid proxy: {reason}"),
+            BuildError::Json { reason } => {
+                write!(f, "the JSON body could not be serialised: {reason}")
+            }
         }
     }
 }
 
 impl std::error::Error for BuildError {}
+
+/// Why [`Response::text`](crate::Response::text) or
+/// [`Response::json`](crate::Response::json) could not give the body in the
+/// form asked for. The response itself is fine; only this reading of its
+/// body failed, and the raw bytes stay available in
+/// [`Response::bytes`](crate::Response::bytes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BodyError {
+    /// The body was streamed (`collect_body(false)`, a `file_path`
+    /// download, `Client::events`), so the response holds none.
+    NotCollected,
+    /// The body is declared (or assumed) UTF-8 but is not.
+    InvalidUtf8 {
+        /// Offset of the first byte that is not valid UTF-8.
+        offset: usize,
+        /// The body's length in bytes.
+        len: usize,
+    },
+    /// `Content-Type` names a charset that `text()` does not decode.
+    UnsupportedCharset {
+        /// The charset, as the server wrote it.
+        charset: String,
+    },
+    /// The body is not JSON, or not JSON of the shape asked for.
+    Json {
+        /// The type asked for.
+        type_name: &'static str,
+        /// What serde_json said (with line and column).
+        message: String,
+    },
+}
+
+impl fmt::Display for BodyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BodyError::NotCollected => f.write_str(
+                "the response has no body to read: it was streamed as Body events \
+                 (collect_body(false), file_path, or an event stream); \
+                 build the request with collect_body(true) to keep it",
+            ),
+            BodyError::InvalidUtf8 { offset, len } => write!(
+                f,
+                "body is not valid UTF-8: invalid byte at offset {offset} of {len} \
+                 (use bytes() for the raw body)"
+            ),
+            BodyError::UnsupportedCharset { charset } => write!(
+                f,
+                "body's charset {charset:?} is not supported: text() decodes UTF-8, \
+                 ISO-8859-1 and US-ASCII; decode bytes() yourself"
+            ),
+            BodyError::Json { type_name, message } => {
+                write!(f, "body is not valid JSON for {type_name}: {message}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for BodyError {}
 
 /// The part of an exchange that was waiting when a timeout fired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -212,10 +280,15 @@ pub enum Error {
         /// The limit.
         limit: usize,
     },
-    /// The body exceeded [`Limits::max_body_bytes`](crate::Limits::max_body_bytes).
+    /// The body exceeded [`Limits::max_body_bytes`](crate::Limits::max_body_bytes),
+    /// or, for a collected body with no limit set,
+    /// [`DEFAULT_MAX_COLLECTED_BODY`](crate::DEFAULT_MAX_COLLECTED_BODY).
     BodyTooLarge {
         /// The limit in bytes.
         limit: u64,
+        /// The limit was the default for a body kept in memory, not one the
+        /// request set; the message then says how to raise it or stream.
+        default_for_collected: bool,
     },
     /// More redirects than `max_redirects`.
     TooManyRedirects {
@@ -314,8 +387,18 @@ impl fmt::Display for Error {
                     "response has more than the limit of {limit} header lines"
                 )
             }
-            Error::BodyTooLarge { limit } => {
-                write!(f, "response body is larger than the limit of {limit} bytes")
+            Error::BodyTooLarge {
+                limit,
+                default_for_collected,
+            } => {
+                write!(f, "response body is larger than the limit of {limit} bytes")?;
+                if *default_for_collected {
+                    f.write_str(
+                        " for a body kept in memory; raise Limits::max_body_bytes \
+                         or stream it (collect_body(false), file_path)",
+                    )?;
+                }
+                Ok(())
             }
             Error::TooManyRedirects { limit, to } => {
                 write!(
@@ -396,7 +479,10 @@ mod tests {
             Error::truncated("x"),
             Error::HeadTooLarge { limit: 1 },
             Error::TooManyHeaders { limit: 1 },
-            Error::BodyTooLarge { limit: 1 },
+            Error::BodyTooLarge {
+                limit: 1,
+                default_for_collected: false,
+            },
             Error::TooManyRedirects {
                 limit: 1,
                 to: "x".into(),

@@ -1,10 +1,12 @@
 //! What an exchange reports: the five [`Event`]s and the final [`Response`].
 
 use bytes::Bytes;
+use http::header::CONTENT_TYPE;
 use http::{HeaderMap, Method, StatusCode, Version};
+use serde::de::DeserializeOwned;
 use url::Url;
 
-use crate::error::Error;
+use crate::error::{BodyError, Error};
 
 /// One thing that happened to a request. See the crate docs for the order.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,7 +60,7 @@ impl Event {
 /// # while let Some(ev) = ex.poll_event() { if let Event::Done(r) = ev { done = Some(r) } }
 /// let response = done.unwrap();
 /// assert_eq!(response.status(), 200);
-/// assert_eq!(response.json().unwrap()["a"], 1);
+/// assert_eq!(response.json_value().unwrap()["a"], 1);
 /// let as_http: http::Response<bytes::Bytes> = response.into_http();
 /// assert_eq!(as_http.body().as_ref(), b"{\"a\":1}");
 /// ```
@@ -121,9 +123,134 @@ impl Response {
         self.body.as_ref()
     }
 
-    /// The decoded JSON body, when decoding applied.
-    pub fn json(&self) -> Option<&serde_json::Value> {
+    /// The JSON value the core decoded, when decoding applied (the request
+    /// decodes, the default, and the type is `application/json` or
+    /// `*/*+json`). For a typed value, or a body whose type says nothing,
+    /// use [`json`](Self::json).
+    pub fn json_value(&self) -> Option<&serde_json::Value> {
         self.json.as_ref()
+    }
+
+    /// The body as text, decoded by the `charset` parameter of
+    /// `Content-Type`.
+    ///
+    /// - No charset, `utf-8` or `utf8`: UTF-8, **strictly**. A body that is
+    ///   not valid UTF-8 is an error naming the offset of the first bad byte
+    ///   ([`BodyError::InvalidUtf8`]), never a lossy guess; a leading byte
+    ///   order mark is dropped. For a lossy reading, use
+    ///   `String::from_utf8_lossy(response.bytes().unwrap())`.
+    /// - `iso-8859-1` (`latin1`, `l1`, ...) and `us-ascii`: each byte is the
+    ///   character of the same number, so these never fail (US-ASCII is read
+    ///   as its superset ISO-8859-1).
+    /// - Any other charset: [`BodyError::UnsupportedCharset`] naming it;
+    ///   decode [`bytes`](Self::bytes) with a library that knows it.
+    /// - A body that was not collected (streamed): [`BodyError::NotCollected`].
+    ///
+    /// The body is the one received, whatever the status.
+    ///
+    /// ```
+    /// # use urlrequest_core::{Exchange, Request, Event, Response};
+    /// # fn respond(wire: &[u8]) -> Response {
+    /// #     let now = std::time::Instant::now();
+    /// #     let mut ex = Exchange::new(Request::get("http://example.com/").unwrap(), now);
+    /// #     while ex.poll_action().is_some() {}
+    /// #     ex.handle_connected(now, false);
+    /// #     let n = ex.transmit().len();
+    /// #     ex.handle_written(now, n);
+    /// #     ex.handle_data(now, wire);
+    /// #     ex.handle_eof(now);
+    /// #     std::iter::from_fn(|| ex.poll_event())
+    /// #         .find_map(|e| if let Event::Done(r) = e { Some(r) } else { None }).unwrap()
+    /// # }
+    /// let response = respond(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nh\xc3\xa9llo");
+    /// assert_eq!(response.text()?, "héllo"); // UTF-8 by default
+    ///
+    /// let latin1 = respond(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=ISO-8859-1\r\n\
+    ///                        Content-Length: 5\r\n\r\nh\xe9llo");
+    /// assert_eq!(latin1.text()?, "héllo");
+    ///
+    /// let broken = respond(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nh\xe9llo");
+    /// assert_eq!(
+    ///     broken.text().unwrap_err().to_string(),
+    ///     "body is not valid UTF-8: invalid byte at offset 1 of 5 (use bytes() for the raw body)"
+    /// );
+    /// # Ok::<(), urlrequest_core::BodyError>(())
+    /// ```
+    pub fn text(&self) -> Result<String, BodyError> {
+        let body = self.body.as_ref().ok_or(BodyError::NotCollected)?;
+        let charset = self.charset();
+        match charset.as_deref().map(str::to_ascii_lowercase).as_deref() {
+            None | Some("utf-8" | "utf8") => {
+                let text = std::str::from_utf8(body).map_err(|e| BodyError::InvalidUtf8 {
+                    offset: e.valid_up_to(),
+                    len: body.len(),
+                })?;
+                Ok(text.strip_prefix('\u{feff}').unwrap_or(text).to_string())
+            }
+            Some(
+                "iso-8859-1" | "iso8859-1" | "iso_8859-1" | "latin1" | "latin-1" | "l1"
+                | "us-ascii" | "ascii",
+            ) => Ok(body.iter().map(|&b| char::from(b)).collect()),
+            Some(_) => Err(BodyError::UnsupportedCharset {
+                charset: charset.unwrap_or_default(),
+            }),
+        }
+    }
+
+    /// The body deserialised as JSON into any `T: DeserializeOwned` (a
+    /// struct of your own, `Vec<..>`, `serde_json::Value`...), whatever
+    /// `Content-Type` says and whether or not the core decoded it.
+    ///
+    /// Errors: [`BodyError::NotCollected`] when the body was streamed;
+    /// [`BodyError::Json`] naming `T` and saying what serde_json found
+    /// (syntax, or a missing or mistyped field, with line and column).
+    ///
+    /// ```
+    /// # use urlrequest_core::{Exchange, Request, Event, Response};
+    /// # fn respond(wire: &[u8]) -> Response {
+    /// #     let now = std::time::Instant::now();
+    /// #     let mut ex = Exchange::new(Request::get("http://example.com/").unwrap(), now);
+    /// #     while ex.poll_action().is_some() {}
+    /// #     ex.handle_connected(now, false);
+    /// #     let n = ex.transmit().len();
+    /// #     ex.handle_written(now, n);
+    /// #     ex.handle_data(now, wire);
+    /// #     ex.handle_eof(now);
+    /// #     std::iter::from_fn(|| ex.poll_event())
+    /// #         .find_map(|e| if let Event::Done(r) = e { Some(r) } else { None }).unwrap()
+    /// # }
+    /// #[derive(serde::Deserialize, Debug, PartialEq)]
+    /// struct User {
+    ///     name: String,
+    ///     id: u32,
+    /// }
+    ///
+    /// let response = respond(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
+    ///                          Content-Length: 24\r\n\r\n{\"name\":\"ada\",\"id\":1815}");
+    /// let user: User = response.json()?;
+    /// assert_eq!(user, User { name: "ada".into(), id: 1815 });
+    ///
+    /// let err = response.json::<Vec<u32>>().unwrap_err();
+    /// assert!(err.to_string().starts_with("body is not valid JSON for alloc::vec::Vec<u32>: invalid type"));
+    /// # Ok::<(), urlrequest_core::BodyError>(())
+    /// ```
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, BodyError> {
+        let body = self.body.as_ref().ok_or(BodyError::NotCollected)?;
+        serde_json::from_slice(body).map_err(|e| BodyError::Json {
+            type_name: std::any::type_name::<T>(),
+            message: e.to_string(),
+        })
+    }
+
+    /// The `charset` parameter of `Content-Type`, unquoted, as sent.
+    fn charset(&self) -> Option<String> {
+        let value = self.headers.get(CONTENT_TYPE)?.to_str().ok()?;
+        value.split(';').skip(1).find_map(|param| {
+            let (name, value) = param.split_once('=')?;
+            name.trim()
+                .eq_ignore_ascii_case("charset")
+                .then(|| value.trim().trim_matches('"').to_string())
+        })
     }
 
     /// The body as one value: JSON when decoded, else bytes.

@@ -73,17 +73,20 @@ mod trace;
 mod transcript;
 mod wire;
 
-pub use error::{BuildError, Error, Phase, TransportError};
+pub use error::{BodyError, BuildError, Error, Phase, TransportError};
 pub use event::{Event, Response, ResponseBody};
 pub use exchange::{Action, ConnectTarget, Exchange, State};
 pub use pool::{Pool, PoolKey};
 pub use request::{
     basic_auth_value, Limits, Proxy, Request, RequestBuilder, DEFAULT_CHUNK_SIZE,
-    DEFAULT_MAX_REDIRECTS, DEFAULT_USER_AGENT,
+    DEFAULT_MAX_COLLECTED_BODY, DEFAULT_MAX_REDIRECTS, DEFAULT_USER_AGENT,
 };
 pub use trace::{trace_line, trace_text};
 pub use transcript::{Input, Transcript, TranscriptError, TRANSCRIPT_VERSION};
 
 pub use bytes::Bytes;
 pub use http;
+/// The serde_json the core uses ([`Response::json_value`] returns its
+/// `Value`), so users and the runtimes need no copy of their own.
+pub use serde_json;
 pub use url::Url;

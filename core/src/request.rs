@@ -6,8 +6,9 @@ use std::time::Duration;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use bytes::Bytes;
-use http::header::{HeaderName, HeaderValue, AUTHORIZATION, USER_AGENT};
+use http::header::{HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use http::{HeaderMap, Method};
+use serde::Serialize;
 use url::Url;
 
 use crate::error::BuildError;
@@ -19,14 +20,42 @@ pub const DEFAULT_MAX_REDIRECTS: u32 = 10;
 /// `User-Agent` sent when the user sets none.
 pub const DEFAULT_USER_AGENT: &str = concat!("urlrequest/", env!("CARGO_PKG_VERSION"));
 
+/// Largest body kept in memory when the request collects it and sets no
+/// [`Limits::max_body_bytes`] of its own: 10 MiB (ureq 3 caps `read_to_vec`
+/// at the same size). A server sending more fails the request with
+/// `body-too-large` instead of growing memory without bound.
+pub const DEFAULT_MAX_COLLECTED_BODY: u64 = 10 * 1024 * 1024;
+
 /// Limits on what a server may send. All have defaults; all can be changed.
+///
+/// The body's limit depends on where the body goes. Left at `None`, a body
+/// the request collects into the final response (the default,
+/// `collect_body(true)`) may be at most [`DEFAULT_MAX_COLLECTED_BODY`]
+/// (10 MiB), while a body only streamed as `Body` events
+/// (`collect_body(false)`, and so every `file_path` download) has no limit.
+/// `Some(n)` applies to both; `Some(u64::MAX)` says "no limit" for a
+/// collected body too.
+///
+/// ```
+/// use urlrequest_core::{Limits, Request, DEFAULT_MAX_COLLECTED_BODY};
+/// // A 100 MiB body kept in memory:
+/// let big = Limits { max_body_bytes: Some(100 << 20), ..Limits::default() };
+/// let req = Request::builder("http://example.com/big").limits(big).build()?;
+/// assert_eq!(req.limits().max_body_bytes, Some(100 << 20));
+/// // The default: 10 MiB when collected, unlimited when streamed.
+/// assert_eq!(Limits::default().max_body_bytes, None);
+/// assert_eq!(DEFAULT_MAX_COLLECTED_BODY, 10 * 1024 * 1024);
+/// # Ok::<(), urlrequest_core::BuildError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Largest response head (status line and headers), in bytes. Default 64 KiB.
     pub max_head_bytes: usize,
     /// Most header lines in a response head. Default 100.
     pub max_headers: usize,
-    /// Largest body accepted, in bytes. Default: no limit.
+    /// Largest body accepted, in bytes. Default `None`:
+    /// [`DEFAULT_MAX_COLLECTED_BODY`] (10 MiB) for a body collected into the
+    /// response, no limit for a streamed one. `Some(u64::MAX)`: no limit at all.
     pub max_body_bytes: Option<u64>,
 }
 
@@ -261,6 +290,12 @@ pub struct RequestBuilder {
     proxy: Option<Proxy>,
     limits: Limits,
     allow_https_to_http: bool,
+    /// The body came from `json()`: send `Content-Type: application/json`
+    /// unless the user set a type.
+    json_body: bool,
+    /// The first error of a builder call that can fail (`json`), returned
+    /// by `build`.
+    error: Option<BuildError>,
 }
 
 impl RequestBuilder {
@@ -279,6 +314,8 @@ impl RequestBuilder {
             proxy: None,
             limits: Limits::default(),
             allow_https_to_http: false,
+            json_body: false,
+            error: None,
         }
     }
 
@@ -318,6 +355,45 @@ impl RequestBuilder {
     /// The request body. With no method set, the method becomes POST.
     pub fn body(mut self, body: impl Into<Bytes>) -> Self {
         self.body = Some(body.into());
+        self.json_body = false;
+        self
+    }
+
+    /// The request body as JSON: `value` (any `Serialize` type) serialised
+    /// with serde_json, and `Content-Type: application/json` unless a
+    /// `Content-Type` header is set (before or after this call). With no
+    /// method set, the method becomes POST. A value that cannot be
+    /// serialised (a map with non-string keys, a failing `Serialize`
+    /// impl) makes [`build`](Self::build) return [`BuildError::Json`]. A
+    /// later [`body`](Self::body) replaces the body and the JSON type.
+    ///
+    /// ```
+    /// #[derive(serde::Serialize)]
+    /// struct NewUser<'a> {
+    ///     name: &'a str,
+    ///     admin: bool,
+    /// }
+    ///
+    /// let req = urlrequest_core::Request::builder("http://example.com/users")
+    ///     .json(&NewUser { name: "ada", admin: false })
+    ///     .build()?;
+    /// assert_eq!(req.method(), "POST");
+    /// assert_eq!(req.headers()["content-type"], "application/json");
+    /// assert_eq!(req.body().unwrap().as_ref(), br#"{"name":"ada","admin":false}"#);
+    /// # Ok::<(), urlrequest_core::BuildError>(())
+    /// ```
+    pub fn json<T: Serialize + ?Sized>(mut self, value: &T) -> Self {
+        match serde_json::to_vec(value) {
+            Ok(bytes) => {
+                self.body = Some(Bytes::from(bytes));
+                self.json_body = true;
+            }
+            Err(e) => {
+                self.error.get_or_insert(BuildError::Json {
+                    reason: e.to_string(),
+                });
+            }
+        }
         self
     }
 
@@ -356,7 +432,9 @@ impl RequestBuilder {
     }
 
     /// Keep the body in the final response (default on). Off, the body only
-    /// arrives as `Body` events and memory stays flat.
+    /// arrives as `Body` events and memory stays flat. A collected body is
+    /// limited to [`DEFAULT_MAX_COLLECTED_BODY`] (10 MiB) unless
+    /// [`Limits::max_body_bytes`] says otherwise.
     pub fn collect_body(mut self, on: bool) -> Self {
         self.collect_body = on;
         self
@@ -382,6 +460,9 @@ impl RequestBuilder {
 
     /// Validates everything and returns the request.
     pub fn build(self) -> Result<Request, BuildError> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
         // The URL parser quietly drops tabs and newlines; a URL carrying them
         // is more likely an injection attempt than a typo, so refuse it.
         if let Some(c) = self.url.trim().chars().find(|c| c.is_ascii_control()) {
@@ -417,6 +498,9 @@ impl RequestBuilder {
             // events and traces must not carry them.
             let _ = url.set_username("");
             let _ = url.set_password(None);
+        }
+        if self.json_body && !headers.contains_key(CONTENT_TYPE) {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         }
         if !headers.contains_key(USER_AGENT) {
             headers.insert(USER_AGENT, HeaderValue::from_static(DEFAULT_USER_AGENT));
@@ -608,6 +692,60 @@ mod tests {
         assert_eq!(r.method(), Method::PATCH);
         assert_eq!(r.headers()["x-one"], "1");
         assert_eq!(r.body().unwrap().as_ref(), b"{}");
+    }
+
+    #[test]
+    fn json_body_sets_content_type_unless_one_is_set() {
+        let r = Request::builder("http://a/")
+            .json(&serde_json::json!({"a": [1, 2]}))
+            .build()
+            .unwrap();
+        assert_eq!(r.method(), Method::POST);
+        assert_eq!(r.headers()[CONTENT_TYPE], "application/json");
+        assert_eq!(r.body().unwrap().as_ref(), br#"{"a":[1,2]}"#);
+        // The user's type wins, set before or after; the method too.
+        for r in [
+            Request::builder("http://a/")
+                .header("Content-Type", "application/vnd.api+json")
+                .method("PUT")
+                .json(&[1u8, 2])
+                .build()
+                .unwrap(),
+            Request::builder("http://a/")
+                .method("PUT")
+                .json(&[1u8, 2])
+                .header("content-type", "application/vnd.api+json")
+                .build()
+                .unwrap(),
+        ] {
+            assert_eq!(r.method(), Method::PUT);
+            let types: Vec<_> = r.headers().get_all(CONTENT_TYPE).iter().collect();
+            assert_eq!(types, ["application/vnd.api+json"]);
+            assert_eq!(r.body().unwrap().as_ref(), b"[1,2]");
+        }
+        // A later body() replaces the JSON body and its type.
+        let r = Request::builder("http://a/")
+            .json(&1)
+            .body("x=1")
+            .build()
+            .unwrap();
+        assert!(r.headers().get(CONTENT_TYPE).is_none());
+        assert_eq!(r.body().unwrap().as_ref(), b"x=1");
+    }
+
+    #[test]
+    fn unserialisable_json_is_a_build_error() {
+        let mut map = std::collections::BTreeMap::new();
+        map.insert((1u8, 2u8), "v");
+        let e = Request::builder("http://a/")
+            .json(&map)
+            .build()
+            .unwrap_err();
+        assert!(matches!(e, BuildError::Json { .. }), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            "the JSON body could not be serialised: key must be a string"
+        );
     }
 
     #[test]

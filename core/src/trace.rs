@@ -56,7 +56,7 @@ fn done_line(r: &Response) -> String {
             String::from_utf8_lossy(value.as_bytes())
         );
     }
-    match (r.json(), r.bytes()) {
+    match (r.json_value(), r.bytes()) {
         (Some(j), _) => {
             let _ = write!(s, " json={j}");
         }

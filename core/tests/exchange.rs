@@ -486,9 +486,111 @@ fn limits_head_headers_body() {
         )],
         8,
     );
-    assert_eq!(failure(&r.events), &Error::BodyTooLarge { limit: 4 });
+    let set_limit = Error::BodyTooLarge {
+        limit: 4,
+        default_for_collected: false,
+    };
+    assert_eq!(failure(&r.events), &set_limit);
     let r = run(req, &[Conn::closing(b"HTTP/1.1 200 OK\r\n\r\n123456")], 2);
-    assert_eq!(failure(&r.events), &Error::BodyTooLarge { limit: 4 });
+    assert_eq!(failure(&r.events), &set_limit);
+    assert_eq!(
+        set_limit.to_string(),
+        "response body is larger than the limit of 4 bytes"
+    );
+}
+
+#[test]
+fn a_collected_body_has_a_default_limit_and_a_streamed_one_none() {
+    use urlrequest_core::DEFAULT_MAX_COLLECTED_BODY;
+    let over = DEFAULT_MAX_COLLECTED_BODY as usize + 1;
+    // Declared length: refused at the head, before any body event.
+    let declared = format!("HTTP/1.1 200 OK\r\nContent-Length: {over}\r\n\r\n");
+    let mut declared = declared.into_bytes();
+    let head_len = declared.len();
+    declared.resize(head_len + over, b'x');
+    // Until close: found out once the bytes pass the limit.
+    let mut undeclared = b"HTTP/1.1 200 OK\r\n\r\n".to_vec();
+    undeclared.resize(undeclared.len() + over, b'y');
+    let build = |collect: bool| {
+        Request::builder("http://a.test/")
+            .chunk_size(1 << 20)
+            .collect_body(collect)
+            .build()
+            .unwrap()
+    };
+    let want = Error::BodyTooLarge {
+        limit: DEFAULT_MAX_COLLECTED_BODY,
+        default_for_collected: true,
+    };
+    for reply in [&declared, &undeclared] {
+        let r = run(build(true), &[Conn::closing(reply)], 1 << 16);
+        assert_eq!(failure(&r.events), &want);
+        assert_eq!(
+            want.to_string(),
+            "response body is larger than the limit of 10485760 bytes for a body \
+             kept in memory; raise Limits::max_body_bytes or stream it \
+             (collect_body(false), file_path)"
+        );
+        assert_eq!(want.kind_name(), "body-too-large");
+        // The bytes up to the limit were delivered, none past it.
+        let delivered: usize = r
+            .events
+            .iter()
+            .map(|e| match e {
+                Event::Body(b) => b.len(),
+                _ => 0,
+            })
+            .sum();
+        assert!(delivered <= DEFAULT_MAX_COLLECTED_BODY as usize);
+
+        // Streamed: no limit, every byte arrives and the response is Done.
+        let r = run(build(false), &[Conn::closing(reply)], 1 << 16);
+        match terminal(&r.events) {
+            Event::Done(resp) => assert_eq!(resp.bytes(), None),
+            other => panic!("expected Done, got {other:?}"),
+        }
+        let streamed: usize = r
+            .events
+            .iter()
+            .map(|e| match e {
+                Event::Body(b) => b.len(),
+                _ => 0,
+            })
+            .sum();
+        assert_eq!(streamed, over);
+    }
+
+    // A limit of the request's own replaces the default, both ways.
+    let unlimited = Limits {
+        max_body_bytes: Some(u64::MAX),
+        ..Limits::default()
+    };
+    let req = Request::builder("http://a.test/")
+        .chunk_size(1 << 20)
+        .limits(unlimited)
+        .build()
+        .unwrap();
+    let r = run(req, &[Conn::closing(&undeclared)], 1 << 16);
+    match terminal(&r.events) {
+        Event::Done(resp) => assert_eq!(resp.bytes().map(|b| b.len()), Some(over)),
+        other => panic!("expected Done, got {other:?}"),
+    }
+    let small = Limits {
+        max_body_bytes: Some(10),
+        ..Limits::default()
+    };
+    let req = Request::builder("http://a.test/")
+        .limits(small)
+        .build()
+        .unwrap();
+    let r = run(req, &[Conn::closing(&undeclared)], 1 << 16);
+    assert_eq!(
+        failure(&r.events),
+        &Error::BodyTooLarge {
+            limit: 10,
+            default_for_collected: false
+        }
+    );
 }
 
 #[test]
@@ -1081,4 +1183,134 @@ fn a_reused_https_connection_is_written_at_once() {
     ex.handle_connected(t0, true);
     assert_eq!(ex.poll_action(), Some(Action::Write));
     assert!(ex.transmit().starts_with(b"GET / HTTP/1.1\r\n"));
+}
+
+fn done(events: &[Event]) -> &urlrequest_core::Response {
+    match terminal(events) {
+        Event::Done(r) => r,
+        other => panic!("expected Done, got {other:?}"),
+    }
+}
+
+/// The response to a GET answered with `content_type` (if any) and `body`.
+fn answered(content_type: Option<&str>, body: &[u8], collect: bool) -> urlrequest_core::Response {
+    let mut wire = b"HTTP/1.1 200 OK\r\n".to_vec();
+    if let Some(t) = content_type {
+        wire.extend_from_slice(format!("Content-Type: {t}\r\n").as_bytes());
+    }
+    wire.extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
+    wire.extend_from_slice(body);
+    let req = Request::builder("http://a.test/")
+        .collect_body(collect)
+        .build()
+        .unwrap();
+    done(&run(req, &[Conn::closing(&wire)], 64).events).clone()
+}
+
+#[test]
+fn text_decodes_by_the_declared_charset() {
+    use urlrequest_core::BodyError;
+    let utf8 = "naïve ☕".as_bytes();
+    assert_eq!(answered(None, utf8, true).text().unwrap(), "naïve ☕");
+    assert_eq!(
+        answered(Some("text/plain; charset=UTF-8"), utf8, true)
+            .text()
+            .unwrap(),
+        "naïve ☕"
+    );
+    // A byte order mark is dropped.
+    assert_eq!(
+        answered(None, b"\xef\xbb\xbfhi", true).text().unwrap(),
+        "hi"
+    );
+    // Latin-1, quoted and in any case; US-ASCII read the same way.
+    for t in [
+        "text/html; charset=iso-8859-1",
+        "text/html;charset=\"ISO-8859-1\"",
+        "text/plain; format=flowed; charset=latin1",
+        "text/plain; charset=us-ascii",
+    ] {
+        assert_eq!(
+            answered(Some(t), b"na\xefve", true).text().unwrap(),
+            "naïve",
+            "{t}"
+        );
+    }
+    // Strict UTF-8: the offset of the first bad byte.
+    let e = answered(Some("text/plain"), b"abc\xffdef", true)
+        .text()
+        .unwrap_err();
+    assert_eq!(e, BodyError::InvalidUtf8 { offset: 3, len: 7 });
+    assert!(e.to_string().contains("offset 3 of 7"), "{e}");
+    let e = answered(Some("text/plain; charset=Shift_JIS"), b"x", true)
+        .text()
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "body's charset \"Shift_JIS\" is not supported: text() decodes UTF-8, \
+         ISO-8859-1 and US-ASCII; decode bytes() yourself"
+    );
+    // Not collected: says so, whatever the body was.
+    let e = answered(None, b"hello", false).text().unwrap_err();
+    assert_eq!(e, BodyError::NotCollected);
+    assert!(e.to_string().contains("collect_body(true)"), "{e}");
+}
+
+#[test]
+fn json_deserialises_into_any_type() {
+    use std::collections::BTreeMap;
+    use urlrequest_core::BodyError;
+    let body = br#"{"a": 1, "b": 2}"#;
+    let r = answered(Some("application/json"), body, true);
+    let map: BTreeMap<String, u32> = r.json().unwrap();
+    assert_eq!(map, BTreeMap::from([("a".into(), 1), ("b".into(), 2)]));
+    // The decoded value is still there, and a typed read agrees with it.
+    assert_eq!(r.json_value().unwrap()["b"], 2);
+    let value: serde_json::Value = r.json().unwrap();
+    assert_eq!(Some(&value), r.json_value());
+    // Whatever the Content-Type says (no decoding happened here).
+    let r = answered(Some("text/plain"), b"[1,2,3]", true);
+    assert_eq!(r.json_value(), None);
+    assert_eq!(r.json::<Vec<u8>>().unwrap(), [1, 2, 3]);
+    // The wrong shape: names the type and what was found.
+    let e = r.json::<BTreeMap<String, u32>>().unwrap_err();
+    match &e {
+        BodyError::Json { type_name, message } => {
+            assert!(type_name.contains("BTreeMap"), "{type_name}");
+            assert!(message.contains("invalid type: sequence"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        e.to_string().starts_with("body is not valid JSON for "),
+        "{e}"
+    );
+    // Not JSON at all; not collected.
+    let e = answered(None, b"<html>", true).json::<u8>().unwrap_err();
+    assert!(e.to_string().contains("expected value"), "{e}");
+    let e = answered(Some("application/json"), body, false)
+        .json::<serde_json::Value>()
+        .unwrap_err();
+    assert_eq!(e, BodyError::NotCollected);
+}
+
+#[test]
+fn a_json_request_body_goes_out_with_its_type() {
+    let req = Request::builder("http://a.test/api")
+        .user_agent("test")
+        .json(&serde_json::json!({"q": "x"}))
+        .build()
+        .unwrap();
+    let r = run(
+        req,
+        &[Conn::closing(b"HTTP/1.1 204 No Content\r\n\r\n")],
+        64,
+    );
+    let written = String::from_utf8(r.written[0].clone()).unwrap();
+    assert!(written.starts_with("POST /api HTTP/1.1\r\n"), "{written}");
+    assert!(
+        written.contains("content-type: application/json\r\n"),
+        "{written}"
+    );
+    assert!(written.ends_with("\r\n\r\n{\"q\":\"x\"}"), "{written}");
 }

@@ -108,14 +108,54 @@ impl Client {
     /// chunks and exactly one terminal event, after which the stream ends.
     /// Nothing runs until the stream is polled; dropping it cancels the
     /// request and closes its connection.
-    pub fn events(&self, request: Request) -> EventStream {
+    ///
+    /// **The body is streamed, not collected**: it arrives only in the
+    /// `Body` events, and the final `Done` response has no body
+    /// (`bytes()` is `None`) and no decoded JSON, whatever the request's
+    /// `collect_body` says, so memory stays flat however large the body
+    /// (and the default limit for bodies kept in memory,
+    /// [`DEFAULT_MAX_COLLECTED_BODY`](crate::core::DEFAULT_MAX_COLLECTED_BODY),
+    /// does not apply). To get the body in `Done` as well, use
+    /// [`events_collecting`](Self::events_collecting) or
+    /// [`send`](Self::send).
+    ///
+    /// ```no_run
+    /// use futures_lite::StreamExt;
+    /// use urlrequest_smol::{Client, Event, Request};
+    /// # smol::block_on(async {
+    /// let mut events = Client::new().events(Request::get("http://127.0.0.1:8080/big")?);
+    /// let mut received = 0;
+    /// while let Some(event) = events.next().await {
+    ///     match event {
+    ///         Event::Body(chunk) => received += chunk.len(), // write it somewhere
+    ///         Event::Done(response) => assert!(response.bytes().is_none()),
+    ///         _ => {}
+    ///     }
+    /// }
+    /// # Ok::<(), urlrequest_smol::BuildError>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn events(&self, mut request: Request) -> EventStream {
+        request.set_collect_body(false);
         EventStream::new(Driver::new(self.shared.clone(), request))
     }
 
-    /// Like [`events`](Self::events), cancellable through `cancel`: the
-    /// stream then ends with `Failure(Cancelled)`.
-    pub fn events_with_cancel(&self, request: Request, cancel: CancelHandle) -> EventStream {
+    /// Like [`events`](Self::events) (the body is streamed, not collected),
+    /// cancellable through `cancel`: the stream then ends with
+    /// `Failure(Cancelled)`.
+    pub fn events_with_cancel(&self, mut request: Request, cancel: CancelHandle) -> EventStream {
+        request.set_collect_body(false);
         EventStream::new(Driver::new(self.shared.clone(), request).with_cancel(cancel))
+    }
+
+    /// The events of `request` run exactly as built: when it collects its
+    /// body (the default), `Done` carries the body and the decoded JSON as
+    /// from [`send`](Self::send), on top of the `Body` events, so the body
+    /// is held twice over its lifetime and the limit for bodies kept in
+    /// memory applies. The same events every other driver gives for the
+    /// same request; prefer [`events`](Self::events) for streaming.
+    pub fn events_collecting(&self, request: Request) -> EventStream {
+        EventStream::new(Driver::new(self.shared.clone(), request))
     }
 
     /// Streams the body into the file at `path`: into a temporary file in the

@@ -85,7 +85,10 @@ pub use runtime::{
 pub use urlrequest_tls::{CaMode, TlsConfigError, TlsSettings};
 
 pub use urlrequest::{FileSink, Recording, Replay, ResultValue, DEFAULT_PROXY_PORT};
+// The core's types every runtime names the same way (users need no
+// dependency on the core, on http or on serde_json of their own).
 pub use urlrequest_core::{
-    self as core, trace_line, trace_text, BuildError, Event, Limits, Phase, Proxy, Request,
-    RequestBuilder, Response, ResponseBody, TransportError,
+    self as core, http, serde_json, trace_line, trace_text, BodyError, BuildError, Event, Exchange,
+    Limits, Phase, Proxy, Request, RequestBuilder, Response, ResponseBody, Transcript,
+    TransportError, DEFAULT_MAX_COLLECTED_BODY,
 };

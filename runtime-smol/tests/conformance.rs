@@ -9,7 +9,7 @@ fn fetch(request: Request) -> Result<Vec<Event>, String> {
     // A fresh client per case: cases about keep-alive script their own
     // connections and must not inherit one from another case.
     let client = Client::new();
-    Ok(smol::block_on(client.events(request).collect()))
+    Ok(smol::block_on(client.events_collecting(request).collect()))
 }
 
 #[test]

@@ -67,7 +67,7 @@ fn json_is_decoded() {
     let server = hello_server();
     let client = Client::new();
     let resp = smol::block_on(client.send(Request::get(server.url("/json")).unwrap())).unwrap();
-    let json = resp.json().expect("decoded");
+    let json = resp.json_value().expect("decoded");
     assert_eq!(json["a"][1], 2);
     assert_eq!(json["b"], "x");
 }
@@ -126,6 +126,51 @@ fn event_stream_is_in_order_and_rechunked() {
         .collect();
     assert_eq!(body, pattern(20_000));
     assert!(matches!(events.last(), Some(Event::Done(_))));
+}
+
+#[test]
+fn the_event_stream_streams_the_body_without_collecting_it() {
+    let server = hello_server();
+    let client = Client::new();
+    let body_of = |events: &[Event]| -> Vec<u8> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Body(b) => Some(b.to_vec()),
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    };
+    // Built with the default `collect_body(true)`: `events` streams anyway.
+    let req = Request::get(server.url("/big")).unwrap();
+    assert!(req.collect_body());
+    let events: Vec<Event> = smol::block_on(client.events(req).collect());
+    assert_eq!(body_of(&events), pattern(20_000));
+    match events.last() {
+        Some(Event::Done(r)) => {
+            assert_eq!(r.status(), 200);
+            assert_eq!(r.bytes(), None, "the Done response kept the body");
+        }
+        other => panic!("expected Done, got {other:?}"),
+    }
+    // The same through `events_with_cancel`.
+    let req = Request::get(server.url("/big")).unwrap();
+    let events: Vec<Event> = smol::block_on(
+        client
+            .events_with_cancel(req, urlrequest_smol::CancelHandle::new())
+            .collect(),
+    );
+    assert_eq!(body_of(&events), pattern(20_000));
+    assert!(matches!(events.last(), Some(Event::Done(r)) if r.bytes().is_none()));
+    // `events_collecting` runs the request as built: the body in both.
+    let req = Request::get(server.url("/big")).unwrap();
+    let events: Vec<Event> = smol::block_on(client.events_collecting(req).collect());
+    assert_eq!(body_of(&events), pattern(20_000));
+    match events.last() {
+        Some(Event::Done(r)) => assert_eq!(r.bytes().unwrap().as_ref(), &pattern(20_000)[..]),
+        other => panic!("expected Done, got {other:?}"),
+    }
 }
 
 #[test]
@@ -350,7 +395,7 @@ fn runs_on_a_multi_threaded_executor() {
         if i % 2 == 0 {
             assert_eq!(r.bytes().unwrap().as_ref(), b"hello");
         } else {
-            assert_eq!(r.json().unwrap()["b"], "x");
+            assert_eq!(r.json_value().unwrap()["b"], "x");
         }
     }
 }

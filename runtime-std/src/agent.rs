@@ -198,6 +198,40 @@ impl Agent {
     /// This is the building block of everything else in the crate; use it
     /// for streaming bodies, recording transcripts
     /// ([`Exchange::recording`]) or printing event traces.
+    ///
+    /// **To stream a body, build the request with `collect_body(false)`.**
+    /// The exchange was built by the caller, so its request decides: with
+    /// the default `collect_body(true)` every byte handed over in
+    /// `Event::Body` is also kept for the final `Done` response, the body
+    /// sits in memory twice over its life, and a body over
+    /// [`DEFAULT_MAX_COLLECTED_BODY`](urlrequest_core::DEFAULT_MAX_COLLECTED_BODY)
+    /// (10 MiB) fails unless `Limits::max_body_bytes` allows it. With
+    /// `collect_body(false)` memory stays flat, no default limit applies,
+    /// and `Done` has no body (`bytes()` is `None`).
+    ///
+    /// ```no_run
+    /// use std::io::Write;
+    /// use std::ops::ControlFlow;
+    /// use std::time::Instant;
+    /// use urlrequest_std::core::{Event, Exchange};
+    /// use urlrequest_std::{Agent, DriveOptions, Request};
+    ///
+    /// let request = Request::builder("http://127.0.0.1:8000/big.iso")
+    ///     .collect_body(false) // stream: keep nothing in the response
+    ///     .build()?;
+    /// let mut out = std::fs::File::create("big.iso")?;
+    /// let mut ex = Exchange::new(request, Instant::now());
+    /// Agent::shared().drive(&mut ex, &DriveOptions::default(), |event, _| {
+    ///     match event {
+    ///         Event::Body(chunk) if out.write_all(&chunk).is_err() => return ControlFlow::Break(()),
+    ///         Event::Done(response) => assert!(response.bytes().is_none()),
+    ///         Event::Failure(e) => eprintln!("failed: {e}"),
+    ///         _ => {}
+    ///     }
+    ///     ControlFlow::Continue(())
+    /// });
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn drive<F>(&self, ex: &mut Exchange, options: &DriveOptions, sink: F)
     where
         F: FnMut(Event, &Exchange) -> ControlFlow<()>,

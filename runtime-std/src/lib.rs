@@ -18,6 +18,36 @@
 //! reuse; [`get`] and [`send`] use a process-wide one. Build requests with
 //! [`Request::builder`] for methods, headers, bodies, timeouts, proxies.
 //!
+//! The response reads its body as text ([`Response::text`]: the charset of
+//! `Content-Type`, UTF-8 by default, strictly) or as any serde type
+//! ([`Response::json`]); [`RequestBuilder::json`] sends one. The crate
+//! re-exports the [`serde_json`] it uses:
+//!
+//! ```no_run
+//! use urlrequest_std::{serde_json::json, Request};
+//!
+//! #[derive(serde::Deserialize)]
+//! struct Created {
+//!     id: u64,
+//! }
+//!
+//! let request = Request::builder("https://example.com/items")
+//!     .json(&json!({"name": "teapot"})) // POST, Content-Type: application/json
+//!     .build()?;
+//! let response = urlrequest_std::send(request)?;
+//! if response.status().is_success() {
+//!     let created: Created = response.json()?;
+//!     println!("created {}", created.id);
+//! } else {
+//!     eprintln!("refused: {}", response.text()?);
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! A body kept in memory is limited to
+//! [`DEFAULT_MAX_COLLECTED_BODY`] (10 MiB) unless [`Limits`] say otherwise;
+//! stream larger ones with [`Agent::drive`] or a `file_path` download.
+//!
 //! ## Kivy-style requests
 //!
 //! ```no_run
@@ -45,7 +75,9 @@
 //!
 //! [`Agent::drive`] runs a [`core::Exchange`] on the calling thread and hands
 //! over every event (redirects, progress, body chunks, the outcome), for
-//! streaming, recording transcripts or printing traces.
+//! streaming, recording transcripts or printing traces. To stream, build the
+//! request with `collect_body(false)`; otherwise the final response keeps a
+//! second copy of the body (see [`Agent::drive`]).
 //!
 //! ## TLS
 //!
@@ -74,5 +106,11 @@ pub use runtime::{
 pub use urlrequest::{
     dispatch_all, Dispatch, FileSink, Recording, Replay, ResultValue, DEFAULT_PROXY_PORT,
 };
-pub use urlrequest_core::{self as core, Request, Response};
+// The core's types every runtime names the same way (users need no
+// dependency on the core, on http or on serde_json of their own).
+pub use urlrequest_core::{
+    self as core, http, serde_json, trace_line, trace_text, BodyError, BuildError, Event, Exchange,
+    Limits, Phase, Proxy, Request, RequestBuilder, Response, ResponseBody, Transcript,
+    TransportError, DEFAULT_MAX_COLLECTED_BODY,
+};
 pub use urlrequest_tls::{CaMode, TlsConfigError, TlsSettings};

@@ -65,7 +65,13 @@ fn json_is_decoded() {
         Ok(true)
     });
     let r = Agent::new().get(&server.url("/j")).unwrap();
-    assert_eq!(r.json().unwrap()["n"][2], 3);
+    assert_eq!(r.json_value().unwrap()["n"][2], 3);
+    // The typed reading and the text, with the crate's own serde_json.
+    let typed: std::collections::BTreeMap<String, Vec<u32>> = r.json().unwrap();
+    assert_eq!(typed["n"], [1, 2, 3]);
+    let value: urlrequest_std::serde_json::Value = r.json().unwrap();
+    assert_eq!(value, urlrequest_std::serde_json::json!({"n": [1, 2, 3]}));
+    assert_eq!(r.text().unwrap(), r#"{"n":[1,2,3]}"#);
 }
 
 #[test]

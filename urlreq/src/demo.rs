@@ -96,7 +96,7 @@ pub fn run() -> i32 {
             println!(
                 "   -> final URL {}, JSON decoded: {}",
                 r.url(),
-                r.json().is_some()
+                r.json_value().is_some()
             );
         }
         std::ops::ControlFlow::Continue(())

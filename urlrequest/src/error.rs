@@ -74,15 +74,12 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Error::Build(e) => Some(e),
-            Error::Request(e) => Some(e),
-            Error::File { source, .. } => Some(&**source),
-        }
-    }
-}
+/// No variant has a [`source`](std::error::Error::source): the message of
+/// each already holds the whole story (the build error's or the failure's
+/// own text, or the path with what the file system said), so a reporter
+/// that walks the chain (anyhow's `{:#}`, `Report`) prints it once instead
+/// of twice. The inner values stay reachable by matching on the variant.
+impl std::error::Error for Error {}
 
 impl From<BuildError> for Error {
     fn from(e: BuildError) -> Self {
@@ -110,5 +107,38 @@ mod tests {
         assert_eq!(file.to_string(), "cannot write /x/y: disk full");
         let build = Error::from(BuildError::ZeroChunkSize);
         assert_eq!(build.kind_name(), "build");
+    }
+
+    /// The messages along the source chain, as a reporter prints them.
+    fn chain(e: &Error) -> Vec<String> {
+        let mut out = vec![e.to_string()];
+        let mut next = std::error::Error::source(e);
+        while let Some(s) = next {
+            out.push(s.to_string());
+            next = s.source();
+        }
+        out
+    }
+
+    #[test]
+    fn the_source_chain_says_each_message_once() {
+        let every = [
+            Error::from(BuildError::ZeroChunkSize),
+            Error::from(urlrequest_core::Error::Cancelled),
+            Error::from(urlrequest_core::Error::Transport(
+                urlrequest_core::TransportError::Connect("127.0.0.1:9: refused".into()),
+            )),
+            Error::file(PathBuf::from("/x/y"), io::Error::other("disk full")),
+        ];
+        for e in &every {
+            let chain = chain(e);
+            assert_eq!(chain, vec![e.to_string()], "{e:?}");
+        }
+        // What the inner error said is in the one message.
+        assert_eq!(
+            chain(&every[2]),
+            ["could not connect: 127.0.0.1:9: refused"]
+        );
+        assert_eq!(chain(&every[3]), ["cannot write /x/y: disk full"]);
     }
 }

@@ -11,7 +11,7 @@ use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 use smol::stream::StreamExt;
-use urlrequest_core::{Event, Exchange, Proxy, Request};
+use urlrequest_core::{Event, Exchange, Limits, Proxy, Request};
 use urlrequest_std::{Agent, DriveOptions};
 
 /// Sent by all three clients, so echoed requests differ in nothing else.
@@ -71,11 +71,17 @@ impl Call {
         self
     }
 
-    /// The core request (raw bodies: JSON decoding is checked separately).
+    /// The core request (raw bodies: JSON decoding is checked separately;
+    /// no body limit, the files reach 64 MiB and are kept in memory).
     pub fn request(&self) -> Request {
+        let unlimited = Limits {
+            max_body_bytes: Some(u64::MAX),
+            ..Limits::default()
+        };
         let mut b = Request::builder(&self.url)
             .method(&self.method)
             .user_agent(USER_AGENT)
+            .limits(unlimited)
             .decode(false);
         for (n, v) in &self.headers {
             b = b.header(n, v);
@@ -237,7 +243,7 @@ pub fn with_std(agent: &Agent, call: &Call) -> Result<Got, Failed> {
 /// urlrequest-smol through its event stream, counting redirect events.
 pub fn with_smol(client: &urlrequest_smol::Client, call: &Call) -> Result<Got, Failed> {
     smol::block_on(async {
-        let mut events = client.events(call.request());
+        let mut events = client.events_collecting(call.request());
         let mut redirects = 0;
         let mut end = None;
         while let Some(event) = events.next().await {

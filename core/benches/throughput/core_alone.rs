@@ -16,7 +16,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use urlrequest_core::{Action, Event, Exchange, Request};
+use urlrequest_core::{Action, Event, Exchange, Limits, Request};
 
 const READ: usize = 64 << 10;
 const SERVER_CHUNK: usize = 16 << 10;
@@ -106,8 +106,15 @@ fn copy_window(wire: &[u8], mut pos: usize, reads: &[usize], dst: &mut [u8]) -> 
 /// of the wire, so neither side finds the other's bytes in cache).
 fn core_run(feed: &[u8], other: &[u8], collect: bool) -> RunTimes {
     let now = Instant::now();
+    // A collected 256 MiB body is over the default limit for bodies kept
+    // in memory: lift it.
+    let unlimited = Limits {
+        max_body_bytes: Some(u64::MAX),
+        ..Limits::default()
+    };
     let req = Request::builder("http://bench.test/")
         .collect_body(collect)
+        .limits(unlimited)
         .build()
         .unwrap();
     let mut times = RunTimes {

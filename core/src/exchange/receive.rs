@@ -14,6 +14,7 @@ use crate::framing::{decide, BodyDecoder, Framing};
 use crate::head::{parse_head, HeadParse, ResponseHead};
 use crate::rechunk::whole_chunks;
 use crate::redirect::{headers_for_hop, is_redirect_status, next_hop, NextHop};
+use crate::request::DEFAULT_MAX_COLLECTED_BODY;
 
 /// Largest `chunk_size` for which partial chunks wait in the read buffer
 /// (larger ones are assembled in the re-chunker instead).
@@ -147,9 +148,9 @@ impl Exchange {
             Framing::Empty => Some(0),
             Framing::Chunked | Framing::UntilClose => None,
         };
-        if let (Some(limit), Some(total)) = (self.request.limits.max_body_bytes, self.hop.total) {
+        if let (Some(limit), Some(total)) = (self.body_limit(), self.hop.total) {
             if total > limit {
-                self.fail(Error::BodyTooLarge { limit });
+                self.fail(self.body_too_large(limit));
                 return;
             }
         }
@@ -360,7 +361,7 @@ impl Exchange {
             return;
         }
         let mut over_limit = None;
-        if let Some(limit) = self.request.limits.max_body_bytes {
+        if let Some(limit) = self.body_limit() {
             if self.hop.received > limit {
                 // Deliver the bytes up to the limit first: failing at once
                 // would make the Body events depend on how the bytes were
@@ -371,7 +372,25 @@ impl Exchange {
         }
         self.deliver(piece, last);
         if let Some(limit) = over_limit {
-            self.fail(Error::BodyTooLarge { limit });
+            self.fail(self.body_too_large(limit));
+        }
+    }
+
+    /// The body limit in force: the request's own, else for a collected
+    /// body the default one, else none (a streamed body).
+    #[inline]
+    fn body_limit(&self) -> Option<u64> {
+        match self.request.limits.max_body_bytes {
+            Some(limit) => Some(limit),
+            None if self.request.collect_body => Some(DEFAULT_MAX_COLLECTED_BODY),
+            None => None,
+        }
+    }
+
+    fn body_too_large(&self, limit: u64) -> Error {
+        Error::BodyTooLarge {
+            limit,
+            default_for_collected: self.request.limits.max_body_bytes.is_none(),
         }
     }
 
