@@ -3,6 +3,7 @@
 
 mod support;
 
+use std::io::Write;
 use std::net::TcpListener;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -436,4 +437,33 @@ fn invalid_input_is_an_error_not_a_panic() {
         .proxy_host("")
         .build()
         .is_err());
+}
+
+/// The builder's `total_timeout` guards a Kivy-style download against a
+/// server that trickles its body: the request fails at the limit, with
+/// `on_error`, however steadily the bytes come.
+#[test]
+fn total_timeout_stops_a_trickling_body() {
+    let server = serve(|_, w| {
+        w.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")?;
+        for _ in 0..1000 {
+            w.write_all(b"z")?;
+            w.flush()?;
+            thread::sleep(Duration::from_millis(20));
+        }
+        Ok(false)
+    });
+    let log = log();
+    let req = logged(server.url("/slow"), &log)
+        .timeout(Duration::from_secs(5))
+        .total_timeout(Duration::from_millis(400))
+        .build()
+        .unwrap();
+    assert!(req.wait(Duration::from_secs(10)));
+    assert_eq!(entries(&log), vec!["error timeout", "finish"]);
+    let e = req.error().unwrap().to_string();
+    assert!(
+        e.starts_with("timed out after 400ms while reading the response body"),
+        "{e}"
+    );
 }
