@@ -3,7 +3,6 @@
 
 mod support;
 
-use std::io::Write;
 use std::net::TcpListener;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
