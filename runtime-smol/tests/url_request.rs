@@ -232,3 +232,45 @@ fn the_send_future_can_move_between_threads() {
     assert!(matches!(cancelled, Err(e) if e.is_cancelled()));
     assert!(req.is_finished());
 }
+
+/// Async application code replays too: the same function, generic over the
+/// runtime, run live on smol with a recording client, then from the
+/// recording with no network, makes the same callbacks.
+#[test]
+fn an_async_application_replays_to_the_same_callbacks() {
+    use urlrequest::{AsyncRuntime, Recording, Replay};
+
+    async fn app<R: AsyncRuntime>(url: String, client: &R::Client) -> Vec<String> {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (p, s, f) = (log.clone(), log.clone(), log.clone());
+        let req = urlrequest::UrlRequest::<R>::builder(url)
+            .client(client)
+            .chunk_size(1000)
+            .on_progress(move |_, got, total| p.lock().unwrap().push(format!("{got}/{total:?}")))
+            .on_success(move |req, r| {
+                s.lock().unwrap().push(format!(
+                    "{:?} {:?}",
+                    req.resp_status(),
+                    r.as_bytes().map(|b| b.len())
+                ))
+            })
+            .on_finish(move |_| f.lock().unwrap().push("finish".into()))
+            .build()
+            .unwrap();
+        let _ = req.send().await;
+        let got = log.lock().unwrap().clone();
+        got
+    }
+
+    let recording = Recording::new();
+    let (url, live) = {
+        let server = Server::start(|_| Reply::Send(response("200 OK", &[], &[b'x'; 4500])));
+        let client = Client::builder().record(&recording).build().unwrap();
+        let url = server.url("/data");
+        let live = smol::block_on(app::<urlrequest_smol::Smol>(url.clone(), &client));
+        (url, live)
+    };
+    let replayed = smol::block_on(app::<Replay>(url, &recording));
+    assert_eq!(live.len(), 8, "{live:?}");
+    assert_eq!(replayed, live);
+}

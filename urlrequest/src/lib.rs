@@ -56,7 +56,7 @@ pub use file_sink::FileSink;
 pub use local::{dispatch_all, LocalUrlRequestBuilder};
 pub use outcome::{ResultValue, Route};
 pub use params::{RequestParams, DEFAULT_PROXY_PORT};
-pub use replay::{Recording, Replay};
+pub use replay::{Recording, Replay, ReplayEvents};
 pub use runtime::{AsyncRuntime, BlockingRuntime, EventSource, Job, Runtime};
 pub use url_request::{Dispatch, UrlRequest};
 pub use urlrequest_tls::{CaMode, TlsSettings};

@@ -17,9 +17,11 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
+use urlrequest_core::http::{HeaderMap, StatusCode};
 use urlrequest_core::{Event, Exchange, Request, Transcript, TranscriptError, TransportError};
 
-use crate::runtime::{BlockingRuntime, Job, Runtime};
+use crate::error::Error;
+use crate::runtime::{AsyncRuntime, BlockingRuntime, EventSource, Job, Runtime};
 use crate::url_request::{Dispatch, UrlRequest};
 
 /// The transcripts of a session's requests, in the order they ended.
@@ -138,7 +140,9 @@ pub struct Replay;
 
 impl Runtime for Replay {
     type Client = Recording;
-    const DEFAULT_DISPATCH: Dispatch = Dispatch::Queued;
+    // Every callback as it comes, inside build(), on this thread: the run
+    // is no faster or slower than its callbacks, and nothing is merged.
+    const DEFAULT_DISPATCH: Dispatch = Dispatch::Worker;
     const DISPATCHING_THREAD: bool = true;
 
     fn default_client() -> Recording {
@@ -179,5 +183,37 @@ impl BlockingRuntime for Replay {
         // No thread: the request runs here, now.
         work();
         Ok(())
+    }
+}
+
+impl AsyncRuntime for Replay {
+    type Events = ReplayEvents;
+
+    async fn events(job: Job<Self>) -> Result<ReplayEvents, Error> {
+        let mut events = VecDeque::new();
+        Replay::drive(job, &mut |event, ex| {
+            let head = ex.response_head().map(|(s, h)| (s, h.clone()));
+            events.push_back((event, head));
+            ControlFlow::Continue(())
+        });
+        Ok(ReplayEvents { events, head: None })
+    }
+}
+
+/// A replayed request's events, for async code (see [`Replay`]).
+pub struct ReplayEvents {
+    events: VecDeque<(Event, Option<(StatusCode, HeaderMap)>)>,
+    head: Option<(StatusCode, HeaderMap)>,
+}
+
+impl EventSource for ReplayEvents {
+    async fn next_event(&mut self) -> Option<Event> {
+        let (event, head) = self.events.pop_front()?;
+        self.head = head;
+        Some(event)
+    }
+
+    fn response_head(&self) -> Option<(StatusCode, &HeaderMap)> {
+        self.head.as_ref().map(|(s, h)| (*s, h))
     }
 }
