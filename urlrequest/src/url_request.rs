@@ -60,6 +60,17 @@ pub enum Dispatch {
 /// callbacks due before anyone waits are kept; `cancel` closes the socket
 /// at once; `result` has one type ([`ResultValue`]); `file_path` downloads
 /// are atomic; redirects are followed (up to 10 by default).
+///
+/// A request whose handle is dropped keeps running, and with queued
+/// dispatch its callbacks still reach the building thread's
+/// [`dispatch_all`](crate::dispatch_all). The type is `#[must_use]` all the
+/// same, so that forgetting the handle (and with it `wait`) is a warning:
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// use urlrequest::{Replay, UrlRequest};
+/// UrlRequest::<Replay>::builder("http://example.com/").build().unwrap();
+/// ```
 #[must_use = "with queued dispatch the callbacks run only in wait(), dispatch_pending() or dispatch_all() on the building thread; a request dropped here still runs and its callbacks reach that thread's dispatch_all()"]
 pub struct UrlRequest<R: Runtime> {
     inner: Arc<Inner<R>>,
