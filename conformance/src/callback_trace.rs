@@ -127,6 +127,20 @@ fn normalise(line: &str) -> String {
     }
 }
 
+/// Whether a callback trace holds exactly one outcome callback (success,
+/// redirect, failure, error or cancel) and ends with `on_finish`.
+pub fn is_well_formed(trace: &[String]) -> bool {
+    let outcomes = trace
+        .iter()
+        .filter(|l| {
+            ["success ", "redirect ", "failure ", "error ", "cancel "]
+                .iter()
+                .any(|p| l.starts_with(p))
+        })
+        .count();
+    outcomes == 1 && trace.last().is_some_and(|l| l.starts_with("finish "))
+}
+
 /// Keeps the last of each run of consecutive progress lines: what queued
 /// dispatch delivers at the least.
 pub fn merge_progress(lines: &[String]) -> Vec<String> {

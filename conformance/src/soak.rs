@@ -351,8 +351,23 @@ pub fn run_soak(
     };
     let started = Instant::now();
     let (before, after) = match runtime {
-        SoakRuntime::Std => std_run(&ctx, &tally),
-        SoakRuntime::Smol => smol_run(&ctx, &tally),
+        SoakRuntime::Std => measured(
+            &ctx,
+            &tally,
+            || (urlrequest_std::Agent::new(), urlrequest_std::Agent::new()),
+            std_batch,
+        ),
+        SoakRuntime::Smol => measured(
+            &ctx,
+            &tally,
+            || {
+                (
+                    urlrequest_smol::Client::new(),
+                    urlrequest_smol::Client::new(),
+                )
+            },
+            smol_batch,
+        ),
     };
     let mut report = tally.report.into_inner().unwrap_or_else(|e| e.into_inner());
     report.elapsed = started.elapsed();
@@ -498,19 +513,56 @@ fn warm_up_count(plan: &SoakPlan) -> usize {
 /// Seeds the warm-up's choices apart from the main run's.
 const WARM_UP_SEED: u64 = 0x5EED_0F0F_3A7E;
 
-fn std_run(ctx: &Ctx, tally: &Tally) -> (Resources, Resources) {
-    use urlrequest_std::Agent;
+/// A warm-up on clients of its own, the figures before, the run on fresh
+/// clients, the clients dropped, the figures after.
+fn measured<C>(
+    ctx: &Ctx,
+    tally: &Tally,
+    clients: impl Fn() -> C,
+    batch: impl Fn(&Ctx, &C, u64, usize, &Tally),
+) -> (Resources, Resources) {
     let warm = Tally::new("warm-up", 0);
-    let agents = (Agent::new(), Agent::new());
-    let warm_seed = ctx.plan.seed ^ WARM_UP_SEED;
-    std_batch(ctx, &agents, warm_seed, warm_up_count(ctx.plan), &warm);
-    drop(agents);
+    let warm_clients = clients();
+    batch(
+        ctx,
+        &warm_clients,
+        ctx.plan.seed ^ WARM_UP_SEED,
+        warm_up_count(ctx.plan),
+        &warm,
+    );
+    drop(warm_clients);
     tally.absorb_problems(warm);
     let before = quiet();
-    let agents = (Agent::new(), Agent::new());
-    std_batch(ctx, &agents, ctx.plan.seed, ctx.plan.requests, tally);
-    drop(agents);
+    let run_clients = clients();
+    batch(ctx, &run_clients, ctx.plan.seed, ctx.plan.requests, tally);
+    drop(run_clients);
     (before, settled(before))
+}
+
+/// The next request of a batch, until `count` were taken.
+fn next_request(
+    ctx: &Ctx,
+    next: &AtomicUsize,
+    seed: u64,
+    count: usize,
+) -> Option<(Planned, Request)> {
+    let i = next.fetch_add(1, Ordering::SeqCst);
+    (i < count).then(|| {
+        let p = planned(seed, i, ctx.files.files.len());
+        let req = request_for(ctx.proxy, ctx.files, &p, ctx.plan.timeout);
+        (p, req)
+    })
+}
+
+/// How `send` ended.
+fn sent(result: Result<urlrequest_core::Response, urlrequest::Error>) -> Ended {
+    match result {
+        Ok(r) => Ended::Done(
+            r.status().as_u16(),
+            r.bytes().map(|b| b.to_vec()).unwrap_or_default(),
+        ),
+        Err(e) => Ended::Failed(e.kind_name(), e.to_string()),
+    }
 }
 
 fn std_batch(
@@ -524,90 +576,65 @@ fn std_batch(
     let next = AtomicUsize::new(0);
     thread::scope(|s| {
         for _ in 0..ctx.plan.concurrency {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::SeqCst);
-                if i >= count {
-                    return;
-                }
-                let p = planned(seed, i, ctx.files.files.len());
-                let req = request_for(ctx.proxy, ctx.files, &p, ctx.plan.timeout);
-                let start = Instant::now();
-                let ended = match p.kind {
-                    Kind::Download => {
-                        let path = download_path(ctx.dir, &p);
-                        let calls = Arc::new(AtomicUsize::new(0));
-                        let (c1, c2, c3) = (calls.clone(), calls.clone(), calls.clone());
-                        let built = UrlRequest::builder(req.url().as_str())
-                            .header(FAULT_HEADER, p.fault.name())
-                            .timeout(ctx.plan.timeout)
-                            .file_path(&path)
-                            .client(&agents.0)
-                            .on_success(move |_, _| {
-                                c1.fetch_add(1, Ordering::SeqCst);
-                            })
-                            .on_error(move |_, _| {
-                                c2.fetch_add(1, Ordering::SeqCst);
-                            })
-                            .on_finish(move |_| {
-                                c3.fetch_add(100, Ordering::SeqCst);
-                            })
-                            .build();
-                        let url_request = match built {
-                            Ok(r) => r,
-                            Err(e) => {
-                                tally.wrong(&p, format!("build: {e}"));
+            s.spawn(|| {
+                while let Some((p, req)) = next_request(ctx, &next, seed, count) {
+                    let start = Instant::now();
+                    let ended = match p.kind {
+                        Kind::Download => {
+                            let path = download_path(ctx.dir, &p);
+                            let calls = Arc::new(AtomicUsize::new(0));
+                            let (c1, c2, c3) = (calls.clone(), calls.clone(), calls.clone());
+                            let built = UrlRequest::builder(req.url().as_str())
+                                .header(FAULT_HEADER, p.fault.name())
+                                .timeout(ctx.plan.timeout)
+                                .file_path(&path)
+                                .client(&agents.0)
+                                .on_success(move |_, _| {
+                                    c1.fetch_add(1, Ordering::SeqCst);
+                                })
+                                .on_error(move |_, _| {
+                                    c2.fetch_add(1, Ordering::SeqCst);
+                                })
+                                .on_finish(move |_| {
+                                    c3.fetch_add(100, Ordering::SeqCst);
+                                })
+                                .build();
+                            let url_request = match built {
+                                Ok(r) => r,
+                                Err(e) => {
+                                    tally.wrong(&p, format!("build: {e}"));
+                                    continue;
+                                }
+                            };
+                            if !url_request.wait(None) {
+                                tally.wrong(&p, "wait returned before the end".into());
                                 continue;
                             }
-                        };
-                        if !url_request.wait(None) {
-                            tally.wrong(&p, "wait returned before the end".into());
-                            continue;
+                            // One outcome callback and one on_finish, exactly.
+                            let calls = calls.load(Ordering::SeqCst);
+                            if calls != 101 {
+                                tally.wrong(&p, format!("callbacks counted {calls}, not 101"));
+                            }
+                            let status = match url_request.error() {
+                                None => Ok(url_request.resp_status().map_or(0, |s| s.as_u16())),
+                                Some(e) => Err((e.kind_name(), e.to_string())),
+                            };
+                            collect_download(&path, status)
                         }
-                        // One outcome callback and one on_finish, exactly.
-                        let calls = calls.load(Ordering::SeqCst);
-                        if calls != 101 {
-                            tally.wrong(&p, format!("callbacks counted {calls}, not 101"));
+                        _ => {
+                            let agent = if p.kind == Kind::Post {
+                                &agents.1
+                            } else {
+                                &agents.0
+                            };
+                            sent(agent.send(req))
                         }
-                        let status = match url_request.error() {
-                            None => Ok(url_request.resp_status().map_or(0, |s| s.as_u16())),
-                            Some(e) => Err((e.kind_name(), e.to_string())),
-                        };
-                        collect_download(&path, status)
-                    }
-                    _ => {
-                        let agent = if p.kind == Kind::Post {
-                            &agents.1
-                        } else {
-                            &agents.0
-                        };
-                        match agent.send(req) {
-                            Ok(r) => Ended::Done(
-                                r.status().as_u16(),
-                                r.bytes().map(|b| b.to_vec()).unwrap_or_default(),
-                            ),
-                            Err(e) => Ended::Failed(e.kind_name(), e.to_string()),
-                        }
-                    }
-                };
-                tally.record(ctx.files, &p, ended, start.elapsed(), ctx.bound);
+                    };
+                    tally.record(ctx.files, &p, ended, start.elapsed(), ctx.bound);
+                }
             });
         }
     });
-}
-
-fn smol_run(ctx: &Ctx, tally: &Tally) -> (Resources, Resources) {
-    use urlrequest_smol::Client;
-    let warm = Tally::new("warm-up", 0);
-    let clients = (Client::new(), Client::new());
-    let warm_seed = ctx.plan.seed ^ WARM_UP_SEED;
-    smol_batch(ctx, &clients, warm_seed, warm_up_count(ctx.plan), &warm);
-    drop(clients);
-    tally.absorb_problems(warm);
-    let before = quiet();
-    let clients = (Client::new(), Client::new());
-    smol_batch(ctx, &clients, ctx.plan.seed, ctx.plan.requests, tally);
-    drop(clients);
-    (before, settled(before))
 }
 
 fn smol_batch(
@@ -623,13 +650,7 @@ fn smol_batch(
     let tasks: Vec<_> = (0..ctx.plan.concurrency)
         .map(|_| {
             executor.spawn(async move {
-                loop {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    if i >= count {
-                        return;
-                    }
-                    let p = planned(seed, i, ctx.files.files.len());
-                    let req = request_for(ctx.proxy, ctx.files, &p, ctx.plan.timeout);
+                while let Some((p, req)) = next_request(ctx, next, seed, count) {
                     let start = Instant::now();
                     let ended = match p.kind {
                         Kind::Download => {
@@ -646,13 +667,7 @@ fn smol_batch(
                             } else {
                                 &clients.0
                             };
-                            match client.send(req).await {
-                                Ok(r) => Ended::Done(
-                                    r.status().as_u16(),
-                                    r.bytes().map(|b| b.to_vec()).unwrap_or_default(),
-                                ),
-                                Err(e) => Ended::Failed(e.kind_name(), e.to_string()),
-                            }
+                            sent(client.send(req).await)
                         }
                     };
                     tally.record(ctx.files, &p, ended, start.elapsed(), ctx.bound);

@@ -7,7 +7,7 @@
 use std::thread;
 
 use urlrequest_conformance::{
-    builtin_cases, callback_trace, diff_lines, merge_progress, KivyColumn,
+    builtin_cases, callback_trace, diff_lines, is_well_formed, merge_progress, KivyColumn,
 };
 
 #[test]
@@ -45,16 +45,7 @@ fn every_case_gives_the_same_callback_trace_through_every_runtime() {
                     continue;
                 }
             };
-            let outcomes = trace
-                .iter()
-                .filter(|l| {
-                    ["success ", "redirect ", "failure ", "error ", "cancel "]
-                        .iter()
-                        .any(|p| l.starts_with(p))
-                })
-                .count();
-            let finish_last = trace.last().is_some_and(|l| l.starts_with("finish "));
-            if outcomes != 1 || !finish_last {
+            if !is_well_formed(trace) {
                 problems.push(format!(
                     "{} through {}: not one outcome then on_finish:\n{}",
                     case.full_name(),

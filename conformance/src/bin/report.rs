@@ -11,9 +11,9 @@ use std::process::ExitCode;
 use std::thread;
 
 use urlrequest_conformance::{
-    builtin_cases, callback_trace, compare_with_ureq, merge_progress, run_cases, run_in_memory,
-    ureq_comparable, Case, Driver, KivyColumn, MemoryDriver, Outcome, ReplayDriver, SmolDriver,
-    StdDriver, SuiteReport,
+    builtin_cases, callback_trace, compare_with_ureq, is_well_formed, merge_progress, run_cases,
+    run_in_memory, ureq_comparable, Case, Driver, KivyColumn, MemoryDriver, Outcome, ReplayDriver,
+    SmolDriver, StdDriver, SuiteReport,
 };
 
 /// Random split seeds the in-memory column is also run with.
@@ -79,17 +79,6 @@ fn callback_rows(cases: &[Case]) -> Vec<Vec<bool>> {
             .collect();
         runs.into_iter().map(|h| h.join().unwrap()).collect()
     });
-    let well_formed = |t: &[String]| {
-        let outcomes = t
-            .iter()
-            .filter(|l| {
-                ["success ", "redirect ", "failure ", "error ", "cancel "]
-                    .iter()
-                    .any(|p| l.starts_with(p))
-            })
-            .count();
-        outcomes == 1 && t.last().is_some_and(|l| l.starts_with("finish "))
-    };
     KivyColumn::ALL
         .iter()
         .enumerate()
@@ -102,7 +91,7 @@ fn callback_rows(cases: &[Case]) -> Vec<Vec<bool>> {
                         } else {
                             merge_progress(reference) == merge_progress(trace)
                         };
-                        same && well_formed(trace)
+                        same && is_well_formed(trace)
                     }
                     _ => false,
                 })
