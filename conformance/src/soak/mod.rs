@@ -10,8 +10,6 @@
 //! descriptors or threads than before, and no download file may be left
 //! half-written.
 
-use std::collections::BTreeMap;
-use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -21,8 +19,14 @@ use std::time::{Duration, Instant};
 
 use urlrequest_core::Request;
 
+mod report;
+mod resources;
+
+pub use report::SoakReport;
+use resources::{open_fds, quiet, settled, thread_names, Resources};
+
 use crate::chaos::{Fault, ProxyProcess, FAULT_HEADER};
-use crate::servers::{poll_until, Nginx, ServerError};
+use crate::servers::{Nginx, ServerError};
 
 /// How big a soak is.
 #[derive(Debug, Clone)]
@@ -141,91 +145,6 @@ enum Ended {
     Done(u16, Vec<u8>),
     /// Failure: its kind and message.
     Failed(&'static str, String),
-}
-
-/// How much resident memory may grow over a run (allocator caches), KiB.
-const RSS_SLACK_KIB: u64 = 8 * 1024;
-
-/// The soak's tally for one runtime.
-#[derive(Debug, Clone, Default)]
-pub struct SoakReport {
-    /// The runtime's name.
-    pub runtime: &'static str,
-    /// Requests sent.
-    pub requests: usize,
-    /// Requests that ended in `Done` with the right body.
-    pub done: usize,
-    /// Failures of an implied kind, by kind.
-    pub failures: BTreeMap<&'static str, usize>,
-    /// Requests with no outcome (must be 0).
-    pub lost: usize,
-    /// `Done` with a body that is not the file asked for (must be 0).
-    pub wrong_bodies: usize,
-    /// Outcomes other than the fault implies, later than the timeout plus
-    /// one second, or callbacks not run exactly once (must be 0).
-    pub wrong_outcomes: usize,
-    /// The first few wrong outcomes, described.
-    pub examples: Vec<String>,
-    /// Descriptors before the run, the most seen during it, after it.
-    pub fds: (usize, usize, usize),
-    /// Threads before and after.
-    pub threads: (usize, usize),
-    /// Resident memory before and after, KiB.
-    pub rss_kib: (u64, u64),
-    /// Files left in the download directory (must be 0).
-    pub partial_files: usize,
-    /// How long the run took.
-    pub elapsed: Duration,
-}
-
-impl SoakReport {
-    /// Whether every request ended as its fault implies and nothing leaked:
-    /// descriptors and threads back at their start values, resident memory
-    /// within 8 MiB of it, no file left.
-    pub fn is_clean(&self) -> bool {
-        self.lost == 0
-            && self.wrong_bodies == 0
-            && self.wrong_outcomes == 0
-            && self.partial_files == 0
-            && self.fds.2 <= self.fds.0
-            && self.threads.1 <= self.threads.0
-            && self.rss_kib.1 <= self.rss_kib.0 + RSS_SLACK_KIB
-    }
-
-    /// The Markdown header matching [`SoakReport`]'s `Display` rows.
-    pub fn table_header() -> &'static str {
-        "| runtime | requests | done | failures by kind | lost | wrong bodies | wrong outcomes | descriptors before / peak / after | threads before / after | RSS before / after | partial files | time |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
-    }
-}
-
-impl fmt::Display for SoakReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let kinds: Vec<String> = self
-            .failures
-            .iter()
-            .map(|(k, n)| format!("{k} {n}"))
-            .collect();
-        write!(
-            f,
-            "| {} | {} | {} | {} | {} | {} | {} | {} / {} / {} | {} / {} | {:.1} / {:.1} MiB | {} | {:.0} s |",
-            self.runtime,
-            self.requests,
-            self.done,
-            kinds.join(", "),
-            self.lost,
-            self.wrong_bodies,
-            self.wrong_outcomes,
-            self.fds.0,
-            self.fds.1,
-            self.fds.2,
-            self.threads.0,
-            self.threads.1,
-            self.rss_kib.0 as f64 / 1024.0,
-            self.rss_kib.1 as f64 / 1024.0,
-            self.partial_files,
-            self.elapsed.as_secs_f64()
-        )
-    }
 }
 
 /// Shared state of a run: the tally and the resource high-water mark.
@@ -386,74 +305,6 @@ pub fn run_soak(
             .push(format!("threads left: {}", thread_names().join(", ")));
     }
     report
-}
-
-/// Resource figures of this process.
-#[derive(Debug, Clone, Copy)]
-struct Resources {
-    fds: usize,
-    threads: usize,
-    rss_kib: u64,
-}
-
-fn open_fds() -> usize {
-    fs::read_dir("/proc/self/fd")
-        .map(|d| d.count())
-        .unwrap_or(0)
-}
-
-fn status_field(name: &str) -> u64 {
-    fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix(name))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0)
-}
-
-fn thread_names() -> Vec<String> {
-    let Ok(tasks) = fs::read_dir("/proc/self/task") else {
-        return Vec::new();
-    };
-    tasks
-        .flatten()
-        .filter_map(|t| fs::read_to_string(t.path().join("comm")).ok())
-        .map(|n| n.trim().to_string())
-        .collect()
-}
-
-fn resources() -> Resources {
-    Resources {
-        fds: open_fds(),
-        threads: status_field("Threads:") as usize,
-        rss_kib: status_field("VmRSS:"),
-    }
-}
-
-/// Resources once the clients are gone: waits (up to ten seconds) for
-/// threads that end on their own, such as a runtime's idle helper threads,
-/// to have ended and for the counts to be back at `before`.
-fn settled(before: Resources) -> Resources {
-    poll_until(Duration::from_secs(10), || {
-        let now = resources();
-        (now.fds <= before.fds && now.threads <= before.threads).then_some(now)
-    })
-    .unwrap_or_else(resources)
-}
-
-/// Resources once nothing changes any more: two readings 600 ms apart (a
-/// helper thread idle for 500 ms ends) that agree, or the last one after
-/// five seconds.
-fn quiet() -> Resources {
-    let mut last = resources();
-    poll_until(Duration::from_secs(5), || {
-        thread::sleep(Duration::from_millis(600));
-        let now = resources();
-        let same = now.fds == last.fds && now.threads == last.threads;
-        last = now;
-        same.then_some(now)
-    })
-    .unwrap_or(last)
 }
 
 fn request_for(proxy: &ProxyProcess, files: &SoakFiles, p: &Planned, timeout: Duration) -> Request {
