@@ -60,9 +60,9 @@ impl Client {
         let url = format!("http://{addr}{path}");
         match self {
             Client::Raw => raw(addr, path).map_err(|e| format!("raw: {e}")),
-            Client::Ureq => with_ureq(&url),
-            Client::Std => with_std(&url),
-            Client::Smol => with_smol(&url),
+            Client::Ureq => ureq_body(&ureq::Agent::config_builder().build().into(), &url),
+            Client::Std => std_body(&Agent::new(), &url),
+            Client::Smol => smol_body(&urlrequest_smol::Client::new(), &url),
         }
     }
 }
@@ -107,8 +107,9 @@ fn content_length(head: &[u8]) -> std::io::Result<u64> {
         .ok_or_else(|| std::io::Error::other("no Content-Length"))
 }
 
-fn with_ureq(url: &str) -> Result<u64, String> {
-    let resp = ureq::get(url).call().map_err(|e| format!("ureq: {e}"))?;
+/// Reads the body at `url` through `agent` (ureq 3) and counts it.
+pub(super) fn ureq_body(agent: &ureq::Agent, url: &str) -> Result<u64, String> {
+    let resp = agent.get(url).call().map_err(|e| format!("ureq: {e}"))?;
     let mut body = resp.into_body().into_reader();
     let mut buf = vec![0u8; READ];
     let mut got = 0u64;
@@ -127,8 +128,8 @@ fn streaming(url: &str) -> Result<Request, String> {
         .map_err(|e| e.to_string())
 }
 
-fn with_std(url: &str) -> Result<u64, String> {
-    let agent = Agent::new();
+/// Streams the body at `url` through `agent` (urlrequest-std) and counts it.
+pub(super) fn std_body(agent: &Agent, url: &str) -> Result<u64, String> {
     let mut ex = Exchange::new(streaming(url)?, Instant::now());
     let mut got = 0u64;
     let mut failure = None;
@@ -143,10 +144,10 @@ fn with_std(url: &str) -> Result<u64, String> {
     failure.map_or(Ok(got), |e| Err(format!("urlrequest-std: {e}")))
 }
 
-fn with_smol(url: &str) -> Result<u64, String> {
+/// Streams the body at `url` through `client` (urlrequest-smol) and counts it.
+pub(super) fn smol_body(client: &urlrequest_smol::Client, url: &str) -> Result<u64, String> {
     let request = streaming(url)?;
     smol::block_on(async {
-        let client = urlrequest_smol::Client::new();
         let mut events = client.events(request);
         let mut got = 0u64;
         while let Some(event) = events.next().await {

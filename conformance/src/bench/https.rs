@@ -6,15 +6,9 @@
 //! version and cipher suite, so the figures compare the clients, not the
 //! cryptography.
 
-use std::io::Read;
-use std::ops::ControlFlow;
-use std::time::Instant;
+use urlrequest_std::{Agent, TlsSettings};
 
-use smol::stream::StreamExt;
-use urlrequest_std::core::{Event, Exchange, Request};
-use urlrequest_std::{Agent, DriveOptions, TlsSettings};
-
-use super::download::READ;
+use super::download::{smol_body, std_body, ureq_body};
 use super::report::{load_cell, ratio_cell, spread_cell, Table, Target};
 use super::server::RustServer;
 use super::stats::{load_average, mb_per_s, timed, Sample};
@@ -49,61 +43,22 @@ fn with_ureq(url: &str) -> Result<u64, String> {
         .root_certs(ureq::tls::RootCerts::new_with_certs(&[ca]))
         .build();
     let agent: ureq::Agent = ureq::Agent::config_builder().tls_config(tls).build().into();
-    let resp = agent.get(url).call().map_err(|e| format!("ureq: {e}"))?;
-    let mut body = resp.into_body().into_reader();
-    let mut buf = vec![0u8; READ];
-    let mut got = 0u64;
-    loop {
-        match body.read(&mut buf).map_err(|e| format!("ureq: {e}"))? {
-            0 => return Ok(got),
-            n => got += n as u64,
-        }
-    }
-}
-
-fn streaming(url: &str) -> Result<Request, String> {
-    Request::builder(url)
-        .collect_body(false)
-        .build()
-        .map_err(|e| e.to_string())
+    ureq_body(&agent, url)
 }
 
 fn with_std(url: &str) -> Result<u64, String> {
     let agent = Agent::builder()
         .tls(TlsSettings::default().ca_file(TestCa::trusted().pem_file()))
         .build();
-    let mut ex = Exchange::new(streaming(url)?, Instant::now());
-    let mut got = 0u64;
-    let mut failure = None;
-    agent.drive(&mut ex, &DriveOptions::new(), |event, _| {
-        match event {
-            Event::Body(b) => got += b.len() as u64,
-            Event::Failure(e) => failure = Some(e.to_string()),
-            _ => {}
-        }
-        ControlFlow::Continue(())
-    });
-    failure.map_or(Ok(got), |e| Err(format!("urlrequest-std: {e}")))
+    std_body(&agent, url)
 }
 
 fn with_smol(url: &str) -> Result<u64, String> {
-    let request = streaming(url)?;
-    smol::block_on(async {
-        let client = urlrequest_smol::Client::builder()
-            .ca_file(TestCa::trusted().pem_file())
-            .build()
-            .map_err(|e| format!("urlrequest-smol: {e}"))?;
-        let mut events = client.events(request);
-        let mut got = 0u64;
-        while let Some(event) = events.next().await {
-            match event {
-                urlrequest_smol::Event::Body(b) => got += b.len() as u64,
-                urlrequest_smol::Event::Failure(e) => return Err(format!("urlrequest-smol: {e}")),
-                _ => {}
-            }
-        }
-        Ok(got)
-    })
+    let client = urlrequest_smol::Client::builder()
+        .ca_file(TestCa::trusted().pem_file())
+        .build()
+        .map_err(|e| format!("urlrequest-smol: {e}"))?;
+    smol_body(&client, url)
 }
 
 /// Runs case F against `server` (from [`server`]) and adds its targets:
