@@ -22,11 +22,16 @@ use crate::url_request::{Dispatch, UrlRequest};
 trait Pending {
     fn dispatch(&self) -> usize;
     fn settled(&self) -> bool;
+    fn key(&self) -> usize;
 }
 
 impl<R: Runtime> Pending for UrlRequest<R> {
     fn dispatch(&self) -> usize {
         self.dispatch_pending()
+    }
+
+    fn key(&self) -> usize {
+        self.id()
     }
 
     fn settled(&self) -> bool {
@@ -71,6 +76,17 @@ pub fn dispatch_all() -> usize {
         *p = kept;
     });
     handled
+}
+
+/// Lets go of request `id` once its outcome's callbacks ran on this thread,
+/// so a settled request (and its result) is not kept until the next build.
+pub(crate) fn forget(id: usize) {
+    // Not while dispatch_all holds the list (it prunes settled ones itself).
+    PENDING.with(|p| {
+        if let Ok(mut p) = p.try_borrow_mut() {
+            p.retain(|r| r.key() != id);
+        }
+    });
 }
 
 /// Keeps `request` for this thread's [`dispatch_all`], letting go of the
@@ -257,5 +273,28 @@ impl<R: BlockingRuntime> LocalUrlRequestBuilder<R> {
                         .insert(id, Box::new(callbacks) as Box<dyn Any>)
                 });
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Recording, Replay};
+
+    fn pending() -> usize {
+        PENDING.with(|p| p.borrow().len())
+    }
+
+    #[test]
+    fn a_request_is_let_go_once_its_callbacks_ran_here() {
+        let req = UrlRequest::<Replay>::builder("http://example.com/")
+            .client(&Recording::new())
+            .dispatch(Dispatch::Queued)
+            .build()
+            .unwrap();
+        // Finished inside build(); its callbacks wait for this thread.
+        assert_eq!(pending(), 1);
+        assert!(req.wait(None));
+        assert_eq!(pending(), 0, "settled: no longer kept for dispatch_all");
     }
 }

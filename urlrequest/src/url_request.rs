@@ -359,6 +359,7 @@ impl<R: Runtime> UrlRequest<R> {
                         std::mem::take(&mut *callbacks).finish(self, &outcome);
                     }
                     self.state().settled = true;
+                    crate::local::forget(self.id());
                 }
             }
             handled += 1;
