@@ -98,6 +98,24 @@ pub use agent::{
     get, send, Agent, AgentBuilder, DriveOptions, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_IDLE_PER_HOST,
 };
 pub use cancel::CancelHandle;
+
+/// [`Agent`] under the name the async runtimes give their client, so code
+/// that names its client (`.client(&client)`, `Client::new()`) reads the
+/// same on every runtime. (smol's `ClientBuilder::build` returns a
+/// `Result`, as it reads a `ca_file` when built; this one reads it at the
+/// first TLS connection.)
+///
+/// ```
+/// let client = urlrequest_std::Client::new();
+/// let _req = urlrequest_std::UrlRequest::builder("http://127.0.0.1:9/")
+///     .client(&client)
+///     .autostart(false)
+///     .build()?;
+/// # Ok::<(), urlrequest_std::Error>(())
+/// ```
+pub type Client = Agent;
+/// [`AgentBuilder`] under the async runtimes' name (see [`Client`]).
+pub type ClientBuilder = AgentBuilder;
 pub use error::Error;
 pub use runtime::{
     ErrorCallback, PlainCallback, ProgressCallback, ResultCallback, Std, UrlRequest,
