@@ -72,7 +72,7 @@ pub use pki::{CertKind, TestCa};
 pub use proxy::HttpProxy;
 pub use runtimes::{ReplayDriver, SmolDriver, StdDriver};
 pub use script::ReceivedRequest;
-pub use ureq_diff::{compare_with_ureq, ureq_comparable, Comparison, Seen};
+pub use ureq_diff::{compare_with_ureq, documented_differences, ureq_comparable, Comparison, Seen};
 
 /// The directory of the shipped case files.
 pub fn cases_dir() -> PathBuf {

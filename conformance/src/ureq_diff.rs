@@ -5,6 +5,7 @@
 //! disagreements are listed, with their RFC reasons, in `DIFFERENCES.md`.
 
 use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
@@ -252,4 +253,31 @@ fn basic_credentials(name: &str, value: &str) -> Option<String> {
         percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
     };
     Some(format!("{}:{}", escape(user), escape(password)))
+}
+
+/// The case names listed in a DIFFERENCES.md text: first those where ureq
+/// differs, then those (under the heading "Where ureq's result depends on
+/// timing") where either result of ureq's is expected. Rows name their case
+/// in backquotes at the start: ``| `family/name` | ...``.
+pub fn documented_differences(text: &str) -> (BTreeSet<String>, BTreeSet<String>) {
+    let (mut listed, mut timing) = (BTreeSet::new(), BTreeSet::new());
+    let mut in_timing = false;
+    for line in text.lines() {
+        if let Some(heading) = line.strip_prefix("## ") {
+            in_timing = heading.starts_with("Where ureq's result depends on timing");
+            continue;
+        }
+        let name = line
+            .strip_prefix("| `")
+            .and_then(|l| l.split_once('`'))
+            .map(|(name, _)| name.to_string());
+        if let Some(name) = name {
+            if in_timing {
+                timing.insert(name);
+            } else {
+                listed.insert(name);
+            }
+        }
+    }
+    (listed, timing)
 }
