@@ -2,10 +2,11 @@
 //!
 //! The urlrequest core driven by async tasks on smol's building blocks:
 //! `async_io::Async<TcpStream>` for sockets, `async_io::Timer` for the core's
-//! deadlines, smol's blocking pool for name resolution, the shared `FileSink` for
-//! downloads, and
-//! futures-rustls for TLS. The request value, the events and the trace are
-//! the core's, identical to every other runtime; only the I/O differs.
+//! deadlines, smol's blocking pool for name resolution, and futures-rustls
+//! for TLS. The request value, the events and the trace are the core's,
+//! identical to every other runtime; only the I/O differs. The client, its
+//! driver and downloads are `urlrequest-async`'s, written once for every
+//! async runtime: this crate is its I/O ([`SmolNet`]) and the names.
 //!
 //! Three ways to run a request:
 //! - [`Client::send`]: a future of the final response;
@@ -64,25 +65,42 @@
 #![warn(missing_docs)]
 
 mod cancel;
-mod client;
-mod deadline;
-mod download;
-mod driver;
 mod error;
 mod net;
 mod runtime;
-mod shared;
 
 pub use cancel::CancelHandle;
-pub use client::{
-    Client, ClientBuilder, EventStream, DEFAULT_IDLE_TIMEOUT, DEFAULT_PER_HOST_LIMIT,
-};
 pub use error::Error;
+pub use net::{Conn, SmolNet};
 pub use runtime::{
     ErrorCallback, PlainCallback, ProgressCallback, RequestEvents, ResultCallback, Smol,
     UrlRequest, UrlRequestBuilder,
 };
+pub use urlrequest_async::{EventStream, DEFAULT_IDLE_TIMEOUT, DEFAULT_PER_HOST_LIMIT};
 pub use urlrequest_tls::{CaMode, TlsConfigError, TlsSettings};
+
+/// An HTTP client for async code on smol. Cheap to clone: clones share one
+/// keep-alive pool, one per-host limit and one TLS configuration (see
+/// [`urlrequest_async::Client`] for its methods).
+///
+/// It starts no executor and no background task: every request does its I/O
+/// in the task that polls it, so it runs under `smol::block_on`, a
+/// `smol::Executor`, a `LocalExecutor`, or any executor with the async-io
+/// reactor available.
+///
+/// ```no_run
+/// # smol::block_on(async {
+/// let client = urlrequest_smol::Client::new();
+/// let request = urlrequest_smol::Request::get("http://127.0.0.1:8080/")?;
+/// let response = client.send(request).await?;
+/// println!("{} {:?}", response.status(), response.bytes());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
+pub type Client = urlrequest_async::Client<SmolNet>;
+
+/// Configures a [`Client`] (see [`urlrequest_async::ClientBuilder`]).
+pub type ClientBuilder = urlrequest_async::ClientBuilder<SmolNet>;
 
 pub use urlrequest::{FileSink, Recording, Replay, ResultValue, DEFAULT_PROXY_PORT};
 // The core's types every runtime names the same way (users need no

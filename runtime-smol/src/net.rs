@@ -1,22 +1,32 @@
-//! Moving bytes: name resolution on the blocking pool, TCP over
-//! `async_io::Async`, and TLS with futures-rustls on top.
+//! Moving bytes on smol's building blocks: TCP over `async_io::Async`,
+//! TLS with futures-rustls on top, `async_io::Timer` for deadlines and
+//! smol's blocking pool for name lookups. This is all the shared async
+//! client needs from this runtime ([`SmolNet`]).
 
+use std::future::Future;
 use std::io;
-use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
-use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
 
-use async_io::Async;
-use futures_lite::io::{AsyncRead, AsyncWrite};
+use async_io::{Async, Timer};
+use futures_lite::io::{AsyncReadExt, AsyncWriteExt};
 use futures_rustls::client::TlsStream;
 use futures_rustls::TlsConnector;
 use rustls::ClientConfig;
+use urlrequest_async::{Connection, Net};
 use urlrequest_core::TransportError;
+
+use crate::Client;
+
+/// The I/O of this runtime, as the shared async client uses it:
+/// `async_io` sockets and timers, futures-rustls, smol's blocking pool.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SmolNet;
 
 /// One open connection: plain TCP, or TLS over TCP (directly or through a
 /// proxy tunnel).
-pub(crate) enum Conn {
+pub enum Conn {
     /// Plain TCP.
     Plain(Async<TcpStream>),
     /// TLS over TCP. Boxed: the rustls session is large and most pool
@@ -24,14 +34,32 @@ pub(crate) enum Conn {
     Tls(Box<TlsStream<Async<TcpStream>>>),
 }
 
-impl Conn {
-    /// Wraps a plain connection in TLS for `server_name`.
-    pub(crate) async fn start_tls(
-        self,
+impl std::fmt::Debug for Conn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Conn::Plain(_) => "Conn::Plain",
+            Conn::Tls(_) => "Conn::Tls",
+        })
+    }
+}
+
+impl Net for SmolNet {
+    type Conn = Conn;
+
+    async fn connect(addr: SocketAddr) -> io::Result<Conn> {
+        let tcp = Async::<TcpStream>::connect(addr).await?;
+        // Requests are written whole and answered at once: waiting to
+        // coalesce small segments only adds latency.
+        let _ = tcp.get_ref().set_nodelay(true);
+        Ok(Conn::Plain(tcp))
+    }
+
+    async fn start_tls(
+        conn: Conn,
         config: Arc<ClientConfig>,
         server_name: &str,
     ) -> Result<Conn, TransportError> {
-        let tcp = match self {
+        let tcp = match conn {
             Conn::Plain(tcp) => tcp,
             Conn::Tls(_) => {
                 return Err(TransportError::Tls(
@@ -46,99 +74,46 @@ impl Conn {
             .map_err(|e| TransportError::Tls(urlrequest_tls::describe_error(server_name, &e)))?;
         Ok(Conn::Tls(Box::new(tls)))
     }
+
+    async fn sleep_until(at: Instant) {
+        Timer::at(at).await;
+    }
+
+    fn unblock<T: Send + 'static>(
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> impl Future<Output = T> + Send {
+        blocking::unblock(work)
+    }
+
+    fn shared_client() -> Client {
+        static SHARED: OnceLock<Client> = OnceLock::new();
+        SHARED.get_or_init(Client::new).clone()
+    }
 }
 
-impl Conn {
-    /// Waits until a read would find bytes (or end of stream) on a plain
-    /// connection, so the core's read buffer is only taken when data is
-    /// there: a request waiting on a slow server holds no buffer. TLS may
-    /// already hold decrypted bytes, so it is always ready.
-    pub(crate) async fn readable(&self) -> io::Result<()> {
+impl Connection for Conn {
+    async fn readable(&self) -> io::Result<()> {
         match self {
             Conn::Plain(tcp) => tcp.readable().await,
             Conn::Tls(_) => Ok(()),
         }
     }
-}
 
-/// rustls reports its errors wrapped in `io::Error`; show the inner one.
-impl AsyncRead for Conn {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            Conn::Plain(s) => Pin::new(s).poll_read(cx, buf),
-            Conn::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
-        }
-    }
-}
-
-impl AsyncWrite for Conn {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            Conn::Plain(s) => Pin::new(s).poll_write(cx, buf),
-            Conn::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+    async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Conn::Plain(s) => s.read(buf).await,
+            Conn::Tls(s) => s.read(buf).await,
         }
     }
 
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Conn::Plain(s) => Pin::new(s).poll_flush(cx),
-            Conn::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
-        }
-    }
-
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Conn::Plain(s) => Pin::new(s).poll_close(cx),
-            Conn::Tls(s) => Pin::new(s.as_mut()).poll_close(cx),
-        }
-    }
-}
-
-/// Resolves `host` (IP literals without a lookup; names on the blocking
-/// pool, because `getaddrinfo` blocks).
-pub(crate) async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, TransportError> {
-    if let Ok(ip) = host.parse::<IpAddr>() {
-        return Ok(vec![SocketAddr::new(ip, port)]);
-    }
-    let name = host.to_string();
-    let found = blocking::unblock(move || {
-        (name.as_str(), port)
-            .to_socket_addrs()
-            .map(Iterator::collect::<Vec<_>>)
-    })
-    .await;
-    match found {
-        Ok(addrs) if !addrs.is_empty() => Ok(addrs),
-        Ok(_) => Err(TransportError::unresolved(host, None)),
-        Err(e) => Err(TransportError::unresolved(host, Some(&e))),
-    }
-}
-
-/// Connects to each address in turn and returns the first that accepts.
-pub(crate) async fn connect_any(
-    host: &str,
-    port: u16,
-    addrs: &[SocketAddr],
-) -> Result<Conn, TransportError> {
-    let mut failures = Vec::new();
-    for addr in addrs {
-        match Async::<TcpStream>::connect(*addr).await {
-            Ok(tcp) => {
-                // Requests are written whole and answered at once: waiting
-                // to coalesce small segments only adds latency.
-                let _ = tcp.get_ref().set_nodelay(true);
-                return Ok(Conn::Plain(tcp));
+    async fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        match self {
+            Conn::Plain(s) => s.write(data).await,
+            Conn::Tls(s) => {
+                let n = s.write(data).await?;
+                s.flush().await?;
+                Ok(n)
             }
-            Err(e) => failures.push((*addr, e)),
         }
     }
-    Err(TransportError::unreachable(host, port, &failures))
 }

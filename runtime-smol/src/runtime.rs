@@ -2,13 +2,13 @@
 //! request runs in the task that awaits it), and the names an application
 //! uses.
 
-use urlrequest::{AsyncRuntime, Dispatch, EventSource, Job, Runtime};
-use urlrequest_core::http::{HeaderMap, StatusCode};
-use urlrequest_core::{Event, TransportError};
+use std::future::Future;
 
-use crate::client::Client;
-use crate::driver::Driver;
+use urlrequest::{AsyncRuntime, Dispatch, Job, Runtime};
+
 use crate::error::Error;
+use crate::net::SmolNet;
+use crate::Client;
 
 /// The smol runtime: async-io sockets and timers. A request runs in the
 /// task that awaits `send()`, and its callbacks run there as they happen.
@@ -34,41 +34,13 @@ impl Runtime for Smol {
 impl AsyncRuntime for Smol {
     type Events = RequestEvents;
 
-    async fn events(job: Job<Self>) -> Result<RequestEvents, Error> {
-        let client = match &job.tls {
-            Some(settings) => job.client.for_tls(settings).await.map_err(|e| {
-                // Reported as the TLS failure it leads to, as the std runtime
-                // does when it builds its configuration at connect time.
-                Error::Request(urlrequest_core::Error::Transport(TransportError::Tls(
-                    e.to_string(),
-                )))
-            })?,
-            None => job.client,
-        };
-        let driver = client.driver(job.request).with_cancel(job.cancel);
-        Ok(RequestEvents {
-            driver: Box::new(driver),
-        })
+    fn events(job: Job<Self>) -> impl Future<Output = Result<RequestEvents, Error>> + Send {
+        urlrequest_async::job_events(job)
     }
 }
 
 /// One `UrlRequest`'s events, as the shared layer reads them.
-pub struct RequestEvents {
-    // Boxed: moved in and out of each step's future, a pointer is cheaper
-    // to move than the whole driver.
-    driver: Box<Driver>,
-}
-
-impl EventSource for RequestEvents {
-    async fn next_event(&mut self) -> Option<Event> {
-        self.driver.next_event().await
-    }
-
-    fn response_head(&self) -> Option<(StatusCode, &HeaderMap)> {
-        self.driver.response_head()
-    }
-}
-
+pub type RequestEvents = urlrequest_async::RequestEvents<SmolNet>;
 /// One HTTP request with Kivy's callbacks and properties, run as a future
 /// (see [`urlrequest::UrlRequest`]): nothing happens until
 /// [`send`](urlrequest::UrlRequest::send) is awaited; the callbacks then

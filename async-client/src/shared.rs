@@ -11,15 +11,15 @@ use async_lock::{Semaphore, SemaphoreGuardArc};
 use rustls::ClientConfig;
 use urlrequest_core::{Pool, PoolKey};
 
-use crate::net::Conn;
+use crate::net::Net;
 use urlrequest::Recording;
 use urlrequest_tls::TlsSettings;
 
 /// Above this many per-host semaphores, unused ones are forgotten.
 const PRUNE_ABOVE: usize = 256;
 
-pub(crate) struct Shared {
-    pool: Mutex<Pool<Conn>>,
+pub(crate) struct Shared<N: Net> {
+    pool: Mutex<Pool<N::Conn>>,
     slots: Mutex<HashMap<PoolKey, Arc<Semaphore>>>,
     per_host: usize,
     idle_timeout: Duration,
@@ -28,19 +28,19 @@ pub(crate) struct Shared {
     /// One sibling per other TLS setting asked for by a request: a
     /// connection verified under one set of roots must never serve a request
     /// that asked for another, so each setting has its own pool.
-    siblings: Mutex<HashMap<TlsSettings, Arc<Shared>>>,
+    siblings: Mutex<HashMap<TlsSettings, Arc<Shared<N>>>>,
     /// Where the transcripts of recorded requests go.
     pub(crate) recording: Option<Recording>,
 }
 
-impl Shared {
+impl<N: Net> Shared<N> {
     pub(crate) fn new(
         per_host: usize,
         idle_timeout: Duration,
         tls: Arc<ClientConfig>,
         settings: TlsSettings,
         recording: Option<Recording>,
-    ) -> Shared {
+    ) -> Shared<N> {
         let per_host = per_host.max(1);
         Shared {
             pool: Mutex::new(Pool::new(idle_timeout, per_host)),
@@ -55,7 +55,7 @@ impl Shared {
     }
 
     /// The sibling for `settings`, if one was made already.
-    pub(crate) fn sibling(&self, settings: &TlsSettings) -> Option<Arc<Shared>> {
+    pub(crate) fn sibling(&self, settings: &TlsSettings) -> Option<Arc<Shared<N>>> {
         lock(&self.siblings).get(settings).cloned()
     }
 
@@ -65,7 +65,7 @@ impl Shared {
         &self,
         settings: &TlsSettings,
         tls: Arc<ClientConfig>,
-    ) -> Arc<Shared> {
+    ) -> Arc<Shared<N>> {
         lock(&self.siblings)
             .entry(settings.clone())
             .or_insert_with(|| {
@@ -105,12 +105,12 @@ impl Shared {
     }
 
     /// An idle connection for `key`, if one is fresh enough.
-    pub(crate) fn check_out(&self, key: &PoolKey) -> Option<Conn> {
+    pub(crate) fn check_out(&self, key: &PoolKey) -> Option<N::Conn> {
         lock(&self.pool).check_out(key, Instant::now())
     }
 
     /// Puts a clean connection back; closes what expired or overflowed.
-    pub(crate) fn check_in(&self, key: PoolKey, conn: Conn) {
+    pub(crate) fn check_in(&self, key: PoolKey, conn: N::Conn) {
         let now = Instant::now();
         let (expired, evicted) = {
             let mut pool = lock(&self.pool);

@@ -1,15 +1,16 @@
-//! Racing I/O against the core's deadline with an `async_io::Timer`.
+//! Racing I/O against the core's deadline with the runtime's timer.
 
 use std::future::Future;
 use std::time::Instant;
 
-use async_io::Timer;
 use futures_lite::future;
+
+use crate::net::Net;
 
 /// Runs `work` until it completes (`Some`) or `deadline` passes (`None`).
 /// Without a deadline the work simply runs to completion. The work is polled
 /// first, so a result that is ready wins over a timer that is also due.
-pub(crate) async fn until<T>(
+pub(crate) async fn until<N: Net, T>(
     deadline: Option<Instant>,
     work: impl Future<Output = T>,
 ) -> Option<T> {
@@ -17,7 +18,7 @@ pub(crate) async fn until<T>(
         None => Some(work.await),
         Some(at) => {
             future::or(async { Some(work.await) }, async {
-                Timer::at(at).await;
+                N::sleep_until(at).await;
                 None
             })
             .await

@@ -2,22 +2,23 @@
 //! the three ways to run a request on it (a future of the response, a
 //! `Stream` of events, a download to a file).
 
+use std::fmt;
+use std::marker::PhantomData;
 use std::path::Path;
 use std::pin::Pin;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures_lite::Stream;
+use urlrequest::{CancelHandle, Error, Recording};
 use urlrequest_core::{Event, Request, Response};
+use urlrequest_tls::{CaMode, TlsConfigError, TlsSettings};
 
-use crate::cancel::CancelHandle;
 use crate::download;
 use crate::driver::Driver;
-use crate::error::Error;
+use crate::net::Net;
 use crate::shared::Shared;
-use urlrequest::Recording;
-use urlrequest_tls::{CaMode, TlsConfigError, TlsSettings};
 
 /// Connections open at once to one host (scheme, host, port, proxy) unless
 /// [`ClientBuilder::per_host_limit`] says otherwise.
@@ -26,66 +27,75 @@ pub const DEFAULT_PER_HOST_LIMIT: usize = 64;
 /// [`ClientBuilder::idle_timeout`] says otherwise.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// An HTTP client for async code. Cheap to clone: clones share one
-/// keep-alive pool, one per-host limit and one TLS configuration.
+/// An HTTP client for async code, on the I/O of runtime `N`. Cheap to
+/// clone: clones share one keep-alive pool, one per-host limit and one TLS
+/// configuration.
 ///
 /// It starts no executor and no background task: every request does its I/O
-/// in the task that polls it, so it runs under `smol::block_on`, a
-/// `smol::Executor`, a `LocalExecutor`, or any executor with the async-io
-/// reactor available.
+/// in the task that polls it. Applications name it through their runtime
+/// crate (`urlrequest_smol::Client`, `urlrequest_tokio::Client`), whose
+/// documentation shows it in use; code written for any runtime takes a
+/// `Client<N>`:
 ///
-/// ```no_run
-/// # smol::block_on(async {
-/// let client = urlrequest_smol::Client::new();
-/// let request = urlrequest_smol::Request::get("http://127.0.0.1:8080/")?;
-/// let response = client.send(request).await?;
-/// println!("{} {:?}", response.status(), response.bytes());
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// # }).unwrap();
 /// ```
-#[derive(Clone)]
-pub struct Client {
-    shared: Arc<Shared>,
+/// use urlrequest_async::{Client, Net};
+/// use urlrequest_core::Request;
+///
+/// /// The status of `url`, whatever the runtime.
+/// async fn status_of<N: Net>(client: &Client<N>, url: &str) -> Option<u16> {
+///     let response = client.send(Request::get(url).ok()?).await.ok()?;
+///     Some(response.status().as_u16())
+/// }
+/// ```
+pub struct Client<N: Net> {
+    shared: Arc<Shared<N>>,
 }
 
-impl std::fmt::Debug for Client {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl<N: Net> Clone for Client<N> {
+    fn clone(&self) -> Self {
+        Client {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+impl<N: Net> fmt::Debug for Client<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
             .field("idle_connections", &self.idle_connections())
             .finish()
     }
 }
 
-impl Default for Client {
+impl<N: Net> Default for Client<N> {
     fn default() -> Self {
         Client::new()
     }
 }
 
-impl Client {
+impl<N: Net> Client<N> {
     /// A client with the defaults: webpki roots, certificates verified,
     /// [`DEFAULT_PER_HOST_LIMIT`] and [`DEFAULT_IDLE_TIMEOUT`].
-    pub fn new() -> Client {
+    pub fn new() -> Client<N> {
         Client::builder()
             .build()
             .expect("the default TLS settings read no file and cannot fail")
     }
 
     /// Starts configuring a client.
-    pub fn builder() -> ClientBuilder {
+    pub fn builder() -> ClientBuilder<N> {
         ClientBuilder::default()
     }
 
-    /// The process-wide client (default settings) used by
-    /// [`UrlRequest`](crate::UrlRequest)s that name no client. It is only a
-    /// pool and a configuration: no thread, task or executor behind it.
-    pub fn shared() -> Client {
-        static SHARED: OnceLock<Client> = OnceLock::new();
-        SHARED.get_or_init(Client::new).clone()
+    /// The process-wide client of this runtime (default settings), used by
+    /// `UrlRequest`s that name no client. It is only a pool and a
+    /// configuration: no thread, task or executor behind it.
+    pub fn shared() -> Client<N> {
+        N::shared_client()
     }
 
     #[cfg(test)]
-    pub(crate) fn shared_state(&self) -> Arc<Shared> {
+    pub(crate) fn shared_state(&self) -> Arc<Shared<N>> {
         self.shared.clone()
     }
 
@@ -114,26 +124,33 @@ impl Client {
     /// (`bytes()` is `None`) and no decoded JSON, whatever the request's
     /// `collect_body` says, so memory stays flat however large the body
     /// (and the default limit for bodies kept in memory,
-    /// [`DEFAULT_MAX_COLLECTED_BODY`](crate::core::DEFAULT_MAX_COLLECTED_BODY),
+    /// [`DEFAULT_MAX_COLLECTED_BODY`](urlrequest_core::DEFAULT_MAX_COLLECTED_BODY),
     /// does not apply). To get the body in `Done` as well, use
     /// [`events_collecting`](Self::events_collecting) or
     /// [`send`](Self::send).
     ///
-    /// ```no_run
+    /// ```
     /// use futures_lite::StreamExt;
-    /// use urlrequest_smol::{Client, Event, Request};
-    /// # smol::block_on(async {
-    /// let mut events = Client::new().events(Request::get("http://127.0.0.1:8080/big")?);
-    /// let mut received = 0;
-    /// while let Some(event) = events.next().await {
-    ///     match event {
-    ///         Event::Body(chunk) => received += chunk.len(), // write it somewhere
-    ///         Event::Done(response) => assert!(response.bytes().is_none()),
-    ///         _ => {}
+    /// use urlrequest_async::{Client, Net};
+    /// use urlrequest_core::{Event, Request};
+    ///
+    /// /// Body bytes of `url`, counted as they arrive and never kept.
+    /// async fn count_body<N: Net>(client: &Client<N>, url: &str) -> Option<usize> {
+    ///     let mut events = client.events(Request::get(url).ok()?);
+    ///     let mut received = 0;
+    ///     while let Some(event) = events.next().await {
+    ///         match event {
+    ///             Event::Body(chunk) => received += chunk.len(), // write it somewhere
+    ///             Event::Done(response) => {
+    ///                 assert!(response.bytes().is_none());
+    ///                 return Some(received);
+    ///             }
+    ///             Event::Failure(_) => return None,
+    ///             _ => {}
+    ///         }
     ///     }
+    ///     None
     /// }
-    /// # Ok::<(), urlrequest_smol::BuildError>(())
-    /// # }).unwrap();
     /// ```
     pub fn events(&self, mut request: Request) -> EventStream {
         request.set_collect_body(false);
@@ -184,14 +201,17 @@ impl Client {
         self.shared.clear_idle();
     }
 
-    pub(crate) fn driver(&self, request: Request) -> Driver {
+    pub(crate) fn driver(&self, request: Request) -> Driver<N> {
         Driver::new(self.shared.clone(), request)
     }
 
     /// This client when `settings` are its own TLS settings, else the
     /// sibling with the same limits for `settings` (made on first use, its
     /// CA file read on the blocking pool, then kept with its own pool).
-    pub(crate) async fn for_tls(&self, settings: &TlsSettings) -> Result<Client, TlsConfigError> {
+    pub(crate) async fn for_tls(
+        &self,
+        settings: &TlsSettings,
+    ) -> Result<Client<N>, TlsConfigError> {
         if *settings == self.shared.settings {
             return Ok(self.clone());
         }
@@ -199,33 +219,57 @@ impl Client {
             return Ok(Client { shared });
         }
         let wanted = settings.clone();
-        let config = blocking::unblock(move || wanted.client_config()).await?;
+        let config = N::unblock(move || wanted.client_config()).await?;
         let shared = self.shared.add_sibling(settings, config);
         Ok(Client { shared })
     }
 }
 
 /// Configures a [`Client`].
-#[derive(Debug, Clone)]
-pub struct ClientBuilder {
+pub struct ClientBuilder<N: Net> {
     per_host: usize,
     idle_timeout: Duration,
     tls: TlsSettings,
     recording: Option<Recording>,
+    runtime: PhantomData<fn() -> N>,
 }
 
-impl Default for ClientBuilder {
+impl<N: Net> fmt::Debug for ClientBuilder<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("per_host", &self.per_host)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("tls", &self.tls)
+            .field("recording", &self.recording.is_some())
+            .finish()
+    }
+}
+
+impl<N: Net> Clone for ClientBuilder<N> {
+    fn clone(&self) -> Self {
+        ClientBuilder {
+            per_host: self.per_host,
+            idle_timeout: self.idle_timeout,
+            tls: self.tls.clone(),
+            recording: self.recording.clone(),
+            runtime: PhantomData,
+        }
+    }
+}
+
+impl<N: Net> Default for ClientBuilder<N> {
     fn default() -> Self {
         ClientBuilder {
             per_host: DEFAULT_PER_HOST_LIMIT,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             tls: TlsSettings::default(),
             recording: None,
+            runtime: PhantomData,
         }
     }
 }
 
-impl ClientBuilder {
+impl<N: Net> ClientBuilder<N> {
     /// Records the transcript of every request this client runs to its end
     /// (`send`, `events`, `download`, a `UrlRequest` on it) into
     /// `recording`, for replay in tests (see [`urlrequest::Replay`]). A
@@ -277,7 +321,7 @@ impl ClientBuilder {
     }
 
     /// Builds the client; fails when the `ca_file` cannot be used.
-    pub fn build(self) -> Result<Client, TlsConfigError> {
+    pub fn build(self) -> Result<Client<N>, TlsConfigError> {
         let tls = self.tls.client_config()?;
         Ok(Client {
             shared: Arc::new(Shared::new(
@@ -299,7 +343,7 @@ pub struct EventStream {
 }
 
 impl EventStream {
-    fn new(driver: Driver) -> EventStream {
+    fn new<N: Net>(driver: Driver<N>) -> EventStream {
         // Boxed: the stream moves its state in and out of each step's
         // future, and a pointer is cheaper to move than the whole driver.
         let inner = futures_lite::stream::unfold(Box::new(driver), |mut driver| async move {

@@ -10,20 +10,19 @@ use std::time::Instant;
 
 use async_lock::SemaphoreGuardArc;
 use futures_lite::future;
-use futures_lite::io::{AsyncReadExt, AsyncWriteExt};
+use urlrequest::CancelHandle;
 use urlrequest_core::http::{HeaderMap, StatusCode};
 use urlrequest_core::{Action, ConnectTarget, Event, Exchange, Request, TransportError};
 
-use crate::cancel::CancelHandle;
 use crate::deadline::until;
-use crate::net::{connect_any, resolve, Conn};
+use crate::net::{open, Connection, Net};
 use crate::shared::Shared;
 
 /// One request in flight, with the connection and slot it currently holds.
-pub(crate) struct Driver {
+pub(crate) struct Driver<N: Net> {
     ex: Exchange,
-    shared: Arc<Shared>,
-    conn: Option<Conn>,
+    shared: Arc<Shared<N>>,
+    conn: Option<N::Conn>,
     slot: Option<SemaphoreGuardArc>,
     cancel: Option<CancelHandle>,
     /// Whether the exchange has read bytes, and so holds its read buffer
@@ -33,8 +32,8 @@ pub(crate) struct Driver {
     holds_buffer: bool,
 }
 
-impl Driver {
-    pub(crate) fn new(shared: Arc<Shared>, request: Request) -> Driver {
+impl<N: Net> Driver<N> {
+    pub(crate) fn new(shared: Arc<Shared<N>>, request: Request) -> Driver<N> {
         let ex = match shared.recording {
             Some(_) => Exchange::recording(request, Instant::now()),
             None => Exchange::new(request, Instant::now()),
@@ -50,7 +49,7 @@ impl Driver {
     }
 
     /// Lets `handle` cancel this request from elsewhere.
-    pub(crate) fn with_cancel(mut self, handle: CancelHandle) -> Driver {
+    pub(crate) fn with_cancel(mut self, handle: CancelHandle) -> Driver<N> {
         self.cancel = Some(handle);
         self
     }
@@ -165,7 +164,7 @@ impl Driver {
     async fn connect(&mut self, target: ConnectTarget) {
         self.close();
         let deadline = self.ex.poll_timeout();
-        let Some(slot) = until(deadline, self.shared.slot(&target.key)).await else {
+        let Some(slot) = until::<N, _>(deadline, self.shared.slot(&target.key)).await else {
             self.ex.handle_timeout(Instant::now());
             return;
         };
@@ -182,7 +181,7 @@ impl Driver {
         } else {
             self.shared.discard_one(&target.key);
         }
-        let opened = until(deadline, open(&target)).await;
+        let opened = until::<N, _>(deadline, open::<N>(&target.host, target.port)).await;
         let now = Instant::now();
         match opened {
             None => self.ex.handle_timeout(now),
@@ -205,7 +204,7 @@ impl Driver {
         };
         let config = self.shared.tls.clone();
         let deadline = self.ex.poll_timeout();
-        match until(deadline, conn.start_tls(config, server_name)).await {
+        match until::<N, _>(deadline, N::start_tls(conn, config, server_name)).await {
             None => self.ex.handle_timeout(Instant::now()),
             Some(Err(e)) => self.ex.handle_transport_error(Instant::now(), e),
             Some(Ok(tls)) => {
@@ -223,14 +222,9 @@ impl Driver {
         let Driver { ex, conn, .. } = self;
         let conn = conn.as_mut().expect("checked above");
         let data = ex.transmit();
-        let done = until(deadline, async {
-            let n = conn.write(data).await?;
-            // TLS buffers records; the bytes must reach the socket before
-            // the response is awaited.
-            conn.flush().await?;
-            Ok::<_, io::Error>(n)
-        })
-        .await;
+        // The connection flushes what TLS buffered: the bytes must reach
+        // the socket before the response is awaited.
+        let done = until::<N, _>(deadline, conn.write(data)).await;
         let now = Instant::now();
         match done {
             None => ex.handle_timeout(now),
@@ -254,7 +248,7 @@ impl Driver {
         // Straight into the core's buffer (no copy on the body path), taken
         // only once bytes are there unless it is already held.
         let eager = *holds_buffer;
-        let got = until(deadline, async {
+        let got = until::<N, _>(deadline, async {
             if !eager {
                 conn.readable().await?;
             }
@@ -279,7 +273,7 @@ impl Driver {
     async fn wait_for_deadline(&mut self) {
         match self.ex.poll_timeout() {
             Some(at) => {
-                async_io::Timer::at(at).await;
+                N::sleep_until(at).await;
                 self.ex.handle_timeout(Instant::now());
             }
             // The core waits for nothing but time, and has no deadline: it
@@ -299,24 +293,63 @@ impl Driver {
     }
 }
 
-/// Resolves and connects to every address in turn. TLS, when the URL needs
-/// it, is the core's next action (`StartTls`).
-async fn open(target: &ConnectTarget) -> Result<Conn, TransportError> {
-    let addrs = resolve(&target.host, target.port).await?;
-    connect_any(&target.host, target.port, &addrs).await
-}
-
 #[cfg(test)]
 mod tests {
+    use std::sync::OnceLock;
+
+    use futures_lite::future::block_on;
+    use rustls::ClientConfig;
+
     use super::*;
+    use crate::client::Client;
+
+    /// A runtime whose every connection attempt is refused at once.
+    struct Refusing;
+
+    struct NoConn;
+
+    impl Connection for NoConn {
+        async fn readable(&self) -> io::Result<()> {
+            Ok(())
+        }
+        async fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+            Ok(0)
+        }
+        async fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+            Ok(data.len())
+        }
+    }
+
+    impl Net for Refusing {
+        type Conn = NoConn;
+        async fn connect(_: std::net::SocketAddr) -> io::Result<NoConn> {
+            Err(io::ErrorKind::ConnectionRefused.into())
+        }
+        async fn start_tls(
+            conn: NoConn,
+            _: Arc<ClientConfig>,
+            _: &str,
+        ) -> Result<NoConn, TransportError> {
+            Ok(conn)
+        }
+        async fn sleep_until(_: Instant) {
+            std::future::pending().await
+        }
+        async fn unblock<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+            work()
+        }
+        fn shared_client() -> Client<Refusing> {
+            static SHARED: OnceLock<Client<Refusing>> = OnceLock::new();
+            SHARED.get_or_init(Client::new).clone()
+        }
+    }
 
     /// A caller that asks again after the terminal event gets a
     /// `Failure(Cancelled)`, not a panic or a stream that never ends.
     #[test]
     fn asking_past_the_terminal_event_gives_cancelled() {
-        smol::block_on(async {
-            let shared = crate::Client::new().shared_state();
-            // Port 1 on loopback: refused at once.
+        block_on(async {
+            let shared = Client::<Refusing>::shared().shared_state();
             let request = Request::get("http://127.0.0.1:1/").unwrap();
             let mut driver = Driver::new(shared, request);
             let mut first = driver.next_or_cancelled().await;

@@ -11,11 +11,11 @@
 
 use std::path::{Path, PathBuf};
 
-use urlrequest::FileSink;
+use urlrequest::{Error, FileSink};
 use urlrequest_core::{Event, Response};
 
 use crate::driver::Driver;
-use crate::error::Error;
+use crate::net::Net;
 
 /// One download's target and its sink, opened when the response head
 /// arrives (an exchange that fails before it leaves nothing to clean up).
@@ -62,7 +62,10 @@ impl FileTarget {
 
 /// Drives `driver` to its end, the body going to `target`; the response
 /// comes back once the file is in place.
-pub(crate) async fn to_file(mut driver: Driver, target: &Path) -> Result<Response, Error> {
+pub(crate) async fn to_file<N: Net>(
+    mut driver: Driver<N>,
+    target: &Path,
+) -> Result<Response, Error> {
     let mut file = FileTarget::new(target);
     loop {
         match driver.next_or_cancelled().await {

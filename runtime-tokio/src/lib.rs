@@ -1,0 +1,115 @@
+//! # urlrequest-tokio
+//!
+//! The urlrequest core driven by tokio: `tokio::net::TcpStream` for
+//! sockets, `tokio::time` for the core's deadlines, tokio-rustls with the
+//! shared TLS configuration, and tokio's blocking pool for name lookups.
+//! The request value, the events and the trace are the core's, identical
+//! to every other runtime; the client, its driver, pool and downloads are
+//! `urlrequest-async`'s, shared with urlrequest-smol. This crate is the I/O
+//! ([`TokioNet`]) and the names.
+//!
+//! Three ways to run a request:
+//! - [`Client::send`](urlrequest_async::Client::send): a future of the
+//!   final response;
+//! - [`Client::events`](urlrequest_async::Client::events): a `Stream` of
+//!   the core's events (redirects, progress, body chunks, one terminal
+//!   event);
+//! - [`UrlRequest`]: Kivy's request object with the same builder, handler
+//!   signatures and properties as the std and smol runtimes, run by
+//!   awaiting [`send`](urlrequest::UrlRequest::send); `file_path`
+//!   downloads stream to disk
+//!   ([`Client::download`](urlrequest_async::Client::download) does the
+//!   same without callbacks).
+//!
+//! It works on the current-thread and the multi-thread runtime, and spawns
+//! no task: each request does its I/O in the task that polls it (a name
+//! that is not an IP address is looked up on tokio's blocking pool, as
+//! `tokio::net::lookup_host` does). Dropping the future or the stream
+//! cancels the request and closes its socket at once.
+//!
+//! ```no_run
+//! use futures_lite::StreamExt;
+//! use urlrequest_tokio::{Client, Event, Request};
+//!
+//! #[tokio::main(flavor = "current_thread")]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let client = Client::new();
+//!     let response = client.send(Request::get("http://127.0.0.1:8080/")?).await?;
+//!     println!("{} {:?}", response.status(), response.text());
+//!
+//!     let mut events = client.events(Request::get("http://127.0.0.1:8080/big")?);
+//!     while let Some(event) = events.next().await {
+//!         println!("{}", urlrequest_tokio::trace_line(&event));
+//!     }
+//!     Ok(())
+//! }
+//! ```
+//!
+//! ## Kivy-style requests
+//!
+//! ```no_run
+//! use urlrequest_tokio::UrlRequest;
+//! # async fn run() -> Result<(), urlrequest_tokio::Error> {
+//! let req = UrlRequest::builder("https://example.com/big.iso")
+//!     .file_path("/tmp/big.iso")
+//!     .on_progress(|_, done, total| println!("{done} of {total:?}"))
+//!     .on_success(|req, _| println!("saved to {:?}", req.file_path()))
+//!     .on_error(|_, e| eprintln!("download failed: {e}"))
+//!     .build()?;
+//! // Runs the request; the callbacks run in this task, one at a time.
+//! let _ = req.send().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! As with smol, nothing runs until `send()` is awaited (there is no worker
+//! thread, `start`, `wait` or `dispatch_pending`: callbacks run in the
+//! awaiting task and get every progress update); dropping that future stops
+//! the request without callbacks.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod net;
+mod runtime;
+
+pub use net::{Conn, TokioNet};
+pub use runtime::{
+    ErrorCallback, PlainCallback, ProgressCallback, RequestEvents, ResultCallback, Tokio,
+    UrlRequest, UrlRequestBuilder,
+};
+pub use urlrequest::{
+    CancelHandle, Error, FileSink, Recording, Replay, ResultValue, DEFAULT_PROXY_PORT,
+};
+pub use urlrequest_async::{EventStream, DEFAULT_IDLE_TIMEOUT, DEFAULT_PER_HOST_LIMIT};
+pub use urlrequest_tls::{CaMode, TlsConfigError, TlsSettings};
+// The core's types every runtime names the same way (users need no
+// dependency on the core, on http or on serde_json of their own).
+pub use urlrequest_core::{
+    self as core, http, serde_json, trace_line, trace_text, BodyError, BuildError, Event, Exchange,
+    Limits, Phase, Proxy, Request, RequestBuilder, Response, ResponseBody, Transcript,
+    TransportError, DEFAULT_MAX_COLLECTED_BODY,
+};
+
+/// An HTTP client for async code on tokio. Cheap to clone: clones share one
+/// keep-alive pool, one per-host limit and one TLS configuration (see
+/// [`urlrequest_async::Client`] for its methods).
+///
+/// It starts no runtime and spawns no task: every request does its I/O in
+/// the task that polls it, on a current-thread or multi-thread runtime.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let client = urlrequest_tokio::Client::builder()
+///     .per_host_limit(8)
+///     .build()?;
+/// let response = client
+///     .send(urlrequest_tokio::Request::get("http://127.0.0.1:8080/")?)
+///     .await?;
+/// println!("{} {:?}", response.status(), response.bytes());
+/// # Ok(())
+/// # }
+/// ```
+pub type Client = urlrequest_async::Client<TokioNet>;
+
+/// Configures a [`Client`] (see [`urlrequest_async::ClientBuilder`]).
+pub type ClientBuilder = urlrequest_async::ClientBuilder<TokioNet>;
