@@ -66,6 +66,14 @@ pub trait Connection: Send + Sync + 'static {
     /// Writes some of `data` and flushes what TLS buffered, returning how
     /// much of `data` was taken.
     fn write(&mut self, data: &[u8]) -> impl Future<Output = io::Result<usize>> + Send;
+
+    /// Whether this idle connection can serve a request polled from here.
+    /// A runtime whose sockets belong to one executor instance (tokio's
+    /// belong to the runtime that opened them) says no from another one,
+    /// and the pool closes the connection instead of handing it out.
+    fn usable_here(&self) -> bool {
+        true
+    }
 }
 
 /// Resolves `host` (IP literals without a lookup; names on the runtime's

@@ -11,7 +11,7 @@ use async_lock::{Semaphore, SemaphoreGuardArc};
 use rustls::ClientConfig;
 use urlrequest_core::{Pool, PoolKey};
 
-use crate::net::Net;
+use crate::net::{Connection, Net};
 use urlrequest::Recording;
 use urlrequest_tls::TlsSettings;
 
@@ -106,7 +106,13 @@ impl<N: Net> Shared<N> {
 
     /// An idle connection for `key`, if one is fresh enough.
     pub(crate) fn check_out(&self, key: &PoolKey) -> Option<N::Conn> {
-        lock(&self.pool).check_out(key, Instant::now())
+        loop {
+            let conn = lock(&self.pool).check_out(key, Instant::now())?;
+            if conn.usable_here() {
+                return Some(conn);
+            }
+            log::debug!("closing an idle connection to {key} that belongs to another executor");
+        }
     }
 
     /// Puts a clean connection back; closes what expired or overflowed.

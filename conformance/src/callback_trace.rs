@@ -45,6 +45,9 @@ pub enum KivyColumn {
     StdQueued,
     /// urlrequest-smol, callbacks in the task awaiting `send()`.
     Smol,
+    /// urlrequest-tokio (current-thread runtime), callbacks in the task
+    /// awaiting `send()`.
+    Tokio,
 }
 
 impl KivyColumn {
@@ -55,10 +58,11 @@ impl KivyColumn {
     }
 
     /// Every column, in report order.
-    pub const ALL: [KivyColumn; 3] = [
+    pub const ALL: [KivyColumn; 4] = [
         KivyColumn::StdWorker,
         KivyColumn::StdQueued,
         KivyColumn::Smol,
+        KivyColumn::Tokio,
     ];
 
     /// The column's name in reports.
@@ -67,6 +71,7 @@ impl KivyColumn {
             KivyColumn::StdWorker => "std, worker dispatch",
             KivyColumn::StdQueued => "std, queued dispatch",
             KivyColumn::Smol => "smol",
+            KivyColumn::Tokio => "tokio",
         }
     }
 }
@@ -96,6 +101,16 @@ pub fn callback_trace(case: &Case, column: KivyColumn) -> Result<Vec<String>, St
             builder::<urlrequest_smol::Smol>(case, &origins, &lines).and_then(|b| {
                 let req = b.build().map_err(|e| e.to_string())?;
                 let _ = smol::block_on(req.send());
+                Ok(())
+            })
+        }
+        KivyColumn::Tokio => {
+            builder::<urlrequest_tokio::Tokio>(case, &origins, &lines).and_then(|b| {
+                let req = b.build().map_err(|e| e.to_string())?;
+                let runtime = crate::TokioDriver::CURRENT_THREAD
+                    .runtime()
+                    .map_err(|e| format!("tokio runtime: {e}"))?;
+                let _ = runtime.block_on(req.send());
                 Ok(())
             })
         }

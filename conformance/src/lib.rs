@@ -70,7 +70,7 @@ pub use origins::{Origins, Role};
 pub use parse::{parse_cases, ParseError};
 pub use pki::{CertKind, TestCa};
 pub use proxy::HttpProxy;
-pub use runtimes::{ReplayDriver, SmolDriver, StdDriver};
+pub use runtimes::{ReplayDriver, SmolDriver, StdDriver, TokioDriver};
 pub use script::ReceivedRequest;
 pub use ureq_diff::{compare_with_ureq, documented_differences, ureq_comparable, Comparison, Seen};
 

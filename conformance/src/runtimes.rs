@@ -1,6 +1,7 @@
-//! The shipped runtimes as conformance drivers: runtime-std and
-//! runtime-smol over loopback (each trusting the test CA, so TLS cases run
-//! too), and transcript replay of every live runtime-std run.
+//! The shipped runtimes as conformance drivers: runtime-std, runtime-smol
+//! and runtime-tokio (on both of tokio's schedulers) over loopback (each
+//! trusting the test CA, so TLS cases run too), and transcript replay of
+//! every live runtime-std run.
 
 use std::ops::ControlFlow;
 use std::time::Instant;
@@ -24,6 +25,36 @@ pub struct StdDriver;
 /// fresh client per case.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SmolDriver;
+
+/// runtime-tokio's event stream (`Client::events`) over loopback, with a
+/// fresh client per case, on a current-thread or a multi-thread tokio
+/// runtime.
+#[derive(Debug, Clone, Copy)]
+pub struct TokioDriver {
+    multi_thread: bool,
+}
+
+impl TokioDriver {
+    /// On tokio's current-thread scheduler.
+    pub const CURRENT_THREAD: TokioDriver = TokioDriver {
+        multi_thread: false,
+    };
+    /// On tokio's multi-thread scheduler (two workers): the request's task
+    /// may move between threads at every await.
+    pub const MULTI_THREAD: TokioDriver = TokioDriver { multi_thread: true };
+
+    /// A tokio runtime of this driver's flavour, with I/O and time.
+    pub fn runtime(self) -> std::io::Result<tokio::runtime::Runtime> {
+        let mut builder = if self.multi_thread {
+            let mut b = tokio::runtime::Builder::new_multi_thread();
+            b.worker_threads(2);
+            b
+        } else {
+            tokio::runtime::Builder::new_current_thread()
+        };
+        builder.enable_all().build()
+    }
+}
 
 /// Each case runs live through runtime-std with [`Exchange::recording`];
 /// the transcript goes through its JSON-lines form and back
@@ -61,6 +92,23 @@ fn fetch_smol(request: Request) -> Result<Vec<Event>, String> {
         .build()
         .map_err(|e| format!("smol client: {e}"))?;
     Ok(smol::block_on(client.events_collecting(request).collect()))
+}
+
+fn fetch_tokio(driver: TokioDriver, request: Request) -> Result<Vec<Event>, String> {
+    use smol::stream::StreamExt;
+    let client = urlrequest_tokio::Client::builder()
+        .ca_file(TestCa::trusted().pem_file())
+        .build()
+        .map_err(|e| format!("tokio client: {e}"))?;
+    let runtime = driver
+        .runtime()
+        .map_err(|e| format!("tokio runtime: {e}"))?;
+    // Spawned, so that on the multi-thread scheduler the request runs on
+    // its workers rather than on this thread.
+    let events = runtime.spawn(async move { client.events_collecting(request).collect().await });
+    runtime
+        .block_on(events)
+        .map_err(|e| format!("tokio task: {e}"))
 }
 
 fn fetch_replayed(request: Request) -> Result<Vec<Event>, String> {
@@ -108,6 +156,23 @@ impl Driver for SmolDriver {
     }
     fn run(&self, case: &Case) -> Result<Vec<String>, String> {
         run_over_loopback(case, fetch_smol)
+    }
+    fn skip(&self, _case: &Case) -> Option<String> {
+        None
+    }
+}
+
+impl Driver for TokioDriver {
+    fn name(&self) -> &str {
+        if self.multi_thread {
+            "runtime-tokio, multi-thread"
+        } else {
+            "runtime-tokio"
+        }
+    }
+    fn run(&self, case: &Case) -> Result<Vec<String>, String> {
+        let driver = *self;
+        run_over_loopback(case, move |request| fetch_tokio(driver, request))
     }
     fn skip(&self, _case: &Case) -> Option<String> {
         None

@@ -7,6 +7,7 @@ use std::thread;
 
 use urlrequest_conformance::{
     builtin_cases, run_cases, Driver, MemoryDriver, Outcome, ReplayDriver, SmolDriver, StdDriver,
+    TokioDriver,
     SuiteReport,
 };
 
@@ -17,6 +18,8 @@ fn every_case_is_identical_through_all_four_drivers() {
         Box::new(MemoryDriver::new()),
         Box::new(StdDriver),
         Box::new(SmolDriver),
+        Box::new(TokioDriver::CURRENT_THREAD),
+        Box::new(TokioDriver::MULTI_THREAD),
         Box::new(ReplayDriver),
     ];
     // The drivers are independent (every case run has its own servers on

@@ -1,4 +1,4 @@
-//! Faults through both socket runtimes: every fault ends in a `Failure` whose
+//! Faults through every socket runtime (std, smol, tokio): every fault ends in a `Failure` whose
 //! kind and message say what happened, and the client that met it is still
 //! good for the next request. Truncation at every stage and stalls are also
 //! in the case suite (all drivers); these are the faults that need real
@@ -100,10 +100,7 @@ fn connection_reset_mid_body() {
         }
     });
     let clients = Clients::new();
-    for (runtime, outcome) in ["std", "smol"]
-        .iter()
-        .zip(clients.both(&request(&s.url("/"))))
-    {
+    for (runtime, outcome) in clients.all(&request(&s.url("/"))) {
         let err = outcome.expect_err(runtime);
         // A reset may reach the client as a reset or, if it raced the last
         // bytes, as a plain end of stream: both must name what was lost.
@@ -232,7 +229,9 @@ fn tls_certificate_failures_read_the_same_in_every_runtime() {
     let clients = Clients::trusting_test_ca();
     let valid = tls_server(CertKind::Valid);
     let url = format!("https://127.0.0.1:{}/", valid.port);
-    assert_eq!(clients.both(&request(&url)), [Ok(200), Ok(200)]);
+    for (runtime, outcome) in clients.all(&request(&url)) {
+        assert_eq!(outcome, Ok(200), "{runtime}");
+    }
     for (kind, says) in [
         (
             CertKind::WrongHost,
@@ -310,7 +309,7 @@ fn early_response_before_the_body_is_written() {
         .build()
         .unwrap();
     let clients = Clients::new();
-    for (runtime, outcome) in ["std", "smol"].iter().zip(clients.both(&req)) {
+    for (runtime, outcome) in clients.all(&req) {
         match outcome {
             Ok(status) => assert_eq!(status, 413, "{runtime}"),
             Err(e) => assert!(
@@ -331,16 +330,13 @@ fn extra_bytes_after_a_response_are_never_the_next_response() {
     ));
     let clients = Clients::new();
     for _ in 0..3 {
-        for (runtime, outcome) in ["std", "smol"]
-            .iter()
-            .zip(clients.both(&request(&s.url("/"))))
-        {
+        for (runtime, outcome) in clients.all(&request(&s.url("/"))) {
             assert_eq!(outcome, Ok(200), "{runtime}");
         }
     }
     assert_eq!(
         s.accepted.load(Ordering::SeqCst),
-        6,
+        3 * fault_support::RUNTIMES.len(),
         "no connection was reused"
     );
 }

@@ -12,6 +12,7 @@ use std::time::Instant;
 use rustls::ClientConfig;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio::runtime::{Handle, Id};
 use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
 use urlrequest_async::{Connection, Net};
@@ -26,22 +27,31 @@ use crate::Client;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TokioNet;
 
-/// One open connection: plain TCP, or TLS over TCP (directly or through a
-/// proxy tunnel).
-pub enum Conn {
-    /// Plain TCP.
+/// One open connection, and the tokio runtime whose reactor it is
+/// registered with: it only works while polled from that runtime.
+pub struct Conn {
+    stream: Stream,
+    runtime: Id,
+}
+
+/// Plain TCP, or TLS over TCP (directly or through a proxy tunnel).
+enum Stream {
     Plain(TcpStream),
-    /// TLS over TCP. Boxed: the rustls session is large and most pool
-    /// entries in a plain-http workload never need it.
+    /// Boxed: the rustls session is large and most pool entries in a
+    /// plain-http workload never need it.
     Tls(Box<TlsStream<TcpStream>>),
 }
 
 impl std::fmt::Debug for Conn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Conn::Plain(_) => "Conn::Plain",
-            Conn::Tls(_) => "Conn::Tls",
-        })
+        let kind = match self.stream {
+            Stream::Plain(_) => "plain",
+            Stream::Tls(_) => "tls",
+        };
+        f.debug_struct("Conn")
+            .field("stream", &kind)
+            .field("runtime", &self.runtime)
+            .finish()
     }
 }
 
@@ -53,7 +63,10 @@ impl Net for TokioNet {
         // Requests are written whole and answered at once: waiting to
         // coalesce small segments only adds latency.
         let _ = tcp.set_nodelay(true);
-        Ok(Conn::Plain(tcp))
+        Ok(Conn {
+            stream: Stream::Plain(tcp),
+            runtime: Handle::current().id(),
+        })
     }
 
     async fn start_tls(
@@ -61,9 +74,9 @@ impl Net for TokioNet {
         config: Arc<ClientConfig>,
         server_name: &str,
     ) -> Result<Conn, TransportError> {
-        let tcp = match conn {
-            Conn::Plain(tcp) => tcp,
-            Conn::Tls(_) => {
+        let tcp = match conn.stream {
+            Stream::Plain(tcp) => tcp,
+            Stream::Tls(_) => {
                 return Err(TransportError::Tls(
                     "TLS requested on a connection that already runs TLS".into(),
                 ))
@@ -74,7 +87,10 @@ impl Net for TokioNet {
             .connect(name, tcp)
             .await
             .map_err(|e| TransportError::Tls(urlrequest_tls::describe_error(server_name, &e)))?;
-        Ok(Conn::Tls(Box::new(tls)))
+        Ok(Conn {
+            stream: Stream::Tls(Box::new(tls)),
+            runtime: conn.runtime,
+        })
     }
 
     async fn sleep_until(at: Instant) {
@@ -102,27 +118,34 @@ impl Net for TokioNet {
 
 impl Connection for Conn {
     async fn readable(&self) -> io::Result<()> {
-        match self {
-            Conn::Plain(tcp) => tcp.readable().await,
-            Conn::Tls(_) => Ok(()),
+        match &self.stream {
+            Stream::Plain(tcp) => tcp.readable().await,
+            Stream::Tls(_) => Ok(()),
         }
     }
 
     async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Conn::Plain(s) => s.read(buf).await,
-            Conn::Tls(s) => s.read(buf).await,
+        match &mut self.stream {
+            Stream::Plain(s) => s.read(buf).await,
+            Stream::Tls(s) => s.read(buf).await,
         }
     }
 
     async fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        match self {
-            Conn::Plain(s) => s.write(data).await,
-            Conn::Tls(s) => {
+        match &mut self.stream {
+            Stream::Plain(s) => s.write(data).await,
+            Stream::Tls(s) => {
                 let n = s.write(data).await?;
                 s.flush().await?;
                 Ok(n)
             }
         }
+    }
+
+    /// A connection opened under another tokio runtime (a shared client
+    /// used from two `#[tokio::test]`s, say) is registered with that
+    /// runtime's reactor, which may be gone: never reuse it from here.
+    fn usable_here(&self) -> bool {
+        Handle::try_current().is_ok_and(|h| h.id() == self.runtime)
     }
 }

@@ -81,36 +81,51 @@ pub fn request(url: &str) -> Request {
         .unwrap()
 }
 
-/// The outcome through runtime-std and runtime-smol, as `Ok(status)` or
+/// The outcome through every runtime, as `Ok(status)` or
 /// `Err("kind: message")`, each on a client that is then used again.
 pub struct Clients {
     agent: urlrequest_std::Agent,
-    client: urlrequest_smol::Client,
+    smol: urlrequest_smol::Client,
+    tokio: urlrequest_tokio::Client,
+    /// The runtime tokio's client's connections belong to.
+    tokio_runtime: tokio::runtime::Runtime,
 }
+
+/// The runtimes [`Clients::all`] runs a request through, in order.
+pub const RUNTIMES: [&str; 3] = ["std", "smol", "tokio"];
 
 impl Clients {
     pub fn new() -> Clients {
-        Clients {
-            agent: urlrequest_std::Agent::new(),
-            client: urlrequest_smol::Client::new(),
-        }
+        Clients::with(|b| b, |b| b, |b| b)
     }
 
     /// Clients that trust the conformance test CA (and nothing else).
     pub fn trusting_test_ca() -> Clients {
         let ca = urlrequest_conformance::TestCa::trusted().pem_file();
+        Clients::with(
+            |b| b.tls(urlrequest_std::TlsSettings::default().ca_file(ca)),
+            |b| b.ca_file(ca),
+            |b| b.ca_file(ca),
+        )
+    }
+
+    fn with(
+        std: impl FnOnce(urlrequest_std::AgentBuilder) -> urlrequest_std::AgentBuilder,
+        smol: impl FnOnce(urlrequest_smol::ClientBuilder) -> urlrequest_smol::ClientBuilder,
+        tokio: impl FnOnce(urlrequest_tokio::ClientBuilder) -> urlrequest_tokio::ClientBuilder,
+    ) -> Clients {
         Clients {
-            agent: urlrequest_std::Agent::builder()
-                .tls(urlrequest_std::TlsSettings::default().ca_file(ca))
-                .build(),
-            client: urlrequest_smol::Client::builder()
-                .ca_file(ca)
-                .build()
+            agent: std(urlrequest_std::Agent::builder()).build(),
+            smol: smol(urlrequest_smol::Client::builder()).build().unwrap(),
+            tokio: tokio(urlrequest_tokio::Client::builder()).build().unwrap(),
+            tokio_runtime: urlrequest_conformance::TokioDriver::CURRENT_THREAD
+                .runtime()
                 .unwrap(),
         }
     }
 
-    pub fn both(&self, req: &Request) -> [Result<u16, String>; 2] {
+    /// The outcome of `req` through each of [`RUNTIMES`], in that order.
+    pub fn all(&self, req: &Request) -> Vec<(&'static str, Result<u16, String>)> {
         let std = self
             .agent
             .send(req.clone())
@@ -119,34 +134,40 @@ impl Clients {
                 Some(core) => format!("{}: {core}", core.kind_name()),
                 None => format!("other: {e}"),
             });
-        let smol = smol::block_on(self.client.send(req.clone()))
+        let smol = smol::block_on(self.smol.send(req.clone()))
             .map(|r| r.status().as_u16())
             .map_err(|e| format!("{}: {e}", e.kind_name()));
-        [std, smol]
+        let tokio = self
+            .tokio_runtime
+            .block_on(self.tokio.send(req.clone()))
+            .map(|r| r.status().as_u16())
+            .map_err(|e| format!("{}: {e}", e.kind_name()));
+        RUNTIMES.into_iter().zip([std, smol, tokio]).collect()
     }
 
     /// Runs `req`, expects a failure of `kind` whose message contains
-    /// `says`, word for word the same from both runtimes (one transport
-    /// vocabulary), then checks both clients still work.
+    /// `says`, word for word the same from every runtime (one transport
+    /// vocabulary), then checks every client still works.
     pub fn expect_failure(&self, req: &Request, kind: &str, says: &str) {
-        let outcomes = self.both(req);
-        for (runtime, outcome) in ["std", "smol"].iter().zip(&outcomes) {
+        let outcomes = self.all(req);
+        for (runtime, outcome) in &outcomes {
             let err = outcome
                 .as_ref()
                 .expect_err(&format!("{runtime}: expected a {kind} failure"));
             assert!(err.starts_with(&format!("{kind}: ")), "{runtime}: {err}");
             assert!(err.contains(says), "{runtime}: {err:?} should say {says:?}");
         }
-        assert_eq!(
-            outcomes.clone().map(|o| o.map_err(|e| timing_free(&e))),
-            [0, 1].map(|_| outcomes[0].clone().map_err(|e| timing_free(&e))),
-            "the same fault reads the same through std and smol"
-        );
+        let first = outcomes[0].1.clone().map_err(|e| timing_free(&e));
+        for (runtime, outcome) in &outcomes {
+            assert_eq!(
+                outcome.clone().map_err(|e| timing_free(&e)),
+                first,
+                "the same fault reads the same through {} and {runtime}",
+                RUNTIMES[0]
+            );
+        }
         let healthy = FaultServer::start(answer(OK, false));
-        for (runtime, outcome) in ["std", "smol"]
-            .iter()
-            .zip(self.both(&request(&healthy.url("/"))))
-        {
+        for (runtime, outcome) in self.all(&request(&healthy.url("/"))) {
             assert_eq!(
                 outcome,
                 Ok(200),
