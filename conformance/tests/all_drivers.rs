@@ -7,8 +7,7 @@ use std::thread;
 
 use urlrequest_conformance::{
     builtin_cases, run_cases, Driver, MemoryDriver, Outcome, ReplayDriver, SmolDriver, StdDriver,
-    TokioDriver,
-    SuiteReport,
+    SuiteReport, TokioDriver,
 };
 
 #[test]

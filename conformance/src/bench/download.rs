@@ -1,5 +1,7 @@
 //! Case A: one large download with the body discarded, by a raw socket read
-//! loop (the limit of the machine), ureq, urlrequest-std and urlrequest-smol.
+//! loop (the limit of the machine), ureq, urlrequest-std, urlrequest-smol,
+//! and urlrequest-tokio beside reqwest (each on a current-thread tokio
+//! runtime).
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -29,11 +31,23 @@ pub enum Client {
     Std,
     /// `Client::events` with body collection off.
     Smol,
+    /// urlrequest-tokio's `Client::events`, on a current-thread runtime.
+    Tokio,
+    /// reqwest 0.12 reading `Response::chunk` until the end, on a
+    /// current-thread runtime.
+    Reqwest,
 }
 
 impl Client {
     /// Every client, in report order.
-    pub const ALL: [Client; 4] = [Client::Raw, Client::Ureq, Client::Std, Client::Smol];
+    pub const ALL: [Client; 6] = [
+        Client::Raw,
+        Client::Ureq,
+        Client::Std,
+        Client::Smol,
+        Client::Tokio,
+        Client::Reqwest,
+    ];
 
     /// The short name used to pick clients on the command line.
     pub fn key(self) -> &'static str {
@@ -42,6 +56,8 @@ impl Client {
             Client::Ureq => "ureq",
             Client::Std => "std",
             Client::Smol => "smol",
+            Client::Tokio => "tokio",
+            Client::Reqwest => "reqwest",
         }
     }
 
@@ -52,6 +68,8 @@ impl Client {
             Client::Ureq => "ureq 3",
             Client::Std => "urlrequest-std",
             Client::Smol => "urlrequest-smol",
+            Client::Tokio => "urlrequest-tokio",
+            Client::Reqwest => "reqwest 0.12",
         }
     }
 
@@ -63,6 +81,8 @@ impl Client {
             Client::Ureq => ureq_body(&ureq::Agent::config_builder().build().into(), &url),
             Client::Std => std_body(&Agent::new(), &url),
             Client::Smol => smol_body(&urlrequest_smol::Client::new(), &url),
+            Client::Tokio => tokio_body(&urlrequest_tokio::Client::new(), &url),
+            Client::Reqwest => reqwest_body(&reqwest::Client::new(), &url),
         }
     }
 }
@@ -161,6 +181,51 @@ pub(super) fn smol_body(client: &urlrequest_smol::Client, url: &str) -> Result<u
     })
 }
 
+/// A current-thread tokio runtime, as `#[tokio::main(flavor =
+/// "current_thread")]` makes.
+pub(super) fn tokio_current_thread() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("tokio runtime: {e}"))
+}
+
+/// Streams the body at `url` through `client` (urlrequest-tokio) and counts it.
+pub(super) fn tokio_body(client: &urlrequest_tokio::Client, url: &str) -> Result<u64, String> {
+    let request = streaming(url)?;
+    tokio_current_thread()?.block_on(async {
+        let mut events = client.events(request);
+        let mut got = 0u64;
+        while let Some(event) = events.next().await {
+            match event {
+                urlrequest_tokio::Event::Body(b) => got += b.len() as u64,
+                urlrequest_tokio::Event::Failure(e) => {
+                    return Err(format!("urlrequest-tokio: {e}"))
+                }
+                _ => {}
+            }
+        }
+        Ok(got)
+    })
+}
+
+/// Reads the body at `url` through `client` (reqwest) chunk by chunk and
+/// counts it.
+pub(super) fn reqwest_body(client: &reqwest::Client, url: &str) -> Result<u64, String> {
+    tokio_current_thread()?.block_on(async {
+        let mut resp = client
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| format!("reqwest: {e}"))?;
+        let mut got = 0u64;
+        while let Some(chunk) = resp.chunk().await.map_err(|e| format!("reqwest: {e}"))? {
+            got += chunk.len() as u64;
+        }
+        Ok(got)
+    })
+}
+
 /// Runs case A against one server; adds the targets it checks when
 /// `targets` is given.
 pub fn section(
@@ -192,6 +257,7 @@ pub fn section(
     }
     let raw = samples[0].median();
     let ureq = samples[1].median();
+    let reqwest = samples[5].median();
     let mut t = Table::new(
         format!(
             "#### A. {} MiB download, body discarded, from {server}",
@@ -202,6 +268,7 @@ pub fn section(
             "MB/s median (min..max)",
             "to raw",
             "to ureq",
+            "to reqwest",
             "client CPU ms/GB",
             "load",
         ],
@@ -215,6 +282,7 @@ pub fn section(
             spread_cell(s, 0),
             ratio_cell(s.median(), raw),
             ratio_cell(s.median(), ureq),
+            ratio_cell(s.median(), reqwest),
             format!("{:.0}", cpu.median()),
             load_cell(s),
         ]);
@@ -228,6 +296,12 @@ pub fn section(
         targets.push(Target::ratio("A: std ≥ 1.00x ureq", std / ureq, 1.0));
         targets.push(Target::ratio("A: std ≥ 0.95x raw", std / raw, 0.95));
         targets.push(Target::ratio("A: smol ≥ 0.90x raw", smol / raw, 0.90));
+        let tokio = samples[4].median();
+        targets.push(Target::ratio(
+            "A: tokio ≥ 1.00x reqwest",
+            tokio / reqwest,
+            1.0,
+        ));
     }
     Ok(t)
 }

@@ -1,5 +1,7 @@
 //! Cases B and C: many small keep-alive GETs (100-byte body), one after the
-//! other on one connection, then from 64 concurrent clients.
+//! other on one connection, then from 64 concurrent clients (threads for
+//! the blocking clients, tasks for the async ones; urlrequest-tokio and
+//! reqwest on the same tokio runtime flavour).
 
 use std::io::Read;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -28,18 +30,47 @@ pub enum Client {
     Smol,
     /// Case C only: the same tasks on one executor thread per CPU.
     SmolPerCpu,
+    /// urlrequest-tokio with one client, on a current-thread runtime (in
+    /// case C, tasks spawned on it).
+    Tokio,
+    /// Case C only: the same tasks on the multi-thread runtime (a worker
+    /// per CPU, tokio's default).
+    TokioMulti,
+    /// reqwest 0.12 with one client, as `Tokio`.
+    Reqwest,
+    /// Case C only: reqwest's tasks on the multi-thread runtime.
+    ReqwestMulti,
 }
 
 impl Client {
     /// Every client, in report order.
-    pub const ALL: [Client; 4] = [Client::Ureq, Client::Std, Client::Smol, Client::SmolPerCpu];
+    pub const ALL: [Client; 8] = [
+        Client::Ureq,
+        Client::Std,
+        Client::Smol,
+        Client::SmolPerCpu,
+        Client::Tokio,
+        Client::TokioMulti,
+        Client::Reqwest,
+        Client::ReqwestMulti,
+    ];
 
     fn key(self) -> &'static str {
         match self {
             Client::Ureq => "ureq",
             Client::Std => "std",
             Client::Smol | Client::SmolPerCpu => "smol",
+            Client::Tokio | Client::TokioMulti => "tokio",
+            Client::Reqwest | Client::ReqwestMulti => "reqwest",
         }
+    }
+
+    /// Whether the client runs only in case C (a second thread count).
+    fn concurrent_only(self) -> bool {
+        matches!(
+            self,
+            Client::SmolPerCpu | Client::TokioMulti | Client::ReqwestMulti
+        )
     }
 
     fn name(self, concurrent: bool) -> String {
@@ -52,6 +83,22 @@ impl Client {
             (Client::Smol, true) => format!("urlrequest-smol, {CLIENTS} tasks on 1 thread"),
             (Client::SmolPerCpu, true) => format!(
                 "urlrequest-smol, {CLIENTS} tasks on {} threads (one per CPU)",
+                cpus()
+            ),
+            (Client::Tokio | Client::TokioMulti, false) => "urlrequest-tokio".into(),
+            (Client::Reqwest | Client::ReqwestMulti, false) => "reqwest 0.12".into(),
+            (Client::Tokio, true) => {
+                format!("urlrequest-tokio, {CLIENTS} tasks, current-thread runtime")
+            }
+            (Client::TokioMulti, true) => format!(
+                "urlrequest-tokio, {CLIENTS} tasks, multi-thread runtime ({} workers)",
+                cpus()
+            ),
+            (Client::Reqwest, true) => {
+                format!("reqwest 0.12, {CLIENTS} tasks, current-thread runtime")
+            }
+            (Client::ReqwestMulti, true) => format!(
+                "reqwest 0.12, {CLIENTS} tasks, multi-thread runtime ({} workers)",
                 cpus()
             ),
         }
@@ -108,6 +155,45 @@ async fn smol_get(client: &urlrequest_smol::Client, url: &str) -> Result<(), Str
     check(resp.bytes().map_or(0, |b| b.len()))
 }
 
+async fn tokio_get(client: &urlrequest_tokio::Client, url: &str) -> Result<(), String> {
+    let req = Request::get(url).map_err(|e| e.to_string())?;
+    let resp = client
+        .send(req)
+        .await
+        .map_err(|e| format!("urlrequest-tokio: {e}"))?;
+    check(resp.bytes().map_or(0, |b| b.len()))
+}
+
+async fn reqwest_get(client: &reqwest::Client, url: &str) -> Result<(), String> {
+    let resp = client
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| format!("reqwest: {e}"))?;
+    let body = resp.bytes().await.map_err(|e| format!("reqwest: {e}"))?;
+    check(body.len())
+}
+
+fn tokio_client() -> Result<urlrequest_tokio::Client, String> {
+    urlrequest_tokio::Client::builder()
+        .per_host_limit(CLIENTS)
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// A tokio runtime: current-thread, or multi-thread with a worker per CPU.
+fn tokio_runtime(multi: bool) -> Result<tokio::runtime::Runtime, String> {
+    let mut builder = if multi {
+        tokio::runtime::Builder::new_multi_thread()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    builder
+        .enable_all()
+        .build()
+        .map_err(|e| format!("tokio runtime: {e}"))
+}
+
 /// `n` GETs one after the other on this thread.
 fn sequential(client: Client, url: &str, n: u64) -> Result<u64, String> {
     match client {
@@ -131,6 +217,24 @@ fn sequential(client: Client, url: &str, n: u64) -> Result<u64, String> {
             }
             Ok::<_, String>(())
         })?,
+        Client::Tokio | Client::TokioMulti => {
+            let client = tokio_client()?;
+            tokio_runtime(false)?.block_on(async {
+                for _ in 0..n {
+                    tokio_get(&client, url).await?;
+                }
+                Ok::<_, String>(())
+            })?
+        }
+        Client::Reqwest | Client::ReqwestMulti => {
+            let client = reqwest::Client::new();
+            tokio_runtime(false)?.block_on(async {
+                for _ in 0..n {
+                    reqwest_get(&client, url).await?;
+                }
+                Ok::<_, String>(())
+            })?
+        }
     }
     Ok(n)
 }
@@ -209,7 +313,56 @@ fn concurrent(client: Client, url: &str, n: u64) -> Result<Duration, String> {
             result?;
             Ok(took)
         }
+        Client::Tokio | Client::TokioMulti => {
+            let runtime = tokio_runtime(client == Client::TokioMulti)?;
+            let client = tokio_client()?;
+            on_tokio(&runtime, || {
+                let (client, url, left) = (client.clone(), url.to_string(), left.clone());
+                async move {
+                    while take(&left) {
+                        tokio_get(&client, &url).await?;
+                    }
+                    Ok(())
+                }
+            })
+        }
+        Client::Reqwest | Client::ReqwestMulti => {
+            let runtime = tokio_runtime(client == Client::ReqwestMulti)?;
+            let client = reqwest::Client::new();
+            on_tokio(&runtime, || {
+                let (client, url, left) = (client.clone(), url.to_string(), left.clone());
+                async move {
+                    while take(&left) {
+                        reqwest_get(&client, &url).await?;
+                    }
+                    Ok(())
+                }
+            })
+        }
     }
+}
+
+/// Spawns `CLIENTS` tasks running what `make` returns on `runtime` and
+/// times them from the spawn to the last one's end.
+fn on_tokio<F>(
+    runtime: &tokio::runtime::Runtime,
+    mut make: impl FnMut() -> F,
+) -> Result<Duration, String>
+where
+    F: std::future::Future<Output = Result<(), String>> + Send + 'static,
+{
+    runtime.block_on(async {
+        let t = Instant::now();
+        let tasks: Vec<_> = (0..CLIENTS).map(|_| tokio::spawn(make())).collect();
+        let mut result = Ok(());
+        for task in tasks {
+            let r = task
+                .await
+                .unwrap_or_else(|_| Err("a client task panicked".into()));
+            result = result.and(r);
+        }
+        result.map(|()| t.elapsed())
+    })
 }
 
 /// CPUs this process may run on.
@@ -272,8 +425,9 @@ pub fn section(
     let mut cpu = vec![Sample::default(); Client::ALL.len()];
     for _ in 0..cfg.runs {
         for (i, &c) in Client::ALL.iter().enumerate() {
-            // One smol row when sequential: the thread count does not apply.
-            let not_here = c == Client::SmolPerCpu && !concurrent_clients;
+            // One row per async client when sequential: the thread count
+            // does not apply.
+            let not_here = c.concurrent_only() && !concurrent_clients;
             if !cfg.runs_client(c.key()) || not_here {
                 continue;
             }
@@ -293,6 +447,7 @@ pub fn section(
         }
     }
     let ureq = samples[0].median();
+    let reqwest = samples[6].median();
     let title = if concurrent_clients {
         format!(
             "#### C. {n} keep-alive GETs of a {SMALL}-byte body from {CLIENTS} concurrent clients, {server}"
@@ -311,6 +466,7 @@ pub fn section(
         "client",
         "req/s median (min..max)",
         "to ureq",
+        "to reqwest",
         cpu_column,
         "load",
     ];
@@ -323,6 +479,7 @@ pub fn section(
             c.name(concurrent_clients),
             spread_cell(s, 0),
             ratio_cell(s.median(), ureq),
+            ratio_cell(s.median(), reqwest),
             format!("{:.1}", cpu.median()),
             load_cell(s),
         ]);
@@ -343,10 +500,26 @@ pub fn section(
             samples[3].median() / ureq,
             1.2,
         ));
+        targets.push(Target::ratio(
+            format!("C: tokio ≥ 1.2x reqwest, current-thread runtime ({server})"),
+            samples[4].median() / reqwest,
+            1.2,
+        ));
+        targets.push(Target::ratio(
+            format!("C: tokio ≥ 1.2x reqwest, multi-thread runtime ({server})"),
+            samples[5].median() / samples[7].median(),
+            1.2,
+        ));
     } else {
         let b = |what: &str| format!("B: {what} ({server})");
         targets.push(Target::ratio(b("std ≥ 1.05x ureq"), std / ureq, 1.05));
         targets.push(Target::ratio(b("smol ≥ 1.00x ureq"), smol / ureq, 1.0));
+        let tokio = samples[4].median();
+        targets.push(Target::ratio(
+            b("tokio ≥ 1.05x reqwest"),
+            tokio / reqwest,
+            1.05,
+        ));
     }
     Ok(t)
 }

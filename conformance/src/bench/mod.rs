@@ -30,7 +30,8 @@ pub struct Config {
     pub files: Vec<u64>,
     /// The cases to run (letters `a` to `f`); all by default.
     pub only: String,
-    /// The clients to run (`raw`, `ureq`, `std`, `smol`); all when `None`.
+    /// The clients to run (`raw`, `ureq`, `std`, `smol`, `tokio`, `reqwest`); all
+    /// when `None`.
     /// For profiling one client; ratios to a client left out show as `-`.
     pub clients: Option<Vec<String>>,
 }

@@ -51,11 +51,11 @@ fn main() -> ExitCode {
                 }
             },
             "-h" | "--help" => {
-                println!("usage: bench [--quick] [--only CASES] [--clients raw,ureq,std,smol] [--size MIB]");
+                println!("usage: bench [--quick] [--only CASES] [--clients raw,ureq,std,smol,tokio,reqwest] [--size MIB]");
                 return ExitCode::SUCCESS;
             }
             other => {
-                eprintln!("unknown argument {other:?}; usage: bench [--quick] [--only CASES] [--clients raw,ureq,std,smol] [--size MIB]");
+                eprintln!("unknown argument {other:?}; usage: bench [--quick] [--only CASES] [--clients raw,ureq,std,smol,tokio,reqwest] [--size MIB]");
                 return ExitCode::from(2);
             }
         }

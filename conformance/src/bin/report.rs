@@ -13,8 +13,7 @@ use std::thread;
 use urlrequest_conformance::{
     builtin_cases, callback_trace, compare_with_ureq, documented_differences, is_well_formed,
     merge_progress, run_cases, run_in_memory, ureq_comparable, Case, Driver, KivyColumn,
-    MemoryDriver, Outcome, ReplayDriver, SmolDriver, StdDriver,
-    TokioDriver, SuiteReport,
+    MemoryDriver, Outcome, ReplayDriver, SmolDriver, StdDriver, SuiteReport, TokioDriver,
 };
 
 /// Random split seeds the in-memory column is also run with.
