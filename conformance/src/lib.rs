@@ -33,6 +33,7 @@
 mod callback_trace;
 mod case;
 pub mod chaos;
+pub mod demo;
 mod diff;
 mod driver;
 mod escape;

@@ -101,6 +101,8 @@ pub struct Server {
     /// Where it listens.
     pub addr: SocketAddr,
     accepted: Arc<AtomicUsize>,
+    /// Connections accepted and not yet closed by this server.
+    open: Arc<AtomicUsize>,
     /// Every request received, in order.
     pub requests: Arc<Mutex<Vec<Req>>>,
 }
@@ -109,6 +111,25 @@ impl Server {
     /// Connections accepted so far.
     pub fn accepted(&self) -> usize {
         self.accepted.load(Ordering::SeqCst)
+    }
+
+    /// Connections accepted whose handling has not ended yet (the server
+    /// closes its end when the client closes or the handler says so).
+    pub fn open_connections(&self) -> usize {
+        self.open.load(Ordering::SeqCst)
+    }
+
+    /// Waits until every accepted connection is closed on the server's
+    /// side, at most `limit`; whether they all were.
+    pub fn wait_all_closed(&self, limit: std::time::Duration) -> bool {
+        let deadline = std::time::Instant::now() + limit;
+        while self.open_connections() > 0 {
+            if std::time::Instant::now() >= deadline {
+                return false;
+            }
+            thread::yield_now();
+        }
+        true
     }
 
     /// `http://ADDR` followed by `path`.
@@ -142,14 +163,18 @@ pub fn serve_on(
 ) -> Server {
     let addr = listener.local_addr().unwrap();
     let accepted = Arc::new(AtomicUsize::new(0));
+    let open = Arc::new(AtomicUsize::new(0));
     let requests = Arc::new(Mutex::new(Vec::new()));
-    let (acc, reqs) = (accepted.clone(), requests.clone());
+    let (acc, reqs, opened) = (accepted.clone(), requests.clone(), open.clone());
     thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(stream) = stream else { continue };
             acc.fetch_add(1, Ordering::SeqCst);
+            opened.fetch_add(1, Ordering::SeqCst);
             let (handler, reqs, tls) = (handler.clone(), reqs.clone(), tls.clone());
+            let open = OpenGuard(opened.clone());
             thread::spawn(move || {
+                let _open = open;
                 let _ = match tls {
                     None => connection_loop(stream, &*handler, &reqs),
                     Some(cfg) => {
@@ -165,7 +190,18 @@ pub fn serve_on(
     Server {
         addr,
         accepted,
+        open,
         requests,
+    }
+}
+
+/// Counts a connection as closed when its thread ends, panicking or not
+/// (the connection loop, which owns the socket, has returned by then).
+struct OpenGuard(Arc<AtomicUsize>);
+
+impl Drop for OpenGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
