@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use interop_support::{same, Call, Clients};
+use interop_support::{same, Call, Clients, NAMES, OURS};
 use urlrequest_conformance::servers::{Httpbin, Shared};
 use urlrequest_core::Request;
 use urlrequest_std::UrlRequest;
@@ -40,7 +40,7 @@ fn redirect_chains_of_each_kind_end_at_get() {
         assert_eq!(same(&outcomes, |g| g.status), 200, "{path}");
         assert_eq!(same(&outcomes, |g| g.url.clone()), hb.url("/get"), "{path}");
         assert_eq!(same(&outcomes, |g| g.json()["url"].clone()), hb.url("/get"));
-        for o in &outcomes[..2] {
+        for o in &outcomes[..OURS] {
             assert_eq!(o.got().redirects, Some(hops), "{path} through {}", o.client);
         }
     }
@@ -89,7 +89,7 @@ fn post_redirected_by_307_is_replayed_with_its_body() {
         .header("Content-Type", "text/plain")
         .body("replay me");
     let outcomes = clients.each(&call);
-    for o in &outcomes[..2] {
+    for o in &outcomes[..OURS] {
         let got = o.got();
         assert_eq!(got.status, 200, "{}", o.client);
         assert_eq!(got.url, hb.url("/post"));
@@ -99,7 +99,8 @@ fn post_redirected_by_307_is_replayed_with_its_body() {
     // ureq 3 does not replay a request body on a redirect and fails the
     // call instead; RFC 9110 15.4.8 asks for the same method and body,
     // which is what the runtimes do.
-    match &outcomes[2].result {
+    assert_eq!(outcomes[OURS].client, "ureq");
+    match &outcomes[OURS].result {
         Err(failed) => assert_eq!(failed.kind, "redirect-failed", "{failed}"),
         Ok(got) => panic!("ureq followed or returned the 307: {}", got.status),
     }
@@ -145,6 +146,17 @@ fn json_is_the_same_value_raw_and_decoded() {
     assert_eq!(std.json_value(), Some(&want));
     let smol = smol::block_on(clients.smol.send(Request::get(hb.url("/json")).unwrap())).unwrap();
     assert_eq!(smol.json_value(), Some(&want));
+    let tokio = clients
+        .tokio
+        .runtime
+        .block_on(
+            clients
+                .tokio
+                .client
+                .send(Request::get(hb.url("/json")).unwrap()),
+        )
+        .unwrap();
+    assert_eq!(tokio.json_value(), Some(&want));
     let req = UrlRequest::builder(hb.url("/json")).build().unwrap();
     assert!(req.wait(Duration::from_secs(10)));
     assert_eq!(req.result().unwrap().as_json(), Some(&want));
@@ -166,7 +178,7 @@ fn chunked_streams_arrive_whole() {
         ids,
         (0..20).map(serde_json::Value::from).collect::<Vec<_>>()
     );
-    for o in &outcomes[..2] {
+    for o in &outcomes[..OURS] {
         assert_eq!(o.got().header("transfer-encoding"), Some("chunked"));
     }
 
@@ -217,7 +229,7 @@ fn delay_longer_than_the_timeout_fails_in_about_a_second() {
     // The three at once: each waits a second, not three.
     let clients = Clients::new();
     let outcomes = thread::scope(|s| {
-        let handles: Vec<_> = ["std", "smol", "ureq"]
+        let handles: Vec<_> = NAMES
             .map(|name| {
                 let (clients, call) = (&clients, &call);
                 s.spawn(move || {
@@ -225,6 +237,7 @@ fn delay_longer_than_the_timeout_fails_in_about_a_second() {
                     let result = match name {
                         "std" => interop_support::with_std(&clients.std, call),
                         "smol" => interop_support::with_smol(&clients.smol, call),
+                        "tokio" => interop_support::with_tokio(&clients.tokio, call),
                         _ => interop_support::with_ureq(&clients.ureq, call),
                     };
                     (name, result, start.elapsed())
@@ -261,7 +274,7 @@ fn basic_auth_from_the_url() {
         serde_json::json!({"authenticated": true, "user": "user"})
     );
     // The credentials went into a header, not into the reported URL.
-    for o in &ok[..2] {
+    for o in &ok[..OURS] {
         assert_eq!(o.got().url, hb.url("/basic-auth/user/passwd"));
     }
     let wrong = clients.each(&Call::get(url("user:nope")));
@@ -415,12 +428,14 @@ fn request_heads_are_identical_from_both_runtimes() {
         };
         let (std, std_accept) = echo(0);
         let (smol, smol_accept) = echo(1);
-        let (ureq, ureq_accept) = echo(2);
+        let (tokio, tokio_accept) = echo(2);
+        let (ureq, ureq_accept) = echo(3);
         assert_eq!(std, smol, "{} {}", call.method, call.url);
+        assert_eq!(std, tokio, "{} {}", call.method, call.url);
         assert_eq!(std, ureq, "{} {}", call.method, call.url);
         // The runtimes send no Accept (RFC 9110 12.5.1: absent means any);
         // ureq always sends `Accept: */*`.
-        assert_eq!((std_accept, smol_accept), (None, None));
+        assert_eq!((std_accept, smol_accept, tokio_accept), (None, None, None));
         assert_eq!(ureq_accept, Some(serde_json::json!("*/*")));
     }
 }

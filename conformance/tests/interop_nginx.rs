@@ -10,7 +10,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use interop_support::{assert_same_bytes, pattern, same, Call, Clients};
+use interop_support::{assert_same_bytes, pattern, same, Call, Clients, TokioClient, NAMES, OURS};
 use urlrequest_conformance::servers::{AccessEntry, Nginx, TlsFiles};
 use urlrequest_core::Request;
 use urlrequest_std::{Agent, TlsSettings, UrlRequest};
@@ -95,13 +95,26 @@ fn file_of_64_mib_to_disk_through_file_path_and_download() {
             .unwrap();
     assert_eq!(resp.status(), 200);
     check_file(&smol_path, &want);
-    // Nothing but the two finished files: no temporary left behind.
+
+    // tokio: a Kivy-style UrlRequest with file_path, awaited.
+    let tokio_path = out.path().join("tokio.bin");
+    let req = urlrequest_tokio::UrlRequest::builder(nginx.url("/big.bin"))
+        .file_path(&tokio_path)
+        .build()
+        .unwrap();
+    let runtime = urlrequest_conformance::TokioDriver::MULTI_THREAD
+        .runtime()
+        .unwrap();
+    runtime.block_on(req.send()).unwrap();
+    assert_eq!(req.resp_status().map(|s| s.as_u16()), Some(200));
+    check_file(&tokio_path, &want);
+    // Nothing but the finished files: no temporary left behind.
     let mut names: Vec<_> = std::fs::read_dir(out.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     names.sort();
-    assert_eq!(names, ["smol.bin", "std.bin"]);
+    assert_eq!(names, ["smol.bin", "std.bin", "tokio.bin"]);
 }
 
 fn check_file(path: &Path, want: &[u8]) {
@@ -135,28 +148,25 @@ fn keep_alive_reuses_one_nginx_connection() {
             assert_eq!(o.got().body, name.repeat(1000).as_bytes(), "{}", o.client);
         }
     }
-    let log = nginx.wait_for_entries(3 * names.len());
-    for client in ["std", "smol", "ureq"] {
+    let log = nginx.wait_for_entries(NAMES.len() * names.len());
+    for client in NAMES {
         assert_one_connection(client, &mine(&log, client, 1));
     }
 }
 
-/// The access log entries made by `client` when every call ran the three
-/// clients in the order std, smol, ureq, each call making `per_call`
+/// The access log entries made by `client` when every call ran the
+/// clients in the order of [`NAMES`], each call making `per_call`
 /// requests (2 for a call that follows one redirect).
 fn mine(log: &[AccessEntry], client: &str, per_call: usize) -> Vec<AccessEntry> {
-    let index = ["std", "smol", "ureq"]
-        .iter()
-        .position(|c| *c == client)
-        .unwrap();
+    let index = NAMES.iter().position(|c| *c == client).unwrap();
     assert_eq!(
-        log.len() % (3 * per_call),
+        log.len() % (NAMES.len() * per_call),
         0,
         "unexpected access log: {log:#?}"
     );
     log.chunks(per_call)
         .skip(index)
-        .step_by(3)
+        .step_by(NAMES.len())
         .flatten()
         .cloned()
         .collect()
@@ -181,8 +191,8 @@ fn head_gives_the_length_without_a_body_and_keeps_the_connection() {
     for o in &get {
         assert_same_bytes(o.client, &o.got().body, &want);
     }
-    let log = nginx.wait_for_entries(6);
-    for client in ["std", "smol", "ureq"] {
+    let log = nginx.wait_for_entries(NAMES.len() * 2);
+    for client in NAMES {
         let entries = mine(&log, client, 1);
         assert_eq!(entries[0].method, "HEAD");
         assert_eq!(entries[1].method, "GET");
@@ -215,8 +225,8 @@ fn if_modified_since_gives_304_with_no_body() {
 
     // A 304 has no body whatever its headers say: the connection stays
     // usable and the four requests share it.
-    let log = nginx.wait_for_entries(12);
-    for client in ["std", "smol", "ureq"] {
+    let log = nginx.wait_for_entries(NAMES.len() * 4);
+    for client in NAMES {
         let entries = mine(&log, client, 1);
         let statuses: Vec<u16> = entries.iter().map(|e| e.status).collect();
         assert_eq!(statuses, [200, 304, 304, 200], "{client}");
@@ -233,12 +243,12 @@ fn directory_without_slash_redirects_with_301() {
     assert_eq!(same(&followed, |g| g.status), 200);
     assert_eq!(same(&followed, |g| g.body.clone()), b"<h1>index</h1>");
     assert_eq!(same(&followed, |g| g.url.clone()), nginx.url("/dir/"));
-    for o in &followed[..2] {
+    for o in &followed[..OURS] {
         assert_eq!(o.got().redirects, Some(1), "{}", o.client);
     }
     // Same origin: the second hop reuses the first hop's connection.
-    let log = nginx.wait_for_entries(6);
-    for client in ["std", "smol", "ureq"] {
+    let log = nginx.wait_for_entries(NAMES.len() * 2);
+    for client in NAMES {
         let entries = mine(&log, client, 2);
         let hops: Vec<(u16, &str)> = entries.iter().map(|e| (e.status, e.uri.as_str())).collect();
         assert_eq!(hops, [(301, "/dir"), (200, "/dir/")], "{client}");
@@ -277,6 +287,12 @@ fn https_with_the_ca_file_and_refused_without_it() {
         .ca_file(tls.ca())
         .build()
         .unwrap();
+    let tokio = TokioClient::new(
+        urlrequest_tokio::Client::builder()
+            .ca_file(tls.ca())
+            .build()
+            .unwrap(),
+    );
     let call = Call::get(&url);
     // Twice each: the second request rides the same TLS connection.
     for _ in 0..2 {
@@ -284,10 +300,13 @@ fn https_with_the_ca_file_and_refused_without_it() {
         assert_same_bytes("std", &got.body, &want);
         let got = interop_support::with_smol(&smol, &call).unwrap();
         assert_same_bytes("smol", &got.body, &want);
+        let got = interop_support::with_tokio(&tokio, &call).unwrap();
+        assert_same_bytes("tokio", &got.body, &want);
     }
-    let log = nginx.wait_for_entries(4);
-    assert_one_connection("std", &mine_of_two(&log, 0));
-    assert_one_connection("smol", &mine_of_two(&log, 1));
+    let log = nginx.wait_for_entries(2 * OURS);
+    for (i, client) in NAMES[..OURS].iter().enumerate() {
+        assert_one_connection(client, &mine_of_ours(&log, i));
+    }
 
     // Kivy-style ca_file.
     let req = UrlRequest::builder(&url).ca_file(tls.ca()).build().unwrap();
@@ -301,14 +320,18 @@ fn https_with_the_ca_file_and_refused_without_it() {
     let refused_std = interop_support::with_std(&Agent::new(), &call).unwrap_err();
     let refused_smol =
         interop_support::with_smol(&urlrequest_smol::Client::new(), &call).unwrap_err();
+    let refused_tokio =
+        interop_support::with_tokio(&TokioClient::new(urlrequest_tokio::Client::new()), &call)
+            .unwrap_err();
     assert_eq!(refused_std.kind, "tls", "{refused_std}");
-    assert_eq!(refused_smol.kind, "tls", "{refused_smol}");
+    assert_eq!(refused_smol, refused_std);
+    assert_eq!(refused_tokio, refused_std);
 }
 
-/// Entries `index`, `index + 2`... of a log written by two clients taking
-/// turns.
-fn mine_of_two(log: &[AccessEntry], index: usize) -> Vec<AccessEntry> {
-    log.iter().skip(index).step_by(2).cloned().collect()
+/// Entries `index`, `index + OURS`... of a log written by urlrequest's
+/// clients taking turns.
+fn mine_of_ours(log: &[AccessEntry], index: usize) -> Vec<AccessEntry> {
+    log.iter().skip(index).step_by(OURS).cloned().collect()
 }
 
 #[test]
@@ -339,8 +362,8 @@ fn connection_close_is_honoured_and_the_next_request_reconnects() {
     let next = clients.each(&Call::get(nginx.url("/c.txt")));
     assert_eq!(same(&next, |g| g.body.clone()), b"close me");
     // Each client's second request opened a connection of its own.
-    let log = nginx.wait_for_entries(6);
-    for client in ["std", "smol", "ureq"] {
+    let log = nginx.wait_for_entries(NAMES.len() * 2);
+    for client in NAMES {
         let entries = mine(&log, client, 1);
         assert_ne!(
             entries[0].connection, entries[1].connection,

@@ -14,7 +14,7 @@ mod interop_support;
 
 use std::time::Duration;
 
-use interop_support::{pattern, same, Call, Clients, Outcome};
+use interop_support::{pattern, same, Call, Clients, Outcome, OURS};
 use urlrequest_conformance::servers::{Nginx, Tinyproxy, TlsFiles};
 use urlrequest_std::{Agent, TlsSettings, UrlRequest};
 
@@ -28,15 +28,15 @@ fn servers(connect_ports: &[u16]) -> (Nginx, Tinyproxy) {
 /// The runtimes' outcomes, after checking that ureq's `CONNECT` for plain
 /// http was refused by the proxy.
 fn runtimes_only(outcomes: &[Outcome]) -> &[Outcome] {
-    assert_eq!(outcomes[2].client, "ureq");
-    match &outcomes[2].result {
+    assert_eq!(outcomes[OURS].client, "ureq");
+    match &outcomes[OURS].result {
         Err(failed) => {
             assert_eq!(failed.kind, "proxy-refused", "{failed}");
             assert!(failed.message.contains("403"), "{failed}");
         }
         Ok(got) => panic!("ureq got through the proxy: {}", got.status),
     }
-    &outcomes[..2]
+    &outcomes[..OURS]
 }
 
 #[test]
@@ -68,8 +68,9 @@ fn plain_http_goes_through_the_proxy() {
 
     // Every request reached nginx through tinyproxy, which names itself
     // in `Via`, and in origin-form (the proxy rewrote the absolute-form).
-    let log = nginx.wait_for_entries(3);
-    assert_eq!(log.len(), 3, "{log:#?}");
+    // Ours, then the Kivy-style request.
+    let log = nginx.wait_for_entries(OURS + 1);
+    assert_eq!(log.len(), OURS + 1, "{log:#?}");
     for entry in &log {
         assert!(entry.via.contains("tinyproxy"), "not proxied: {entry:?}");
         assert_eq!(entry.uri, "/via.bin");
@@ -85,8 +86,8 @@ fn redirects_through_the_proxy_stay_on_it() {
     assert_eq!(same(outcomes, |g| g.status), 200);
     assert_eq!(same(outcomes, |g| g.body.clone()), b"proxied index");
     assert_eq!(same(outcomes, |g| g.url.clone()), nginx.url("/dir/"));
-    let log = nginx.wait_for_entries(4);
-    assert_eq!(log.len(), 4, "{log:#?}");
+    let log = nginx.wait_for_entries(2 * OURS);
+    assert_eq!(log.len(), 2 * OURS, "{log:#?}");
     assert!(log.iter().all(|e| e.via.contains("tinyproxy")), "{log:#?}");
 }
 
@@ -98,9 +99,9 @@ fn query_strings_survive_the_absolute_form() {
         Clients::new().each(&Call::get(nginx.url("/q.txt?a=1&b=two%20words")).proxy(proxy.addr()));
     let outcomes = runtimes_only(&outcomes);
     assert_eq!(same(outcomes, |g| g.status), 200);
-    let log = nginx.wait_for_entries(2);
+    let log = nginx.wait_for_entries(OURS);
     let uris: Vec<&str> = log.iter().map(|e| e.uri.as_str()).collect();
-    assert_eq!(uris, ["/q.txt?a=1&b=two%20words"; 2]);
+    assert_eq!(uris, ["/q.txt?a=1&b=two%20words"; OURS]);
 }
 
 #[test]
@@ -114,11 +115,14 @@ fn refused_connect_names_the_proxy_status() {
         .expect_err("std: the tunnel must be refused");
     let smol = interop_support::with_smol(&clients.smol, &Call::get(&url).proxy(proxy.addr()))
         .expect_err("smol: the tunnel must be refused");
-    for (client, failed) in [("std", &std), ("smol", &smol)] {
+    let tokio = interop_support::with_tokio(&clients.tokio, &Call::get(&url).proxy(proxy.addr()))
+        .expect_err("tokio: the tunnel must be refused");
+    for (client, failed) in [("std", &std), ("smol", &smol), ("tokio", &tokio)] {
         assert_eq!(failed.kind, "proxy-refused", "{client}: {failed}");
         assert!(failed.message.contains("403"), "{client}: {failed}");
     }
     assert_eq!(std, smol);
+    assert_eq!(std, tokio);
     assert!(
         proxy.log_text().contains("Refused CONNECT"),
         "tinyproxy did not log the refusal:\n{}",
@@ -145,11 +149,21 @@ fn https_through_a_connect_tunnel_to_local_tls() {
         .ca_file(tls.ca())
         .build()
         .unwrap();
+    let tokio = interop_support::TokioClient::new(
+        urlrequest_tokio::Client::builder()
+            .ca_file(tls.ca())
+            .build()
+            .unwrap(),
+    );
     let got_std = interop_support::with_std(&std, &call).unwrap();
     let got_smol = interop_support::with_smol(&smol, &call).unwrap();
-    assert_eq!((got_std.status, got_smol.status), (200, 200));
+    let got_tokio = interop_support::with_tokio(&tokio, &call).unwrap();
+    assert_eq!(
+        (got_std.status, got_smol.status, got_tokio.status),
+        (200, 200, 200)
+    );
     assert!(
-        got_std.body == want && got_smol.body == want,
+        got_std.body == want && got_smol.body == want && got_tokio.body == want,
         "bodies differ from the file"
     );
 
@@ -165,10 +179,11 @@ fn https_through_a_connect_tunnel_to_local_tls() {
 
     // Inside a tunnel the proxy sees only ciphertext: no Via reaches nginx,
     // and tinyproxy logged the CONNECTs.
-    let log = nginx.wait_for_entries(3);
-    assert_eq!(log.len(), 3, "{log:#?}");
+    // Ours, then the Kivy-style request.
+    let log = nginx.wait_for_entries(OURS + 1);
+    assert_eq!(log.len(), OURS + 1, "{log:#?}");
     assert!(log.iter().all(|e| e.via.is_empty()), "{log:#?}");
     let request = format!("CONNECT localhost:{tls_port} HTTP/1.1");
     let connects = proxy.log_text().matches(&request).count();
-    assert_eq!(connects, 3, "tinyproxy's log:\n{}", proxy.log_text());
+    assert_eq!(connects, OURS + 1, "tinyproxy's log:\n{}", proxy.log_text());
 }

@@ -183,12 +183,36 @@ impl Outcome {
     }
 }
 
+/// The clients [`Clients::each`] runs, in order: urlrequest's runtimes,
+/// then ureq.
+pub const NAMES: [&str; 4] = ["std", "smol", "tokio", "ureq"];
+/// How many of [`NAMES`] are urlrequest's (they come first).
+pub const OURS: usize = 3;
+
 /// A long-lived client of each kind, so that keep-alive pools persist
 /// across calls as in real use.
 pub struct Clients {
     pub std: Agent,
     pub smol: urlrequest_smol::Client,
+    pub tokio: TokioClient,
     pub ureq: ureq::Agent,
+}
+
+/// A urlrequest-tokio client with the runtime its connections belong to.
+pub struct TokioClient {
+    pub client: urlrequest_tokio::Client,
+    pub runtime: tokio::runtime::Runtime,
+}
+
+impl TokioClient {
+    pub fn new(client: urlrequest_tokio::Client) -> TokioClient {
+        TokioClient {
+            client,
+            runtime: urlrequest_conformance::TokioDriver::CURRENT_THREAD
+                .runtime()
+                .expect("a tokio runtime"),
+        }
+    }
 }
 
 impl Default for Clients {
@@ -202,11 +226,12 @@ impl Clients {
         Clients {
             std: Agent::new(),
             smol: urlrequest_smol::Client::new(),
+            tokio: TokioClient::new(urlrequest_tokio::Client::new()),
             ureq: ureq_agent(&Call::get("http://unused/")),
         }
     }
 
-    /// Runs `call` through the three clients, one after the other.
+    /// Runs `call` through every client of [`NAMES`], one after the other.
     pub fn each(&self, call: &Call) -> Vec<Outcome> {
         let timed = |client, f: &dyn Fn() -> Result<Got, Failed>| {
             let start = Instant::now();
@@ -220,6 +245,7 @@ impl Clients {
         vec![
             timed("std", &|| with_std(&self.std, call)),
             timed("smol", &|| with_smol(&self.smol, call)),
+            timed("tokio", &|| with_tokio(&self.tokio, call)),
             timed("ureq", &|| with_ureq(&self.ureq, call)),
         ]
     }
@@ -251,6 +277,22 @@ pub fn with_smol(client: &urlrequest_smol::Client, call: &Call) -> Result<Got, F
         }
         finish(
             end.expect("smol: the stream ended without a terminal event"),
+            redirects,
+        )
+    })
+}
+
+/// urlrequest-tokio through its event stream, counting redirect events.
+pub fn with_tokio(tokio: &TokioClient, call: &Call) -> Result<Got, Failed> {
+    tokio.runtime.block_on(async {
+        let mut events = tokio.client.events_collecting(call.request());
+        let mut redirects = 0;
+        let mut end = None;
+        while let Some(event) = events.next().await {
+            tally(event, &mut redirects, &mut end);
+        }
+        finish(
+            end.expect("tokio: the stream ended without a terminal event"),
             redirects,
         )
     })
