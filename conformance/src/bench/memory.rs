@@ -14,11 +14,15 @@ pub const SUBCOMMAND: &str = "__peak-rss";
 
 /// Who downloads, in report order. `baseline` downloads nothing: it shows
 /// what the process costs before any request.
-const CLIENTS: [(&str, &str); 4] = [
+const CLIENTS: [(&str, &str); 5] = [
     ("baseline", "the process itself (no download)"),
     ("ureq", "ureq 3, `io::copy` into a `File`"),
     ("std", "urlrequest-std, `UrlRequest` with `file_path`"),
     ("smol", "urlrequest-smol, `Client::download`"),
+    (
+        "tokio",
+        "urlrequest-tokio, `Client::download` (current-thread runtime)",
+    ),
 ];
 
 /// Limit for the runtimes' peak RSS.
@@ -53,6 +57,12 @@ pub fn child(args: &[String]) -> Result<(), String> {
         "smol" => {
             let req = urlrequest_std::core::Request::get(url).map_err(|e| e.to_string())?;
             smol::block_on(urlrequest_smol::Client::new().download(req, path))
+                .map_err(|e| e.to_string())?;
+        }
+        "tokio" => {
+            let req = urlrequest_std::core::Request::get(url).map_err(|e| e.to_string())?;
+            super::download::tokio_current_thread()?
+                .block_on(urlrequest_tokio::Client::new().download(req, path))
                 .map_err(|e| e.to_string())?;
         }
         other => return Err(format!("unknown client {other:?}")),
@@ -112,7 +122,7 @@ pub fn section(
         &header,
     );
     // Worst run of each runtime, for the targets.
-    let (mut worst_std, mut worst_smol) = (0u64, 0u64);
+    let (mut worst_std, mut worst_smol, mut worst_tokio) = (0u64, 0u64, 0u64);
     for (client, name) in CLIENTS {
         let mut row = vec![name.to_string()];
         let mut loads = Sample::default();
@@ -128,6 +138,7 @@ pub fn section(
                 match client {
                     "std" => worst_std = worst_std.max(kib),
                     "smol" => worst_smol = worst_smol.max(kib),
+                    "tokio" => worst_tokio = worst_tokio.max(kib),
                     _ => {}
                 }
             }
@@ -138,7 +149,11 @@ pub fn section(
     }
     let _ = fs::remove_dir_all(&dir);
     t.note("Peak RSS (`VmHWM`) of a child process doing one download; median (min..max).");
-    for (who, kib) in [("std", worst_std), ("smol", worst_smol)] {
+    for (who, kib) in [
+        ("std", worst_std),
+        ("smol", worst_smol),
+        ("tokio", worst_tokio),
+    ] {
         targets.push(Target {
             what: format!("D: {who} peak RSS ≤ 16 MiB at every size"),
             measured: format!("{:.1} MiB (worst run)", kib as f64 / 1024.0),

@@ -3,6 +3,7 @@
 
 pub mod download;
 pub mod https;
+pub mod in_flight;
 pub mod keepalive;
 pub mod memory;
 pub mod nginx;
@@ -196,6 +197,7 @@ pub fn run(cfg: &Config) -> Result<(), String> {
     if cfg.runs_case('d') {
         let d = memory::section(&rust.base(), &cfg.files, cfg.runs, &mut targets)?;
         println!("{}", d.render());
+        println!("{}", in_flight::section(cfg.runs.min(3))?.render());
     }
     if cfg.runs_case('e') {
         println!("{}", core_section(&mut targets).render());

@@ -27,6 +27,9 @@ fn main() -> ExitCode {
     if args.first().map(String::as_str) == Some(bench::memory::SUBCOMMAND) {
         return finish(bench::memory::child(&args[1..]));
     }
+    if args.first().map(String::as_str) == Some(bench::in_flight::SUBCOMMAND) {
+        return finish(bench::in_flight::child(&args[1..]));
+    }
     let mut quick = false;
     let mut only = None;
     let mut clients = None;
