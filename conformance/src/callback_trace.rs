@@ -45,6 +45,8 @@ pub enum KivyColumn {
     StdQueued,
     /// urlrequest-smol, callbacks in the task awaiting `send()`.
     Smol,
+    /// urlrequest-frame, callbacks inside `Client::tick` on this thread.
+    Frame,
 }
 
 impl KivyColumn {
@@ -55,10 +57,11 @@ impl KivyColumn {
     }
 
     /// Every column, in report order.
-    pub const ALL: [KivyColumn; 3] = [
+    pub const ALL: [KivyColumn; 4] = [
         KivyColumn::StdWorker,
         KivyColumn::StdQueued,
         KivyColumn::Smol,
+        KivyColumn::Frame,
     ];
 
     /// The column's name in reports.
@@ -67,6 +70,7 @@ impl KivyColumn {
             KivyColumn::StdWorker => "std, worker dispatch",
             KivyColumn::StdQueued => "std, queued dispatch",
             KivyColumn::Smol => "smol",
+            KivyColumn::Frame => "frame",
         }
     }
 }
@@ -97,6 +101,19 @@ pub fn callback_trace(case: &Case, column: KivyColumn) -> Result<Vec<String>, St
                 let req = b.build().map_err(|e| e.to_string())?;
                 let _ = smol::block_on(req.send());
                 Ok(())
+            })
+        }
+        KivyColumn::Frame => {
+            builder::<urlrequest_frame::Frame>(case, &origins, &lines).and_then(|b| {
+                let client = urlrequest_frame::Client::new();
+                let req = b.client(&client).build().map_err(|e| e.to_string())?;
+                loop {
+                    client.tick(std::time::Instant::now());
+                    if req.is_finished() {
+                        return Ok(());
+                    }
+                    client.wait(None);
+                }
             })
         }
     };

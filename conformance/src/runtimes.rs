@@ -1,6 +1,6 @@
-//! The shipped runtimes as conformance drivers: runtime-std and
-//! runtime-smol over loopback (each trusting the test CA, so TLS cases run
-//! too), and transcript replay of every live runtime-std run.
+//! The shipped runtimes as conformance drivers: runtime-std, runtime-smol
+//! and runtime-frame over loopback (each trusting the test CA, so TLS cases
+//! run too), and transcript replay of every live runtime-std run.
 
 use std::ops::ControlFlow;
 use std::time::Instant;
@@ -24,6 +24,14 @@ pub struct StdDriver;
 /// fresh client per case.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SmolDriver;
+
+/// runtime-frame's plain API (`Client::start`, a [`Transfer`] of events)
+/// over loopback, ticked by this thread alone with `Client::wait` between
+/// ticks, with a fresh client per case.
+///
+/// [`Transfer`]: urlrequest_frame::Transfer
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FrameDriver;
 
 /// Each case runs live through runtime-std with [`Exchange::recording`];
 /// the transcript goes through its JSON-lines form and back
@@ -61,6 +69,22 @@ fn fetch_smol(request: Request) -> Result<Vec<Event>, String> {
         .build()
         .map_err(|e| format!("smol client: {e}"))?;
     Ok(smol::block_on(client.events_collecting(request).collect()))
+}
+
+fn fetch_frame(request: Request) -> Result<Vec<Event>, String> {
+    let client = urlrequest_frame::Client::builder()
+        .ca_file(TestCa::trusted().pem_file())
+        .build();
+    let transfer = client.start(request);
+    let mut events = Vec::new();
+    loop {
+        client.tick(Instant::now());
+        events.extend(std::iter::from_fn(|| transfer.poll_event()));
+        if transfer.is_finished() {
+            return Ok(events);
+        }
+        client.wait(None);
+    }
 }
 
 fn fetch_replayed(request: Request) -> Result<Vec<Event>, String> {
@@ -108,6 +132,18 @@ impl Driver for SmolDriver {
     }
     fn run(&self, case: &Case) -> Result<Vec<String>, String> {
         run_over_loopback(case, fetch_smol)
+    }
+    fn skip(&self, _case: &Case) -> Option<String> {
+        None
+    }
+}
+
+impl Driver for FrameDriver {
+    fn name(&self) -> &str {
+        "runtime-frame"
+    }
+    fn run(&self, case: &Case) -> Result<Vec<String>, String> {
+        run_over_loopback(case, fetch_frame)
     }
     fn skip(&self, _case: &Case) -> Option<String> {
         None

@@ -211,7 +211,13 @@ impl Client {
     /// returned [`Transfer`] (the plain API, with no callbacks).
     pub fn start(&self, request: Request) -> Transfer {
         let (sink, transfer) = QueueSink::new();
-        self.submit(request, None, transfer.cancel_handle(), false, Box::new(sink));
+        self.submit(
+            request,
+            None,
+            transfer.cancel_handle(),
+            false,
+            Box::new(sink),
+        );
         transfer
     }
 

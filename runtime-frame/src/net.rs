@@ -165,7 +165,8 @@ impl Handshake {
 
     /// Moves the handshake on as far as the socket allows.
     pub(crate) fn poll(&mut self) -> Step<()> {
-        let failed = |host: &str, e: &io::Error| Step::Failed(TransportError::Tls(describe_error(host, e)));
+        let failed =
+            |host: &str, e: &io::Error| Step::Failed(TransportError::Tls(describe_error(host, e)));
         loop {
             while self.tls.wants_write() {
                 match self.tls.write_tls(&mut self.tcp) {

@@ -178,7 +178,11 @@ impl Run {
                 return Status::Idle;
             };
             if self.debug && !matches!(action, Action::Read | Action::Write) {
-                log::debug!("{} action: {action:?} (state {})", self.ex.url(), self.ex.state());
+                log::debug!(
+                    "{} action: {action:?} (state {})",
+                    self.ex.url(),
+                    self.ex.state()
+                );
             }
             match action {
                 Action::Connect(target) => self.connect(now, shared, target),
@@ -302,7 +306,9 @@ impl Run {
                 return Some(Status::Blocked(Interest::Write))
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => self.ex.handle_transport_error(now, TransportError::write(&e)),
+            Err(e) => self
+                .ex
+                .handle_transport_error(now, TransportError::write(&e)),
         }
         None
     }
@@ -348,7 +354,9 @@ impl Run {
                 return Some(Status::Blocked(Interest::Read))
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => self.ex.handle_transport_error(now, TransportError::read(&e)),
+            Err(e) => self
+                .ex
+                .handle_transport_error(now, TransportError::read(&e)),
         }
         None
     }

@@ -12,8 +12,8 @@ use std::thread;
 
 use urlrequest_conformance::{
     builtin_cases, callback_trace, compare_with_ureq, documented_differences, is_well_formed,
-    merge_progress, run_cases, run_in_memory, ureq_comparable, Case, Driver, KivyColumn,
-    MemoryDriver, Outcome, ReplayDriver, SmolDriver, StdDriver, SuiteReport,
+    merge_progress, run_cases, run_in_memory, ureq_comparable, Case, Driver, FrameDriver,
+    KivyColumn, MemoryDriver, Outcome, ReplayDriver, SmolDriver, StdDriver, SuiteReport,
 };
 
 /// Random split seeds the in-memory column is also run with.
@@ -118,6 +118,7 @@ fn main() -> ExitCode {
         Box::new(MemoryDriver::new()),
         Box::new(StdDriver),
         Box::new(SmolDriver),
+        Box::new(FrameDriver),
         Box::new(ReplayDriver),
     ];
     let (reports, splits, ureq) = thread::scope(|s| {
