@@ -1,4 +1,4 @@
-//! Faults through both socket runtimes: every fault ends in a `Failure` whose
+//! Faults through every socket runtime: every fault ends in a `Failure` whose
 //! kind and message say what happened, and the client that met it is still
 //! good for the next request. Truncation at every stage and stalls are also
 //! in the case suite (all drivers); these are the faults that need real
@@ -13,7 +13,7 @@ use std::sync::atomic::Ordering;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use fault_support::{answer, read_head, request, Clients, FaultServer, OK};
+use fault_support::{answer, read_head, request, Clients, FaultServer, OK, RUNTIMES};
 use urlrequest_conformance::{CertKind, TestCa};
 use urlrequest_core::{Proxy, Request};
 
@@ -100,10 +100,7 @@ fn connection_reset_mid_body() {
         }
     });
     let clients = Clients::new();
-    for (runtime, outcome) in ["std", "smol"]
-        .iter()
-        .zip(clients.both(&request(&s.url("/"))))
-    {
+    for (runtime, outcome) in RUNTIMES.iter().zip(clients.each(&request(&s.url("/")))) {
         let err = outcome.expect_err(runtime);
         // A reset may reach the client as a reset or, if it raced the last
         // bytes, as a plain end of stream: both must name what was lost.
@@ -172,7 +169,7 @@ fn slowloris_head_fails_at_the_timeout() {
         .unwrap();
     let t = Instant::now();
     Clients::new().expect_failure(&req, "timeout", "while waiting for the response head");
-    // Two runtimes, each bounded by the 700 ms head deadline (not by the
+    // Three runtimes, each bounded by the 700 ms head deadline (not by the
     // 4.5 s the whole head would take), plus the health check.
     assert!(t.elapsed() < Duration::from_secs(4), "{:?}", t.elapsed());
 }
@@ -232,7 +229,7 @@ fn tls_certificate_failures_read_the_same_in_every_runtime() {
     let clients = Clients::trusting_test_ca();
     let valid = tls_server(CertKind::Valid);
     let url = format!("https://127.0.0.1:{}/", valid.port);
-    assert_eq!(clients.both(&request(&url)), [Ok(200), Ok(200)]);
+    assert_eq!(clients.each(&request(&url)), RUNTIMES.map(|_| Ok(200)));
     for (kind, says) in [
         (
             CertKind::WrongHost,
@@ -310,7 +307,7 @@ fn early_response_before_the_body_is_written() {
         .build()
         .unwrap();
     let clients = Clients::new();
-    for (runtime, outcome) in ["std", "smol"].iter().zip(clients.both(&req)) {
+    for (runtime, outcome) in RUNTIMES.iter().zip(clients.each(&req)) {
         match outcome {
             Ok(status) => assert_eq!(status, 413, "{runtime}"),
             Err(e) => assert!(
@@ -331,16 +328,13 @@ fn extra_bytes_after_a_response_are_never_the_next_response() {
     ));
     let clients = Clients::new();
     for _ in 0..3 {
-        for (runtime, outcome) in ["std", "smol"]
-            .iter()
-            .zip(clients.both(&request(&s.url("/"))))
-        {
+        for (runtime, outcome) in RUNTIMES.iter().zip(clients.each(&request(&s.url("/")))) {
             assert_eq!(outcome, Ok(200), "{runtime}");
         }
     }
     assert_eq!(
         s.accepted.load(Ordering::SeqCst),
-        6,
+        3 * RUNTIMES.len(),
         "no connection was reused"
     );
 }

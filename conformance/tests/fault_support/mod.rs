@@ -1,5 +1,5 @@
-//! Fault servers and a pair of clients (runtime-std and runtime-smol) for the
-//! fault tests.
+//! Fault servers and a client of each socket runtime (runtime-std,
+//! runtime-smol, runtime-frame) for the fault tests.
 // Each test binary uses a different part of this module.
 #![allow(dead_code)]
 
@@ -81,11 +81,15 @@ pub fn request(url: &str) -> Request {
         .unwrap()
 }
 
-/// The outcome through runtime-std and runtime-smol, as `Ok(status)` or
+/// The socket runtimes, in the order [`Clients::each`] answers.
+pub const RUNTIMES: [&str; 3] = ["std", "smol", "frame"];
+
+/// The outcome through each socket runtime, as `Ok(status)` or
 /// `Err("kind: message")`, each on a client that is then used again.
 pub struct Clients {
     agent: urlrequest_std::Agent,
     client: urlrequest_smol::Client,
+    frame: urlrequest_frame::Client,
 }
 
 impl Clients {
@@ -93,6 +97,7 @@ impl Clients {
         Clients {
             agent: urlrequest_std::Agent::new(),
             client: urlrequest_smol::Client::new(),
+            frame: urlrequest_frame::Client::new(),
         }
     }
 
@@ -107,10 +112,11 @@ impl Clients {
                 .ca_file(ca)
                 .build()
                 .unwrap(),
+            frame: urlrequest_frame::Client::builder().ca_file(ca).build(),
         }
     }
 
-    pub fn both(&self, req: &Request) -> [Result<u16, String>; 2] {
+    pub fn each(&self, req: &Request) -> [Result<u16, String>; 3] {
         let std = self
             .agent
             .send(req.clone())
@@ -122,15 +128,15 @@ impl Clients {
         let smol = smol::block_on(self.client.send(req.clone()))
             .map(|r| r.status().as_u16())
             .map_err(|e| format!("{}: {e}", e.kind_name()));
-        [std, smol]
+        [std, smol, frame_send(&self.frame, req.clone())]
     }
 
     /// Runs `req`, expects a failure of `kind` whose message contains
-    /// `says`, word for word the same from both runtimes (one transport
-    /// vocabulary), then checks both clients still work.
+    /// `says`, word for word the same from every runtime (one transport
+    /// vocabulary), then checks every client still works.
     pub fn expect_failure(&self, req: &Request, kind: &str, says: &str) {
-        let outcomes = self.both(req);
-        for (runtime, outcome) in ["std", "smol"].iter().zip(&outcomes) {
+        let outcomes = self.each(req);
+        for (runtime, outcome) in RUNTIMES.iter().zip(&outcomes) {
             let err = outcome
                 .as_ref()
                 .expect_err(&format!("{runtime}: expected a {kind} failure"));
@@ -139,20 +145,39 @@ impl Clients {
         }
         assert_eq!(
             outcomes.clone().map(|o| o.map_err(|e| timing_free(&e))),
-            [0, 1].map(|_| outcomes[0].clone().map_err(|e| timing_free(&e))),
-            "the same fault reads the same through std and smol"
+            RUNTIMES.map(|_| outcomes[0].clone().map_err(|e| timing_free(&e))),
+            "the same fault reads the same through every runtime"
         );
         let healthy = FaultServer::start(answer(OK, false));
-        for (runtime, outcome) in ["std", "smol"]
-            .iter()
-            .zip(self.both(&request(&healthy.url("/"))))
-        {
+        for (runtime, outcome) in RUNTIMES.iter().zip(self.each(&request(&healthy.url("/")))) {
             assert_eq!(
                 outcome,
                 Ok(200),
                 "{runtime}: the client is still good after the fault"
             );
         }
+    }
+}
+
+/// Runs `req` on the frame client, ticked by this thread alone.
+fn frame_send(client: &urlrequest_frame::Client, req: Request) -> Result<u16, String> {
+    let transfer = client.start(req);
+    let mut outcome = Err("other: the request ended with no outcome".to_string());
+    loop {
+        client.tick(std::time::Instant::now());
+        while let Some(event) = transfer.poll_event() {
+            match event {
+                urlrequest_core::Event::Done(r) => outcome = Ok(r.status().as_u16()),
+                urlrequest_core::Event::Failure(e) => {
+                    outcome = Err(format!("{}: {e}", e.kind_name()))
+                }
+                _ => {}
+            }
+        }
+        if transfer.is_finished() {
+            return outcome;
+        }
+        client.wait(None);
     }
 }
 
