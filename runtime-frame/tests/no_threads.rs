@@ -71,7 +71,10 @@ fn requests_run_with_no_thread_but_this_one() {
     }
     assert!(transfer.is_finished());
     assert_eq!(client.active(), 0);
-    assert!(*on_this_thread.lock().unwrap(), "a callback ran on another thread");
+    assert!(
+        *on_this_thread.lock().unwrap(),
+        "a callback ran on another thread"
+    );
     // The budget spread the 3 MB over many ticks.
     assert!(ticks >= SIZE / (64 * 1024), "{ticks} ticks");
 
