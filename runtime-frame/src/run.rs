@@ -61,6 +61,10 @@ pub(crate) struct Run {
     debug: bool,
     /// When the exchange was made: a tick's `now` is never earlier.
     born: Instant,
+    /// A read in this advance came back short from a plain socket: the
+    /// kernel had no more, so another read would only say `WouldBlock`
+    /// (a system call per tick saved).
+    drained: bool,
     /// What the last advance waited for.
     pub(crate) status: Status,
 }
@@ -84,6 +88,7 @@ impl Run {
             recorded: false,
             debug,
             born,
+            drained: false,
             status: Status::Idle,
         }
     }
@@ -107,6 +112,7 @@ impl Run {
     /// most `budget` bytes (and counting them off it).
     pub(crate) fn advance(&mut self, now: Instant, shared: &Shared, budget: &mut usize) -> Status {
         let now = now.max(self.born);
+        self.drained = false;
         self.status = self.step(now, shared, budget);
         if self.status == Status::Finished {
             self.io = Io::None;
@@ -316,6 +322,9 @@ impl Run {
     /// Reads into the core's buffer (no copy on the body path), within the
     /// budget; `Some` when the socket is empty or the budget spent.
     fn read(&mut self, now: Instant, budget: &mut usize) -> Option<Status> {
+        if self.drained {
+            return Some(Status::Blocked(Interest::Read));
+        }
         if *budget == 0 {
             return Some(Status::OutOfBudget);
         }
@@ -348,6 +357,7 @@ impl Run {
             Ok(0) => self.ex.handle_eof(now),
             Ok(n) => {
                 *budget -= n;
+                self.drained = n < room && matches!(conn, Conn::Plain(_));
                 self.ex.handle_read(now, n);
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {

@@ -2,6 +2,7 @@
 //! case, repeated measurement and the Markdown report.
 
 pub mod download;
+pub mod frame;
 pub mod https;
 pub mod keepalive;
 pub mod memory;
@@ -28,7 +29,7 @@ pub struct Config {
     pub concurrent: u64,
     /// Case D file sizes.
     pub files: Vec<u64>,
-    /// The cases to run (letters `a` to `f`); all by default.
+    /// The cases to run (letters `a` to `g`); all by default.
     pub only: String,
     /// The clients to run (`raw`, `ureq`, `std`, `smol`); all when `None`.
     /// For profiling one client; ratios to a client left out show as `-`.
@@ -37,7 +38,7 @@ pub struct Config {
 
 const MIB: u64 = 1 << 20;
 /// Every case letter.
-pub const ALL_CASES: &str = "abcdef";
+pub const ALL_CASES: &str = "abcdefg";
 
 impl Config {
     /// The full run (about three minutes) or the quick one (about 30 s).
@@ -198,6 +199,9 @@ pub fn run(cfg: &Config) -> Result<(), String> {
     }
     if cfg.runs_case('e') {
         println!("{}", core_section(&mut targets).render());
+    }
+    if cfg.runs_case('g') {
+        frame::section(&rust, cfg, &mut targets)?;
     }
     println!("{}", report::targets_table(&targets));
     Ok(())
