@@ -4,6 +4,7 @@
 //! while a download runs at full speed with a 256 KiB budget, over plain
 //! http and over TLS, as a distribution.
 
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use urlrequest_conformance::TestCa;
@@ -62,13 +63,14 @@ fn frame_client(tls: bool, budget: Option<usize>) -> Client {
 /// The table of the first half: MB/s of the raw loop, urlrequest-std and
 /// urlrequest-frame (default budget), interleaved runs.
 pub fn throughput(
-    rust: &RustServer,
+    server: &str,
+    addr: SocketAddr,
+    path: &str,
     size: u64,
     cfg: &Config,
     targets: &mut Vec<Target>,
 ) -> Result<Table, String> {
-    let path = format!("/bytes/{size}");
-    let url = format!("{}{path}", rust.base());
+    let url = format!("http://{addr}{path}");
     let names = [
         "raw TcpStream read loop",
         "urlrequest-std",
@@ -80,8 +82,8 @@ pub fn throughput(
         for i in 0..names.len() {
             let load = load_average();
             let run = timed(|| match i {
-                0 => CaseA::Raw.fetch(rust.addr(), &path),
-                1 => CaseA::Std.fetch(rust.addr(), &path),
+                0 => CaseA::Raw.fetch(addr, path),
+                1 => CaseA::Std.fetch(addr, path),
                 _ => through_ticks(&frame_client(false, None), &url).map(|(n, _)| n),
             })?;
             if run.units != size {
@@ -97,7 +99,7 @@ pub fn throughput(
     let raw = samples[0].median();
     let mut t = Table::new(
         format!(
-            "#### G. {} MiB download through `tick` in a loop that does nothing else, body discarded, from the Rust server",
+            "#### G. {} MiB download through `tick` in a loop that does nothing else, body discarded, from {server}",
             size >> 20
         ),
         &["client", "MB/s median (min..max)", "to raw", "client CPU ms/GB", "load"],
@@ -117,7 +119,7 @@ pub fn throughput(
          no other.",
     );
     targets.push(Target::ratio(
-        "G: frame ≥ 0.90x raw",
+        format!("G: frame ≥ 0.90x raw ({server})"),
         samples[2].median() / raw,
         0.90,
     ));
@@ -219,9 +221,24 @@ pub fn tick_times(
     Ok(t)
 }
 
-/// Case G: both tables.
-pub fn section(rust: &RustServer, cfg: &Config, targets: &mut Vec<Target>) -> Result<(), String> {
-    println!("{}", throughput(rust, cfg.download, cfg, targets)?.render());
+/// Case G: the download from the Rust server and from nginx (when there
+/// is one: `(name, address, path)`), then the tick times.
+pub fn section(
+    rust: &RustServer,
+    nginx: Option<(&str, SocketAddr, &str)>,
+    cfg: &Config,
+    targets: &mut Vec<Target>,
+) -> Result<(), String> {
+    let size = cfg.download;
+    let path = format!("/bytes/{size}");
+    let rust_name = "the Rust server (memory buffer)";
+    let servers = std::iter::once((rust_name, rust.addr(), path.as_str())).chain(nginx);
+    for (name, addr, path) in servers {
+        println!(
+            "{}",
+            throughput(name, addr, path, size, cfg, targets)?.render()
+        );
+    }
     let tls = super::https::server()?;
     println!(
         "{}",

@@ -151,8 +151,8 @@ pub fn run(cfg: &Config) -> Result<(), String> {
     );
     let mut targets: Vec<Target> = Vec::new();
     let rust = server::RustServer::start().map_err(|e| format!("loopback server: {e}"))?;
-    // One nginx for cases A to C: started only when one of them runs.
-    let ngx = if cfg.only.chars().any(|c| "abc".contains(c)) {
+    // One nginx for cases A to C and G: started only when one of them runs.
+    let ngx = if cfg.only.chars().any(|c| "abcg".contains(c)) {
         start_nginx(cfg)
     } else {
         None
@@ -201,7 +201,10 @@ pub fn run(cfg: &Config) -> Result<(), String> {
         println!("{}", core_section(&mut targets).render());
     }
     if cfg.runs_case('g') {
-        frame::section(&rust, cfg, &mut targets)?;
+        let title = ngx.as_ref().map(|n| nginx_title(&n.exe, true));
+        let big = ngx.as_ref().zip(title.as_deref());
+        let big = big.map(|(n, title)| (title, n.nginx.addr(), "/big"));
+        frame::section(&rust, big, cfg, &mut targets)?;
     }
     println!("{}", report::targets_table(&targets));
     Ok(())
