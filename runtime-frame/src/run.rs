@@ -23,6 +23,10 @@ pub(crate) trait EventSink: Send {
     /// stops the request: it is cancelled and later events are dropped.
     fn event(&mut self, event: Event, ex: &Exchange) -> ControlFlow<()>;
 
+    /// The end of one advance: events handed over since the last call may
+    /// be published now (a sink that batches them).
+    fn flush(&mut self) {}
+
     /// The exchange is over and its connection settled.
     fn finish(self: Box<Self>);
 }
@@ -114,6 +118,9 @@ impl Run {
         let now = now.max(self.born);
         self.drained = false;
         self.status = self.step(now, shared, budget);
+        if let Some(sink) = self.sink.as_mut() {
+            sink.flush();
+        }
         if self.status == Status::Finished {
             self.io = Io::None;
             cancel::detach(&self.cancel);

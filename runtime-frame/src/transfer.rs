@@ -86,9 +86,12 @@ impl Transfer {
     }
 }
 
-/// The client's side of a [`Transfer`].
+/// The client's side of a [`Transfer`]. Events wait in a batch of its own
+/// until the end of the advance, so the shared queue is locked once per
+/// advance rather than once per event.
 pub(crate) struct QueueSink {
     queue: Arc<Mutex<Queue>>,
+    batch: Vec<Event>,
 }
 
 impl QueueSink {
@@ -98,7 +101,8 @@ impl QueueSink {
             queue: queue.clone(),
             cancel: CancelHandle::new(),
         };
-        (QueueSink { queue }, transfer)
+        let batch = Vec::new();
+        (QueueSink { queue, batch }, transfer)
     }
 
     fn queue(&self) -> MutexGuard<'_, Queue> {
@@ -108,11 +112,21 @@ impl QueueSink {
 
 impl EventSink for QueueSink {
     fn event(&mut self, event: Event, _ex: &Exchange) -> ControlFlow<()> {
-        self.queue().events.push_back(event);
+        self.batch.push(event);
         ControlFlow::Continue(())
     }
 
-    fn finish(self: Box<Self>) {
+    fn flush(&mut self) {
+        if !self.batch.is_empty() {
+            let mut batch = std::mem::take(&mut self.batch);
+            self.queue().events.extend(batch.drain(..));
+            // The allocation is kept for the next batch.
+            self.batch = batch;
+        }
+    }
+
+    fn finish(mut self: Box<Self>) {
+        self.flush();
         self.queue().settled = true;
     }
 }
