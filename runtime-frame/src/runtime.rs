@@ -4,7 +4,7 @@
 
 use std::ops::ControlFlow;
 
-use urlrequest::{Dispatch, Feed, FrameRuntime, Job, Runtime};
+use urlrequest::{Dispatch, Feed, FrameRuntime, Job, LocalRuntime, Runtime};
 use urlrequest_core::{Event, Exchange};
 
 use crate::client::Client;
@@ -44,6 +44,10 @@ impl FrameRuntime for Frame {
         client.submit(request, tls, cancel, debug, Box::new(FeedSink(feed)));
     }
 }
+
+/// Callbacks that are not `Send` (`.local()`) run inside the tick when the
+/// building thread ticks, as the frame runtime's users do.
+impl LocalRuntime for Frame {}
 
 /// A `UrlRequest`'s feed as the sink of its run.
 struct FeedSink(Feed<Frame>);

@@ -5,6 +5,8 @@
 
 mod support;
 
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -212,4 +214,42 @@ fn wait_returns_at_the_deadline_of_a_silent_server() {
     assert!(waited >= Duration::from_millis(300), "{waited:?}");
     let error = req.error().unwrap().to_string();
     assert!(error.contains("timed out after 300ms"), "{error}");
+}
+
+#[test]
+fn local_callbacks_touch_state_that_is_not_send_inside_tick() {
+    let mut server = LoopServer::start();
+    let client = Client::new();
+    // Rc<RefCell<..>> is not Send: only a local request may capture it.
+    let seen: Rc<RefCell<Vec<String>>> = Rc::default();
+    let (s1, s2, s3) = (seen.clone(), seen.clone(), seen.clone());
+    let req = UrlRequest::builder(server.url("/big/10000"))
+        .client(&client)
+        .chunk_size(4096)
+        .local()
+        .on_progress(move |_, got, _| s1.borrow_mut().push(format!("progress {got}")))
+        .on_success(move |_, _| s2.borrow_mut().push("success".into()))
+        .on_finish(move |_| s3.borrow_mut().push("finish".into()))
+        .build()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !req.is_finished() {
+        assert!(Instant::now() < deadline);
+        server.serve();
+        client.tick(Instant::now());
+    }
+    // Every update delivered, in order, by the tick itself (nothing waits
+    // for a dispatch).
+    assert!(!req.has_pending());
+    assert_eq!(
+        *seen.borrow(),
+        [
+            "progress 0",
+            "progress 4096",
+            "progress 8192",
+            "progress 10000",
+            "success",
+            "finish"
+        ]
+    );
 }

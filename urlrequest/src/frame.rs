@@ -32,8 +32,9 @@ pub trait FrameRuntime: Runtime {
 }
 
 /// The receiving end of one request run by a [`FrameRuntime`]: events go
-/// in, callbacks come out (run here, as they become due, with the
-/// runtimes' default `Dispatch::Worker`).
+/// in, callbacks come out (run here, as they become due; callbacks kept to
+/// the building thread by [`local`](crate::UrlRequestBuilder::local) run
+/// here when this is that thread, and otherwise wait for it).
 ///
 /// Dropping a feed that was not finished ends its request as if
 /// cancelled (`on_cancel`, then `on_finish`, where it is dropped).
@@ -66,6 +67,9 @@ impl<R: Runtime> Feed<R> {
             }
             Some(call) => {
                 self.req.deliver(call);
+                // Callbacks kept to the building thread (`local()`) run
+                // here when this is that thread (else they wait for it).
+                self.req.dispatch_pending();
                 ControlFlow::Continue(())
             }
             None => ControlFlow::Continue(()),
@@ -100,6 +104,7 @@ impl<R: Runtime> Feed<R> {
             .take()
             .unwrap_or_else(|| self.session.ended_without_outcome());
         self.req.deliver(call);
+        self.req.dispatch_pending();
     }
 }
 

@@ -58,7 +58,7 @@ pub use cancel::{CancelHandle, CancelHook};
 pub use error::Error;
 pub use file_sink::FileSink;
 pub use frame::{Feed, FrameRuntime};
-pub use local::{dispatch_all, LocalUrlRequestBuilder};
+pub use local::{dispatch_all, LocalRuntime, LocalUrlRequestBuilder};
 pub use outcome::{ResultValue, Route};
 pub use params::{RequestParams, DEFAULT_PROXY_PORT};
 pub use replay::{Recording, Replay, ReplayEvents};
