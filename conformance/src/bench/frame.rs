@@ -21,9 +21,28 @@ pub const BUDGET: usize = 256 * 1024;
 /// The longest tick allowed by the target, on the plain http server.
 const LONGEST_TARGET: Duration = Duration::from_millis(1);
 
+/// How long this thread has waited for a CPU while runnable, from
+/// `/proc/thread-self/schedstat` (its second field, in nanoseconds).
+fn run_queue_wait() -> Duration {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse().ok())
+        .map_or(Duration::ZERO, Duration::from_nanos)
+}
+
+/// One tick's duration, and (when attributed) how much of it the thread
+/// spent waiting for a CPU.
+type TickTime = (Duration, Duration);
+
 /// Downloads `url` through `client` in a loop of `wait` and `tick`, the
-/// body discarded; returns the body bytes and every tick's duration.
-fn through_ticks(client: &Client, url: &str) -> Result<(u64, Vec<Duration>), String> {
+/// body discarded; returns the body bytes and every tick's duration. With
+/// `attribute`, the thread's run-queue wait is read before and after each
+/// tick (outside the timed region: two small file reads per tick).
+fn through_ticks(
+    client: &Client,
+    url: &str,
+    attribute: bool,
+) -> Result<(u64, Vec<TickTime>), String> {
     let request = Request::builder(url)
         .collect_body(false)
         .build()
@@ -33,9 +52,20 @@ fn through_ticks(client: &Client, url: &str) -> Result<(u64, Vec<Duration>), Str
     let mut ticks = Vec::new();
     loop {
         client.wait(None);
+        let waited = if attribute {
+            run_queue_wait()
+        } else {
+            Duration::ZERO
+        };
         let start = Instant::now();
         client.tick(start);
-        ticks.push(start.elapsed());
+        let spent = start.elapsed();
+        let waited = if attribute {
+            run_queue_wait().saturating_sub(waited)
+        } else {
+            Duration::ZERO
+        };
+        ticks.push((spent, waited));
         while let Some(event) = transfer.poll_event() {
             match event {
                 Event::Body(b) => got += b.len() as u64,
@@ -84,7 +114,7 @@ pub fn throughput(
             let run = timed(|| match i {
                 0 => CaseA::Raw.fetch(addr, path),
                 1 => CaseA::Std.fetch(addr, path),
-                _ => through_ticks(&frame_client(false, None), &url).map(|(n, _)| n),
+                _ => through_ticks(&frame_client(false, None), &url, false).map(|(n, _)| n),
             })?;
             if run.units != size {
                 return Err(format!(
@@ -164,6 +194,7 @@ pub fn tick_times(
             "load",
         ],
     );
+    let mut notes = Vec::new();
     for (name, server, is_tls) in [
         ("the Rust server, http", plain, false),
         ("the Rust server, https (rustls both sides)", tls, true),
@@ -174,15 +205,34 @@ pub fn tick_times(
         for _ in 0..cfg.runs {
             let load = load_average();
             let started = Instant::now();
-            let (got, ticks) = through_ticks(&frame_client(is_tls, Some(BUDGET)), &url)?;
+            let (got, ticks) = through_ticks(&frame_client(is_tls, Some(BUDGET)), &url, false)?;
             if got != size {
                 return Err(format!(
                     "urlrequest-frame: {got} body bytes, expected {size}"
                 ));
             }
             speed.push(mb_per_s(size, started.elapsed()), load);
-            all.extend(ticks);
+            all.extend(ticks.into_iter().map(|(spent, _)| spent));
         }
+        // One more download, each tick's run-queue wait read around it:
+        // were the long ticks work, or the thread waiting for a CPU?
+        let (_, attributed) = through_ticks(&frame_client(is_tls, Some(BUDGET)), &url, true)?;
+        let long: Vec<&TickTime> = attributed
+            .iter()
+            .filter(|(spent, _)| *spent > LONGEST_TARGET)
+            .collect();
+        let mostly_waiting = long.iter().filter(|(spent, w)| *w * 2 >= *spent).count();
+        let worst = attributed.iter().max().copied().unwrap_or_default();
+        notes.push(format!(
+            "{name}, one more download with the thread's run-queue wait read around each tick \
+             (`/proc/thread-self/schedstat`, outside the timed region): {} ticks, {} over 1 ms, \
+             {mostly_waiting} of them waiting for a CPU for half their time or more; the longest \
+             took {} µs, {} µs of it waiting for a CPU.",
+            attributed.len(),
+            long.len(),
+            micros(worst.0),
+            micros(worst.1),
+        ));
         all.sort();
         let longest = *all.last().unwrap_or(&Duration::ZERO);
         let over = all.iter().filter(|d| **d > LONGEST_TARGET).count();
@@ -218,6 +268,9 @@ pub fn tick_times(
          its own thread on the same two CPUs.",
         cfg.runs
     ));
+    for note in notes {
+        t.note(note);
+    }
     Ok(t)
 }
 
