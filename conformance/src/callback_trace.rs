@@ -48,6 +48,8 @@ pub enum KivyColumn {
     /// urlrequest-tokio (current-thread runtime), callbacks in the task
     /// awaiting `send()`.
     Tokio,
+    /// urlrequest-frame, callbacks inside `Client::tick` on this thread.
+    Frame,
 }
 
 impl KivyColumn {
@@ -58,11 +60,12 @@ impl KivyColumn {
     }
 
     /// Every column, in report order.
-    pub const ALL: [KivyColumn; 4] = [
+    pub const ALL: [KivyColumn; 5] = [
         KivyColumn::StdWorker,
         KivyColumn::StdQueued,
         KivyColumn::Smol,
         KivyColumn::Tokio,
+        KivyColumn::Frame,
     ];
 
     /// The column's name in reports.
@@ -72,6 +75,7 @@ impl KivyColumn {
             KivyColumn::StdQueued => "std, queued dispatch",
             KivyColumn::Smol => "smol",
             KivyColumn::Tokio => "tokio",
+            KivyColumn::Frame => "frame",
         }
     }
 }
@@ -84,37 +88,49 @@ pub fn callback_trace(case: &Case, column: KivyColumn) -> Result<Vec<String>, St
     let server = ScriptedServer::start(case).map_err(|e| format!("scripted server: {e}"))?;
     let origins = server.origins().clone();
     let lines: Lines = Arc::default();
-    let ran = match column {
-        KivyColumn::StdWorker | KivyColumn::StdQueued => {
-            let dispatch = if column == KivyColumn::StdWorker {
-                urlrequest_std::Dispatch::Worker
-            } else {
-                urlrequest_std::Dispatch::Queued
-            };
-            builder::<urlrequest_std::Std>(case, &origins, &lines).and_then(|b| {
-                let req = b.dispatch(dispatch).build().map_err(|e| e.to_string())?;
-                req.wait(None);
-                Ok(())
-            })
-        }
-        KivyColumn::Smol => {
-            builder::<urlrequest_smol::Smol>(case, &origins, &lines).and_then(|b| {
-                let req = b.build().map_err(|e| e.to_string())?;
-                let _ = smol::block_on(req.send());
-                Ok(())
-            })
-        }
-        KivyColumn::Tokio => {
-            builder::<urlrequest_tokio::Tokio>(case, &origins, &lines).and_then(|b| {
-                let req = b.build().map_err(|e| e.to_string())?;
-                let runtime = crate::TokioDriver::CURRENT_THREAD
-                    .runtime()
-                    .map_err(|e| format!("tokio runtime: {e}"))?;
-                let _ = runtime.block_on(req.send());
-                Ok(())
-            })
-        }
-    };
+    let ran =
+        match column {
+            KivyColumn::StdWorker | KivyColumn::StdQueued => {
+                let dispatch = if column == KivyColumn::StdWorker {
+                    urlrequest_std::Dispatch::Worker
+                } else {
+                    urlrequest_std::Dispatch::Queued
+                };
+                builder::<urlrequest_std::Std>(case, &origins, &lines).and_then(|b| {
+                    let req = b.dispatch(dispatch).build().map_err(|e| e.to_string())?;
+                    req.wait(None);
+                    Ok(())
+                })
+            }
+            KivyColumn::Smol => {
+                builder::<urlrequest_smol::Smol>(case, &origins, &lines).and_then(|b| {
+                    let req = b.build().map_err(|e| e.to_string())?;
+                    let _ = smol::block_on(req.send());
+                    Ok(())
+                })
+            }
+            KivyColumn::Tokio => builder::<urlrequest_tokio::Tokio>(case, &origins, &lines)
+                .and_then(|b| {
+                    let req = b.build().map_err(|e| e.to_string())?;
+                    let runtime = crate::TokioDriver::CURRENT_THREAD
+                        .runtime()
+                        .map_err(|e| format!("tokio runtime: {e}"))?;
+                    let _ = runtime.block_on(req.send());
+                    Ok(())
+                }),
+            KivyColumn::Frame => builder::<urlrequest_frame::Frame>(case, &origins, &lines)
+                .and_then(|b| {
+                    let client = urlrequest_frame::Client::new();
+                    let req = b.client(&client).build().map_err(|e| e.to_string())?;
+                    loop {
+                        client.tick(std::time::Instant::now());
+                        if req.is_finished() {
+                            return Ok(());
+                        }
+                        client.wait(None);
+                    }
+                }),
+        };
     let verdict = server.finish();
     ran?;
     let raw = lines.lock().unwrap_or_else(|p| p.into_inner()).clone();

@@ -14,9 +14,10 @@
 //! - [`ScriptedServer`]: the same scripts served on loopback TCP, and
 //!   [`LoopbackDriver`] / [`run_over_loopback`] so a runtime only supplies
 //!   "fetch this request, return its events";
-//! - [`StdDriver`], [`SmolDriver`] and [`ReplayDriver`]: both runtimes
-//!   over loopback (TLS included, trusting [`TestCa::trusted`]), and the
-//!   replay of each live run's recorded transcript;
+//! - [`StdDriver`], [`SmolDriver`], [`TokioDriver`], [`FrameDriver`] and [`ReplayDriver`]:
+//!   the runtimes over loopback (TLS included, trusting
+//!   [`TestCa::trusted`]), and the replay of each live run's recorded
+//!   transcript;
 //! - [`HttpProxy`] and [`TestCa`]: an in-process forwarding and tunnelling
 //!   proxy and a throwaway certificate authority, for tests of any runtime;
 //! - [`servers`]: real servers (nginx, httpbin under gunicorn, tinyproxy)
@@ -71,7 +72,7 @@ pub use origins::{Origins, Role};
 pub use parse::{parse_cases, ParseError};
 pub use pki::{CertKind, TestCa};
 pub use proxy::HttpProxy;
-pub use runtimes::{ReplayDriver, SmolDriver, StdDriver, TokioDriver};
+pub use runtimes::{FrameDriver, ReplayDriver, SmolDriver, StdDriver, TokioDriver};
 pub use script::ReceivedRequest;
 pub use ureq_diff::{compare_with_ureq, documented_differences, ureq_comparable, Comparison, Seen};
 

@@ -1,7 +1,7 @@
-//! The shipped runtimes as conformance drivers: runtime-std, runtime-smol
-//! and runtime-tokio (on both of tokio's schedulers) over loopback (each
-//! trusting the test CA, so TLS cases run too), and transcript replay of
-//! every live runtime-std run.
+//! The shipped runtimes as conformance drivers: runtime-std, runtime-smol,
+//! runtime-tokio (on both of tokio's schedulers) and runtime-frame over
+//! loopback (each trusting the test CA, so TLS cases run too), and
+//! transcript replay of every live runtime-std run.
 
 use std::ops::ControlFlow;
 use std::time::Instant;
@@ -55,6 +55,13 @@ impl TokioDriver {
         builder.enable_all().build()
     }
 }
+/// runtime-frame's plain API (`Client::start`, a [`Transfer`] of events)
+/// over loopback, ticked by this thread alone with `Client::wait` between
+/// ticks, with a fresh client per case.
+///
+/// [`Transfer`]: urlrequest_frame::Transfer
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FrameDriver;
 
 /// Each case runs live through runtime-std with [`Exchange::recording`];
 /// the transcript goes through its JSON-lines form and back
@@ -109,6 +116,22 @@ fn fetch_tokio(driver: TokioDriver, request: Request) -> Result<Vec<Event>, Stri
     runtime
         .block_on(events)
         .map_err(|e| format!("tokio task: {e}"))
+}
+
+fn fetch_frame(request: Request) -> Result<Vec<Event>, String> {
+    let client = urlrequest_frame::Client::builder()
+        .ca_file(TestCa::trusted().pem_file())
+        .build();
+    let transfer = client.start(request);
+    let mut events = Vec::new();
+    loop {
+        client.tick(Instant::now());
+        events.extend(std::iter::from_fn(|| transfer.poll_event()));
+        if transfer.is_finished() {
+            return Ok(events);
+        }
+        client.wait(None);
+    }
 }
 
 fn fetch_replayed(request: Request) -> Result<Vec<Event>, String> {
@@ -173,6 +196,18 @@ impl Driver for TokioDriver {
     fn run(&self, case: &Case) -> Result<Vec<String>, String> {
         let driver = *self;
         run_over_loopback(case, move |request| fetch_tokio(driver, request))
+    }
+    fn skip(&self, _case: &Case) -> Option<String> {
+        None
+    }
+}
+
+impl Driver for FrameDriver {
+    fn name(&self) -> &str {
+        "runtime-frame"
+    }
+    fn run(&self, case: &Case) -> Result<Vec<String>, String> {
+        run_over_loopback(case, fetch_frame)
     }
     fn skip(&self, _case: &Case) -> Option<String> {
         None

@@ -1,17 +1,17 @@
 //! The promise of the project as one test: every case gives the identical
-//! trace through all four drivers (the in-memory poll loop, runtime-std and
-//! runtime-smol over loopback, and the replay of each recorded runtime-std
-//! run), and that trace is the one the case expects.
+//! trace through all five drivers (the in-memory poll loop, runtime-std,
+//! runtime-smol and runtime-frame over loopback, and the replay of each
+//! recorded runtime-std run), and that trace is the one the case expects.
 
 use std::thread;
 
 use urlrequest_conformance::{
-    builtin_cases, run_cases, Driver, MemoryDriver, Outcome, ReplayDriver, SmolDriver, StdDriver,
-    SuiteReport, TokioDriver,
+    builtin_cases, run_cases, Driver, FrameDriver, MemoryDriver, Outcome, ReplayDriver, SmolDriver,
+    StdDriver, SuiteReport, TokioDriver,
 };
 
 #[test]
-fn every_case_is_identical_through_all_four_drivers() {
+fn every_case_is_identical_through_all_five_drivers() {
     let cases = builtin_cases().unwrap_or_else(|e| panic!("{e}"));
     let drivers: Vec<Box<dyn Driver + Send + Sync>> = vec![
         Box::new(MemoryDriver::new()),
@@ -19,6 +19,7 @@ fn every_case_is_identical_through_all_four_drivers() {
         Box::new(SmolDriver),
         Box::new(TokioDriver::CURRENT_THREAD),
         Box::new(TokioDriver::MULTI_THREAD),
+        Box::new(FrameDriver),
         Box::new(ReplayDriver),
     ];
     // The drivers are independent (every case run has its own servers on
@@ -46,7 +47,7 @@ fn every_case_is_identical_through_all_four_drivers() {
     }
     assert!(failures.is_empty(), "{failures}");
     assert!(cases.len() >= 150, "only {} cases", cases.len());
-    // Passing means equal to the expected trace, so all four are equal;
+    // Passing means equal to the expected trace, so all five are equal;
     // check it directly too, case by case.
     for (i, case) in cases.iter().enumerate() {
         for r in &reports {

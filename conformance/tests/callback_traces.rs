@@ -1,8 +1,9 @@
 //! The Kivy-level conformance: every case through every runtime's
-//! `UrlRequest` (std with worker dispatch, std with queued dispatch, smol)
-//! gives the identical callback trace, with exactly one outcome callback
-//! and `on_finish` last: line for line where every progress update is
-//! delivered, after merging runs of progress updates for queued dispatch.
+//! `UrlRequest` (std with worker dispatch, std with queued dispatch, smol,
+//! frame) gives the identical callback trace, with exactly one outcome
+//! callback and `on_finish` last: line for line where every progress update
+//! is delivered, after merging runs of progress updates for queued
+//! dispatch.
 
 use std::thread;
 

@@ -13,7 +13,7 @@ use std::sync::atomic::Ordering;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use fault_support::{answer, read_head, request, Clients, FaultServer, OK};
+use fault_support::{answer, read_head, request, Clients, FaultServer, OK, RUNTIMES};
 use urlrequest_conformance::{CertKind, TestCa};
 use urlrequest_core::{Proxy, Request};
 
@@ -169,7 +169,7 @@ fn slowloris_head_fails_at_the_timeout() {
         .unwrap();
     let t = Instant::now();
     Clients::new().expect_failure(&req, "timeout", "while waiting for the response head");
-    // Two runtimes, each bounded by the 700 ms head deadline (not by the
+    // Three runtimes, each bounded by the 700 ms head deadline (not by the
     // 4.5 s the whole head would take), plus the health check.
     assert!(t.elapsed() < Duration::from_secs(4), "{:?}", t.elapsed());
 }
@@ -336,7 +336,7 @@ fn extra_bytes_after_a_response_are_never_the_next_response() {
     }
     assert_eq!(
         s.accepted.load(Ordering::SeqCst),
-        3 * fault_support::RUNTIMES.len(),
+        3 * RUNTIMES.len(),
         "no connection was reused"
     );
 }

@@ -26,7 +26,7 @@ fn short_chaos_soak_through_every_runtime() {
     };
     let mut table = vec![SoakReport::table_header().to_string()];
     let mut clean = true;
-    for runtime in [SoakRuntime::Std, SoakRuntime::Smol] {
+    for runtime in [SoakRuntime::Std, SoakRuntime::Smol, SoakRuntime::Frame] {
         let report = run_soak(runtime, &proxy, &files, &plan, dir.path());
         table.push(report.to_string());
         for e in &report.examples {

@@ -304,6 +304,12 @@ impl<R: Runtime> UrlRequestBuilder<R> {
         self.finish(wants_progress, Some(Box::new(keep_callbacks)))
     }
 
+    /// Callbacks queued for the building thread (for a local builder).
+    pub(crate) fn queued(mut self) -> Self {
+        self.dispatch = Dispatch::Queued;
+        self
+    }
+
     /// The callbacks set so far, taken out (for a local builder).
     pub(crate) fn take_callbacks(mut self) -> (Self, Callbacks<UrlRequest<R>>) {
         let callbacks = std::mem::take(&mut self.callbacks);

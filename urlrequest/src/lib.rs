@@ -8,10 +8,11 @@
 //! error type ([`Error`]) and one [`CancelHandle`].
 //!
 //! It is generic over a small runtime trait ([`Runtime`], with
-//! [`BlockingRuntime`] or [`AsyncRuntime`]): a runtime supplies its client
-//! (pool and TLS configuration), a way to drive one request's exchange
-//! (blocking, handing events to a sink; or async, a source of events), and
-//! where a request runs. Between the core's events and the callbacks sits
+//! [`BlockingRuntime`], [`AsyncRuntime`] or [`FrameRuntime`]): a runtime
+//! supplies its client (pool and TLS configuration), a way to drive one
+//! request's exchange (blocking, handing events to a sink; async, a source
+//! of events; or from the application's own loop, handing events to a
+//! [`Feed`]), and where a request runs. Between the core's events and the callbacks sits
 //! one step, the same for every runtime, that keeps the properties current,
 //! writes the file and says which callback is due, so the sequence of
 //! callbacks a request makes (its callback trace) is the same whatever
@@ -26,9 +27,11 @@
 //!
 //! Writing a runtime: implement [`Runtime`] (the client type, where
 //! callbacks run by default, what `build()` does) and one of
-//! [`BlockingRuntime::drive`] + [`BlockingRuntime::spawn`] or
-//! [`AsyncRuntime::events`] + an [`EventSource`]; the std and smol
-//! runtimes do it in about fifty lines each, their drivers aside.
+//! [`BlockingRuntime::drive`] + [`BlockingRuntime::spawn`],
+//! [`AsyncRuntime::events`] + an [`EventSource`], or
+//! [`FrameRuntime::submit`] (the client keeps the [`Feed`] and gives it
+//! the events its loop moves); the std and smol runtimes do it in about
+//! fifty lines each, their drivers aside.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -37,6 +40,7 @@ mod callbacks;
 mod cancel;
 mod error;
 mod file_sink;
+mod frame;
 mod local;
 mod outcome;
 mod params;
@@ -53,7 +57,8 @@ pub use callbacks::{
 pub use cancel::{CancelHandle, CancelHook};
 pub use error::Error;
 pub use file_sink::FileSink;
-pub use local::{dispatch_all, LocalUrlRequestBuilder};
+pub use frame::{Feed, FrameRuntime};
+pub use local::{dispatch_all, LocalRuntime, LocalUrlRequestBuilder};
 pub use outcome::{ResultValue, Route};
 pub use params::{RequestParams, DEFAULT_PROXY_PORT};
 pub use replay::{Recording, Replay, ReplayEvents};

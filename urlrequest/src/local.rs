@@ -16,7 +16,16 @@ use crate::callbacks::{route, Outcome};
 use crate::error::Error;
 use crate::outcome::ResultValue;
 use crate::runtime::{BlockingRuntime, Runtime};
-use crate::url_request::{Dispatch, UrlRequest};
+
+/// A runtime whose callbacks can be kept to the thread that builds the
+/// request ([`UrlRequestBuilder::local`]): one where a thread of the
+/// application runs them, the thread that waits (every [`BlockingRuntime`])
+/// or the thread that ticks (a [`FrameRuntime`](crate::FrameRuntime) that
+/// implements this trait).
+pub trait LocalRuntime: Runtime {}
+
+impl<R: BlockingRuntime> LocalRuntime for R {}
+use crate::url_request::UrlRequest;
 
 /// A request whose queued callbacks this thread runs.
 trait Pending {
@@ -188,13 +197,16 @@ fn with_local<R: Runtime>(id: usize, f: impl FnOnce(&mut LocalCallbacks<R>)) {
 ///     .build()?;
 /// urlrequest_std::dispatch_all(); // once a frame, on this thread
 /// ```
+///
+/// With the frame runtime (`urlrequest-frame`) they run inside the tick,
+/// as its other callbacks do, when the building thread ticks the client.
 #[must_use = "a builder does nothing until build() is called"]
 pub struct LocalUrlRequestBuilder<R: Runtime> {
     inner: UrlRequestBuilder<R>,
     callbacks: LocalCallbacks<R>,
 }
 
-impl<R: BlockingRuntime> UrlRequestBuilder<R> {
+impl<R: LocalRuntime> UrlRequestBuilder<R> {
     /// Goes on with callbacks that need not be `Send` and run only on this
     /// thread (see [`LocalUrlRequestBuilder`]). Callbacks set before keep
     /// their place.
@@ -213,7 +225,7 @@ impl<R: BlockingRuntime> UrlRequestBuilder<R> {
     }
 }
 
-impl<R: BlockingRuntime> LocalUrlRequestBuilder<R> {
+impl<R: LocalRuntime> LocalUrlRequestBuilder<R> {
     /// Called with the result for a 1xx/2xx response.
     pub fn on_success(mut self, f: impl FnMut(&UrlRequest<R>, &ResultValue) + 'static) -> Self {
         self.callbacks.success = Some(Box::new(f));
@@ -265,20 +277,19 @@ impl<R: BlockingRuntime> LocalUrlRequestBuilder<R> {
     pub fn build(self) -> Result<UrlRequest<R>, Error> {
         let wants_progress = self.callbacks.progress.is_some();
         let callbacks = self.callbacks;
-        self.inner
-            .dispatch(Dispatch::Queued)
-            .build_local(wants_progress, move |id| {
-                LOCAL.with(|l| {
-                    l.borrow_mut()
-                        .insert(id, Box::new(callbacks) as Box<dyn Any>)
-                });
-            })
+        self.inner.queued().build_local(wants_progress, move |id| {
+            LOCAL.with(|l| {
+                l.borrow_mut()
+                    .insert(id, Box::new(callbacks) as Box<dyn Any>)
+            });
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::url_request::Dispatch;
     use crate::{Recording, Replay};
 
     fn pending() -> usize {

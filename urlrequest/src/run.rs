@@ -8,7 +8,7 @@ use crate::runtime::{AsyncRuntime, BlockingRuntime, EventSource, Job, Runtime};
 use crate::session::{Call, Session};
 use crate::url_request::{Launch, UrlRequest};
 
-fn job<R: Runtime>(req: &UrlRequest<R>, launch: Launch<R>) -> (Job<R>, Session) {
+pub(crate) fn job<R: Runtime>(req: &UrlRequest<R>, launch: Launch<R>) -> (Job<R>, Session) {
     let session = Session::new(launch.file_path, launch.debug);
     let job = Job {
         client: launch.client.unwrap_or_else(R::default_client),

@@ -229,7 +229,7 @@ impl<R: Runtime> UrlRequest<R> {
         Arc::as_ptr(&self.inner) as *const () as usize
     }
 
-    fn take_launch(&self) -> Option<Launch<R>> {
+    pub(crate) fn take_launch(&self) -> Option<Launch<R>> {
         let launch = self
             .inner
             .launch

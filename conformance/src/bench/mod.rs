@@ -2,6 +2,7 @@
 //! case, repeated measurement and the Markdown report.
 
 pub mod download;
+pub mod frame;
 pub mod https;
 pub mod in_flight;
 pub mod keepalive;
@@ -29,7 +30,7 @@ pub struct Config {
     pub concurrent: u64,
     /// Case D file sizes.
     pub files: Vec<u64>,
-    /// The cases to run (letters `a` to `f`); all by default.
+    /// The cases to run (letters `a` to `g`); all by default.
     pub only: String,
     /// The clients to run (`raw`, `ureq`, `std`, `smol`, `tokio`, `reqwest`); all
     /// when `None`.
@@ -39,7 +40,7 @@ pub struct Config {
 
 const MIB: u64 = 1 << 20;
 /// Every case letter.
-pub const ALL_CASES: &str = "abcdef";
+pub const ALL_CASES: &str = "abcdefg";
 
 impl Config {
     /// The full run (about three minutes) or the quick one (about 30 s).
@@ -152,8 +153,8 @@ pub fn run(cfg: &Config) -> Result<(), String> {
     );
     let mut targets: Vec<Target> = Vec::new();
     let rust = server::RustServer::start().map_err(|e| format!("loopback server: {e}"))?;
-    // One nginx for cases A to C: started only when one of them runs.
-    let ngx = if cfg.only.chars().any(|c| "abc".contains(c)) {
+    // One nginx for cases A to C and G: started only when one of them runs.
+    let ngx = if cfg.only.chars().any(|c| "abcg".contains(c)) {
         start_nginx(cfg)
     } else {
         None
@@ -201,6 +202,12 @@ pub fn run(cfg: &Config) -> Result<(), String> {
     }
     if cfg.runs_case('e') {
         println!("{}", core_section(&mut targets).render());
+    }
+    if cfg.runs_case('g') {
+        let title = ngx.as_ref().map(|n| nginx_title(&n.exe, true));
+        let big = ngx.as_ref().zip(title.as_deref());
+        let big = big.map(|(n, title)| (title, n.nginx.addr(), "/big"));
+        frame::section(&rust, big, cfg, &mut targets)?;
     }
     println!("{}", report::targets_table(&targets));
     Ok(())

@@ -7,10 +7,12 @@
 //! Starts its own servers (an in-process Rust server serving from memory,
 //! and nginx when it is installed, which also serves cases A to C), runs
 //! cases A to E and prints a Markdown
-//! report with ratios and the stated targets. Case F is case A over TLS.
+//! report with ratios and the stated targets. Case F is case A over TLS;
+//! case G is urlrequest-frame (a download through `tick`, and the time
+//! spent inside each tick).
 //! `--quick` runs smaller sizes and fewer repetitions in cases A to D and F
 //! (case E is the same in both); `--only ab` runs only the cases named
-//! (letters `a` to `f`), `--clients std,smol` only those clients (for
+//! (letters `a` to `g`), `--clients std,smol` only those clients (for
 //! profiling one of them; the targets are then not judged), `--size MIB`
 //! sets the body size of cases A and F.
 

@@ -12,8 +12,9 @@ use std::thread;
 
 use urlrequest_conformance::{
     builtin_cases, callback_trace, compare_with_ureq, documented_differences, is_well_formed,
-    merge_progress, run_cases, run_in_memory, ureq_comparable, Case, Driver, KivyColumn,
-    MemoryDriver, Outcome, ReplayDriver, SmolDriver, StdDriver, SuiteReport, TokioDriver,
+    merge_progress, run_cases, run_in_memory, ureq_comparable, Case, Driver, FrameDriver,
+    KivyColumn, MemoryDriver, Outcome, ReplayDriver, SmolDriver, StdDriver, SuiteReport,
+    TokioDriver,
 };
 
 /// Random split seeds the in-memory column is also run with.
@@ -120,6 +121,7 @@ fn main() -> ExitCode {
         Box::new(SmolDriver),
         Box::new(TokioDriver::CURRENT_THREAD),
         Box::new(TokioDriver::MULTI_THREAD),
+        Box::new(FrameDriver),
         Box::new(ReplayDriver),
     ];
     let (reports, splits, ureq) = thread::scope(|s| {

@@ -53,7 +53,7 @@ fn main() -> ExitCode {
     );
     println!("{}", SoakReport::table_header());
     let mut clean = true;
-    for runtime in [SoakRuntime::Std, SoakRuntime::Smol] {
+    for runtime in [SoakRuntime::Std, SoakRuntime::Smol, SoakRuntime::Frame] {
         let report = run_soak(runtime, &proxy, &files, &plan, dir.path());
         println!("{report}");
         for e in &report.examples {

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use urlrequest_core::Request;
 
+mod frame;
 mod report;
 mod resources;
 
@@ -35,7 +36,8 @@ pub struct SoakPlan {
     pub requests: usize,
     /// Seeds every choice of request kind, file and fault.
     pub seed: u64,
-    /// Requests in flight at once (threads for std, tasks for smol).
+    /// Requests in flight at once (threads for std, tasks for smol, in
+    /// flight on the ticking thread for frame).
     pub concurrency: usize,
     /// Each request's inactivity timeout (a stalled response fails after it).
     pub timeout: Duration,
@@ -49,6 +51,9 @@ pub enum SoakRuntime {
     /// urlrequest-smol: `Client::send` and `Client::download` as tasks on
     /// one executor thread.
     Smol,
+    /// urlrequest-frame: `Client::start` transfers and `UrlRequest`
+    /// downloads, ticked by the calling thread.
+    Frame,
 }
 
 impl SoakRuntime {
@@ -57,6 +62,7 @@ impl SoakRuntime {
         match self {
             SoakRuntime::Std => "urlrequest-std",
             SoakRuntime::Smol => "urlrequest-smol",
+            SoakRuntime::Frame => "urlrequest-frame",
         }
     }
 }
@@ -286,6 +292,17 @@ pub fn run_soak(
                 )
             },
             smol_batch,
+        ),
+        SoakRuntime::Frame => measured(
+            &ctx,
+            &tally,
+            || {
+                (
+                    urlrequest_frame::Client::new(),
+                    urlrequest_frame::Client::new(),
+                )
+            },
+            frame::frame_batch,
         ),
     };
     let mut report = tally.report.into_inner().unwrap_or_else(|e| e.into_inner());

@@ -1,5 +1,5 @@
-//! Fault servers and a pair of clients (runtime-std and runtime-smol) for the
-//! fault tests.
+//! Fault servers and a client of each socket runtime (runtime-std,
+//! runtime-smol, runtime-frame) for the fault tests.
 // Each test binary uses a different part of this module.
 #![allow(dead_code)]
 
@@ -89,14 +89,15 @@ pub struct Clients {
     tokio: urlrequest_tokio::Client,
     /// The runtime tokio's client's connections belong to.
     tokio_runtime: tokio::runtime::Runtime,
+    frame: urlrequest_frame::Client,
 }
 
 /// The runtimes [`Clients::all`] runs a request through, in order.
-pub const RUNTIMES: [&str; 3] = ["std", "smol", "tokio"];
+pub const RUNTIMES: [&str; 4] = ["std", "smol", "tokio", "frame"];
 
 impl Clients {
     pub fn new() -> Clients {
-        Clients::with(|b| b, |b| b, |b| b)
+        Clients::with(|b| b, |b| b, |b| b, |b| b)
     }
 
     /// Clients that trust the conformance test CA (and nothing else).
@@ -106,6 +107,7 @@ impl Clients {
             |b| b.tls(urlrequest_std::TlsSettings::default().ca_file(ca)),
             |b| b.ca_file(ca),
             |b| b.ca_file(ca),
+            |b| b.ca_file(ca),
         )
     }
 
@@ -113,6 +115,7 @@ impl Clients {
         std: impl FnOnce(urlrequest_std::AgentBuilder) -> urlrequest_std::AgentBuilder,
         smol: impl FnOnce(urlrequest_smol::ClientBuilder) -> urlrequest_smol::ClientBuilder,
         tokio: impl FnOnce(urlrequest_tokio::ClientBuilder) -> urlrequest_tokio::ClientBuilder,
+        frame: impl FnOnce(urlrequest_frame::ClientBuilder) -> urlrequest_frame::ClientBuilder,
     ) -> Clients {
         Clients {
             agent: std(urlrequest_std::Agent::builder()).build(),
@@ -121,6 +124,7 @@ impl Clients {
             tokio_runtime: urlrequest_conformance::TokioDriver::CURRENT_THREAD
                 .runtime()
                 .unwrap(),
+            frame: frame(urlrequest_frame::Client::builder()).build(),
         }
     }
 
@@ -142,7 +146,11 @@ impl Clients {
             .block_on(self.tokio.send(req.clone()))
             .map(|r| r.status().as_u16())
             .map_err(|e| format!("{}: {e}", e.kind_name()));
-        RUNTIMES.into_iter().zip([std, smol, tokio]).collect()
+        let frame = frame_send(&self.frame, req.clone());
+        RUNTIMES
+            .into_iter()
+            .zip([std, smol, tokio, frame])
+            .collect()
     }
 
     /// Runs `req`, expects a failure of `kind` whose message contains
@@ -174,6 +182,28 @@ impl Clients {
                 "{runtime}: the client is still good after the fault"
             );
         }
+    }
+}
+
+/// Runs `req` on the frame client, ticked by this thread alone.
+fn frame_send(client: &urlrequest_frame::Client, req: Request) -> Result<u16, String> {
+    let transfer = client.start(req);
+    let mut outcome = Err("other: the request ended with no outcome".to_string());
+    loop {
+        client.tick(std::time::Instant::now());
+        while let Some(event) = transfer.poll_event() {
+            match event {
+                urlrequest_core::Event::Done(r) => outcome = Ok(r.status().as_u16()),
+                urlrequest_core::Event::Failure(e) => {
+                    outcome = Err(format!("{}: {e}", e.kind_name()))
+                }
+                _ => {}
+            }
+        }
+        if transfer.is_finished() {
+            return outcome;
+        }
+        client.wait(None);
     }
 }
 
