@@ -69,6 +69,23 @@ pub struct RequestSpec {
     pub max_body_bytes: Option<u64>,
     /// `allow_https_to_http`.
     pub allow_https_to_http: Option<bool>,
+    /// `form name=value` lines: a URL-encoded form body, in order.
+    pub form: Vec<(String, String)>,
+    /// `multipart-boundary`: the multipart body's boundary, when given.
+    pub multipart_boundary: Option<String>,
+    /// `multipart-text` and `multipart-file` lines: a multipart body's parts.
+    pub multipart: Vec<MultipartSpec>,
+}
+
+/// One part of a case's multipart body (escaped text with placeholders).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MultipartSpec {
+    /// The field name.
+    pub name: String,
+    /// For a file part: its file name and content type.
+    pub file: Option<(String, String)>,
+    /// The part's bytes.
+    pub data: String,
 }
 
 /// One step of a server script.
@@ -173,6 +190,40 @@ impl Case {
         }
         if let Some(body) = &spec.body {
             b = b.body(unescape(&sub(body))?);
+        }
+        if !spec.form.is_empty() {
+            let mut pairs = Vec::new();
+            for (name, value) in &spec.form {
+                let text = |s: &str| -> Result<String, String> {
+                    String::from_utf8(unescape(&sub(s))?)
+                        .map_err(|_| format!("form field {s:?} is not UTF-8"))
+                };
+                pairs.push((text(name)?, text(value)?));
+            }
+            b = b.form(pairs);
+        }
+        if !spec.multipart.is_empty() || spec.multipart_boundary.is_some() {
+            let mut form = urlrequest_core::Multipart::new();
+            if let Some(boundary) = &spec.multipart_boundary {
+                form = form.boundary(boundary.clone());
+            }
+            for part in &spec.multipart {
+                let text = |s: &str| -> Result<String, String> {
+                    String::from_utf8(unescape(&sub(s))?)
+                        .map_err(|_| format!("multipart text {s:?} is not UTF-8"))
+                };
+                let data = unescape(&sub(&part.data))?;
+                form = match &part.file {
+                    None => form.text(
+                        text(&part.name)?,
+                        String::from_utf8(data).map_err(|_| "a multipart-text is not UTF-8")?,
+                    ),
+                    Some((filename, ctype)) => {
+                        form.file(text(&part.name)?, text(filename)?, ctype.clone(), data)
+                    }
+                };
+            }
+            b = b.multipart(form);
         }
         if let Some(n) = spec.chunk_size {
             b = b.chunk_size(n);

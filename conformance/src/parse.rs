@@ -5,7 +5,7 @@ use std::fmt;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::case::{Case, End, Expect, RequestSpec, Step, StepKind};
+use crate::case::{Case, End, Expect, MultipartSpec, RequestSpec, Step, StepKind};
 use crate::escape::unescape;
 use crate::origins::Role;
 use crate::pki::CertKind;
@@ -292,10 +292,46 @@ fn request_line(spec: &mut RequestSpec, line: &str) -> Result<(), String> {
             }
             None => Err("`proxy-header` must follow `proxy <host:port>`".into()),
         },
+        "form" => {
+            let (name, value) = rest
+                .split_once('=')
+                .ok_or_else(|| format!("`form` is `name=value`, found {rest:?}"))?;
+            spec.form.push((checked_escapes(name)?, checked_escapes(value)?));
+            Ok(())
+        }
+        "multipart-boundary" => once(&mut spec.multipart_boundary, key, rest.to_string()),
+        "multipart-text" => {
+            let (name, value) = rest
+                .split_once('=')
+                .ok_or_else(|| format!("`multipart-text` is `name=value`, found {rest:?}"))?;
+            spec.multipart.push(MultipartSpec {
+                name: checked_escapes(name)?,
+                file: None,
+                data: checked_escapes(value)?,
+            });
+            Ok(())
+        }
+        "multipart-file" => {
+            let mut words = rest.splitn(4, ' ');
+            let (Some(name), Some(filename), Some(content_type)) =
+                (words.next(), words.next(), words.next())
+            else {
+                return Err(format!(
+                    "`multipart-file` is `<name> <filename> <content-type> <data>`, found {rest:?}"
+                ));
+            };
+            spec.multipart.push(MultipartSpec {
+                name: checked_escapes(name)?,
+                file: Some((checked_escapes(filename)?, content_type.to_string())),
+                data: checked_escapes(words.next().unwrap_or(""))?,
+            });
+            Ok(())
+        }
         _ => Err(format!(
             "unknown request field {key:?} (known: method, url, header, body, chunk_size, timeout, \
              max_redirects, decode, collect_body, allow_https_to_http, max_head_bytes, max_headers, \
-             max_body_bytes, proxy, proxy-header)"
+             max_body_bytes, proxy, proxy-header, form, multipart-boundary, multipart-text, \
+             multipart-file)"
         )),
     }
 }

@@ -60,6 +60,13 @@ pub enum BuildError {
         /// What serde_json said.
         reason: String,
     },
+    /// A form body ([`RequestBuilder::form`](crate::RequestBuilder::form) or
+    /// [`RequestBuilder::multipart`](crate::RequestBuilder::multipart))
+    /// could not be encoded: a bad or colliding multipart boundary.
+    Form {
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 impl fmt::Display for BuildError {
@@ -83,6 +90,7 @@ impl fmt::Display for BuildError {
             BuildError::Json { reason } => {
                 write!(f, "the JSON body could not be serialised: {reason}")
             }
+            BuildError::Form { reason } => write!(f, "the form body could not be encoded: {reason}"),
         }
     }
 }

@@ -63,6 +63,7 @@ mod decode;
 mod error;
 mod event;
 mod exchange;
+mod form;
 mod framing;
 mod head;
 mod pool;
@@ -76,6 +77,7 @@ mod wire;
 pub use error::{BodyError, BuildError, Error, Phase, TransportError};
 pub use event::{Event, Response, ResponseBody};
 pub use exchange::{Action, ConnectTarget, Exchange, State};
+pub use form::{form_urlencoded, Multipart, Part, FORM_URLENCODED};
 pub use pool::{Pool, PoolKey};
 pub use request::{
     basic_auth_value, Limits, Proxy, Request, RequestBuilder, DEFAULT_CHUNK_SIZE,

@@ -296,6 +296,9 @@ pub struct RequestBuilder {
     /// The first error of a builder call that can fail (`json`), returned
     /// by `build`.
     error: Option<BuildError>,
+    /// The `Content-Type` a form body goes with, sent unless the user set
+    /// a type (see `form.rs`).
+    body_type: Option<HeaderValue>,
 }
 
 impl RequestBuilder {
@@ -316,6 +319,7 @@ impl RequestBuilder {
             allow_https_to_http: false,
             json_body: false,
             error: None,
+            body_type: None,
         }
     }
 
@@ -356,6 +360,7 @@ impl RequestBuilder {
     pub fn body(mut self, body: impl Into<Bytes>) -> Self {
         self.body = Some(body.into());
         self.json_body = false;
+        self.body_type = None;
         self
     }
 
@@ -392,6 +397,22 @@ impl RequestBuilder {
                 self.error.get_or_insert(BuildError::Json {
                     reason: e.to_string(),
                 });
+            }
+        }
+        self
+    }
+
+    /// A body with the `Content-Type` it goes with unless the user sets
+    /// one, or the error that encoding it met (the form builders).
+    pub(crate) fn typed_body(mut self, body: Result<(Bytes, HeaderValue), BuildError>) -> Self {
+        match body {
+            Ok((bytes, content_type)) => {
+                self.body = Some(bytes);
+                self.json_body = false;
+                self.body_type = Some(content_type);
+            }
+            Err(e) => {
+                self.error.get_or_insert(e);
             }
         }
         self
@@ -501,6 +522,12 @@ impl RequestBuilder {
         }
         if self.json_body && !headers.contains_key(CONTENT_TYPE) {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
+        if let Some(t) = self
+            .body_type
+            .filter(|_| !headers.contains_key(CONTENT_TYPE))
+        {
+            headers.insert(CONTENT_TYPE, t);
         }
         if !headers.contains_key(USER_AGENT) {
             headers.insert(USER_AGENT, HeaderValue::from_static(DEFAULT_USER_AGENT));

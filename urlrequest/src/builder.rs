@@ -111,6 +111,32 @@ impl<R: Runtime> UrlRequestBuilder<R> {
         self
     }
 
+    /// A URL-encoded form (`application/x-www-form-urlencoded`) as the
+    /// body, made from `pairs` in order; POST unless a `method` is given.
+    /// Replaces `req_body`. Kivy sends a dict body as is (and fails, kivy
+    /// #5730); this is the encoding its users wanted.
+    pub fn req_form<K: Into<String>, V: Into<String>>(
+        mut self,
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        self.params.form = Some(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        );
+        self
+    }
+
+    /// A `multipart/form-data` body (fields and files, see
+    /// [`Multipart`](urlrequest_core::Multipart) and
+    /// [`multipart_file`](crate::multipart_file)); POST unless a `method` is
+    /// given. Replaces `req_body` and `req_form`.
+    pub fn req_multipart(mut self, form: urlrequest_core::Multipart) -> Self {
+        self.params.multipart = Some(form);
+        self
+    }
+
     /// Request headers (added to any given before; a name may repeat).
     pub fn req_headers<K: Into<String>, V: Into<String>>(
         mut self,

@@ -8,7 +8,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use urlrequest_core::{
-    BuildError, Limits, Proxy, Request, DEFAULT_CHUNK_SIZE, DEFAULT_MAX_REDIRECTS,
+    BuildError, Limits, Multipart, Proxy, Request, DEFAULT_CHUNK_SIZE, DEFAULT_MAX_REDIRECTS,
 };
 
 /// Proxy port used when `proxy_host` is given without `proxy_port`.
@@ -65,6 +65,12 @@ pub struct RequestParams {
     pub cookies: Option<String>,
     /// Basic credentials; replace any `Authorization` in `req_headers`.
     pub auth: Option<(String, String)>,
+    /// A URL-encoded form sent as the body (replaces `req_body`), with
+    /// its `Content-Type` unless `req_headers` has one.
+    pub form: Option<Vec<(String, String)>>,
+    /// A `multipart/form-data` body (replaces `req_body` and `form`), with
+    /// its `Content-Type` unless `req_headers` has one.
+    pub multipart: Option<Multipart>,
 }
 
 impl RequestParams {
@@ -89,6 +95,8 @@ impl RequestParams {
             user_agent: None,
             cookies: None,
             auth: None,
+            form: None,
+            multipart: None,
         }
     }
 
@@ -115,6 +123,12 @@ impl RequestParams {
             .allow_https_to_http(self.allow_https_to_http);
         if let Some(body) = &self.req_body {
             b = b.body(body.clone());
+        }
+        if let Some(pairs) = &self.form {
+            b = b.form(pairs.iter().map(|(k, v)| (k, v)));
+        }
+        if let Some(form) = &self.multipart {
+            b = b.multipart(form.clone());
         }
         for (n, v) in &self.req_headers {
             let replaced = (self.auth.is_some() && n.eq_ignore_ascii_case("authorization"))
@@ -153,6 +167,26 @@ impl RequestParams {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn form_and_multipart_bodies() {
+        let mut p = RequestParams::new("http://a.test/");
+        p.req_body = Some("raw".into());
+        p.form = Some(vec![("a".into(), "1 2".into())]);
+        let r = p.to_request().unwrap();
+        assert_eq!(r.method(), "POST");
+        assert_eq!(r.body().unwrap().as_ref(), b"a=1+2");
+        assert_eq!(
+            r.headers()["content-type"],
+            "application/x-www-form-urlencoded"
+        );
+        p.multipart = Some(Multipart::new().boundary("B").text("a", "1"));
+        p.req_headers = vec![("Content-Type".into(), "multipart/mixed; boundary=B".into())];
+        let r = p.to_request().unwrap();
+        let types: Vec<_> = r.headers().get_all("content-type").iter().collect();
+        assert_eq!(types, ["multipart/mixed; boundary=B"]);
+        assert!(r.body().unwrap().starts_with(b"--B\r\n"));
+    }
 
     #[test]
     fn header_rules() {
