@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use futures_lite::Stream;
 use urlrequest::{CancelHandle, Error, Recording};
-use urlrequest_core::{Event, Request, Response};
+use urlrequest_core::{EnvProxies, Event, Request, Response};
 use urlrequest_tls::{CaMode, TlsConfigError, TlsSettings};
 
 use crate::download;
@@ -232,6 +232,7 @@ pub struct ClientBuilder<N: Net> {
     tls: TlsSettings,
     recording: Option<Recording>,
     runtime: PhantomData<fn() -> N>,
+    env_proxies: Option<EnvProxies>,
 }
 
 impl<N: Net> fmt::Debug for ClientBuilder<N> {
@@ -253,6 +254,7 @@ impl<N: Net> Clone for ClientBuilder<N> {
             tls: self.tls.clone(),
             recording: self.recording.clone(),
             runtime: PhantomData,
+            env_proxies: self.env_proxies.clone(),
         }
     }
 }
@@ -265,6 +267,7 @@ impl<N: Net> Default for ClientBuilder<N> {
             tls: TlsSettings::default(),
             recording: None,
             runtime: PhantomData,
+            env_proxies: None,
         }
     }
 }
@@ -276,6 +279,17 @@ impl<N: Net> ClientBuilder<N> {
     /// request whose future is dropped half-way is not recorded.
     pub fn record(mut self, recording: &Recording) -> Self {
         self.recording = Some(recording.clone());
+        self
+    }
+
+    /// Sends each request that sets no proxy of its own through the proxy
+    /// `proxies` names for its URL (off by default). Usually
+    /// `EnvProxies::from_env()?`: `http_proxy`, `https_proxy`, `ALL_PROXY`
+    /// and `NO_PROXY` as curl reads them, user-info in a proxy URL sent as
+    /// `Proxy-Authorization`. The proxy is chosen for the request's URL;
+    /// its redirects go through the same proxy.
+    pub fn env_proxies(mut self, proxies: EnvProxies) -> Self {
+        self.env_proxies = Some(proxies);
         self
     }
 
@@ -323,14 +337,16 @@ impl<N: Net> ClientBuilder<N> {
     /// Builds the client; fails when the `ca_file` cannot be used.
     pub fn build(self) -> Result<Client<N>, TlsConfigError> {
         let tls = self.tls.client_config()?;
+        let mut shared = Shared::new(
+            self.per_host,
+            self.idle_timeout,
+            tls,
+            self.tls,
+            self.recording,
+        );
+        shared.env_proxies = self.env_proxies;
         Ok(Client {
-            shared: Arc::new(Shared::new(
-                self.per_host,
-                self.idle_timeout,
-                tls,
-                self.tls,
-                self.recording,
-            )),
+            shared: Arc::new(shared),
         })
     }
 }

@@ -34,6 +34,10 @@ pub(crate) struct Driver<N: Net> {
 
 impl<N: Net> Driver<N> {
     pub(crate) fn new(shared: Arc<Shared<N>>, request: Request) -> Driver<N> {
+        let mut request = request;
+        if let Some(env) = &shared.env_proxies {
+            env.apply(&mut request);
+        }
         let ex = match shared.recording {
             Some(_) => Exchange::recording(request, Instant::now()),
             None => Exchange::new(request, Instant::now()),

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use async_lock::{Semaphore, SemaphoreGuardArc};
 use rustls::ClientConfig;
-use urlrequest_core::{Pool, PoolKey};
+use urlrequest_core::{EnvProxies, Pool, PoolKey};
 
 use crate::net::{Connection, Net};
 use urlrequest::Recording;
@@ -31,6 +31,8 @@ pub(crate) struct Shared<N: Net> {
     siblings: Mutex<HashMap<TlsSettings, Arc<Shared<N>>>>,
     /// Where the transcripts of recorded requests go.
     pub(crate) recording: Option<Recording>,
+    /// Proxies chosen per request URL (`ClientBuilder::env_proxies`).
+    pub(crate) env_proxies: Option<EnvProxies>,
 }
 
 impl<N: Net> Shared<N> {
@@ -51,6 +53,7 @@ impl<N: Net> Shared<N> {
             settings,
             siblings: Mutex::new(HashMap::new()),
             recording,
+            env_proxies: None,
         }
     }
 
@@ -71,13 +74,9 @@ impl<N: Net> Shared<N> {
             .or_insert_with(|| {
                 let (per_host, idle) = (self.per_host, self.idle_timeout);
                 let recording = self.recording.clone();
-                Arc::new(Shared::new(
-                    per_host,
-                    idle,
-                    tls,
-                    settings.clone(),
-                    recording,
-                ))
+                let mut sibling = Shared::new(per_host, idle, tls, settings.clone(), recording);
+                sibling.env_proxies = self.env_proxies.clone();
+                Arc::new(sibling)
             })
             .clone()
     }

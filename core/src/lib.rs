@@ -60,6 +60,7 @@
 
 mod buffer;
 mod decode;
+mod env_proxy;
 mod error;
 mod event;
 mod exchange;
@@ -74,6 +75,7 @@ mod trace;
 mod transcript;
 mod wire;
 
+pub use env_proxy::{EnvProxies, DEFAULT_ENV_PROXY_PORT};
 pub use error::{BodyError, BuildError, Error, Phase, TransportError};
 pub use event::{Event, Response, ResponseBody};
 pub use exchange::{Action, ConnectTarget, Exchange, State};

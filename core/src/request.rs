@@ -202,6 +202,13 @@ impl Request {
         self.collect_body = on;
     }
 
+    /// Sets or clears the proxy of a built request (a client applying
+    /// proxies from the environment, see
+    /// [`EnvProxies`](crate::EnvProxies)).
+    pub fn set_proxy(&mut self, proxy: Option<Proxy>) {
+        self.proxy = proxy;
+    }
+
     /// Turns JSON decoding on or off on a built request.
     pub fn set_decode(&mut self, on: bool) {
         self.decode = on;

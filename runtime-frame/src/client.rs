@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use urlrequest::{CancelHandle, Recording};
-use urlrequest_core::{Exchange, Request};
+use urlrequest_core::{EnvProxies, Exchange, Request};
 use urlrequest_tls::TlsSettings;
 
 use crate::run::{EventSink, Run, Status};
@@ -98,9 +98,21 @@ pub struct ClientBuilder {
     max_idle_per_host: usize,
     budget: usize,
     recording: Option<Recording>,
+    env_proxies: Option<EnvProxies>,
 }
 
 impl ClientBuilder {
+    /// Sends each request that sets no proxy of its own through the proxy
+    /// `proxies` names for its URL (off by default). Usually
+    /// `EnvProxies::from_env()?`: `http_proxy`, `https_proxy`, `ALL_PROXY`
+    /// and `NO_PROXY` as curl reads them, user-info in a proxy URL sent as
+    /// `Proxy-Authorization`. The proxy is chosen for the request's URL;
+    /// its redirects go through the same proxy.
+    pub fn env_proxies(mut self, proxies: EnvProxies) -> Self {
+        self.env_proxies = Some(proxies);
+        self
+    }
+
     /// Bytes read per tick over all requests (default
     /// [`DEFAULT_TICK_BUDGET`]); at least 1. `usize::MAX`: no bound.
     pub fn tick_budget(mut self, bytes: usize) -> Self {
@@ -142,15 +154,17 @@ impl ClientBuilder {
 
     /// The client.
     pub fn build(self) -> Client {
+        let mut shared = Shared::new(
+            self.tls,
+            self.idle_timeout,
+            self.max_idle_per_host,
+            self.budget,
+            self.recording,
+        );
+        shared.env_proxies = self.env_proxies;
         Client {
             inner: Arc::new(ClientInner {
-                shared: Shared::new(
-                    self.tls,
-                    self.idle_timeout,
-                    self.max_idle_per_host,
-                    self.budget,
-                    self.recording,
-                ),
+                shared,
                 runs: Mutex::new(Runs::default()),
             }),
         }
@@ -191,6 +205,7 @@ impl Client {
             max_idle_per_host: DEFAULT_MAX_IDLE_PER_HOST,
             budget: DEFAULT_TICK_BUDGET,
             recording: None,
+            env_proxies: None,
         }
     }
 
@@ -231,6 +246,10 @@ impl Client {
         sink: Box<dyn EventSink>,
     ) {
         let now = Instant::now();
+        let mut request = request;
+        if let Some(env) = &self.inner.shared.env_proxies {
+            env.apply(&mut request);
+        }
         let ex = match self.inner.shared.recording {
             Some(_) => Exchange::recording(request, now),
             None => Exchange::new(request, now),

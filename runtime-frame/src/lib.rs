@@ -91,3 +91,5 @@ pub fn tick(now: std::time::Instant) -> Tick {
 pub fn wait(timeout: Option<std::time::Duration>) {
     Client::current().wait(timeout)
 }
+// Forms and proxies from the environment, under every runtime's name.
+pub use urlrequest_core::{EnvProxies, Multipart};

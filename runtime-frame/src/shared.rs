@@ -25,6 +25,8 @@ pub(crate) struct Shared {
     pub(crate) max_idle_per_host: usize,
     pub(crate) budget: usize,
     pub(crate) recording: Option<Recording>,
+    /// Proxies chosen per request URL (`ClientBuilder::env_proxies`).
+    pub(crate) env_proxies: Option<urlrequest_core::EnvProxies>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -48,6 +50,7 @@ impl Shared {
             max_idle_per_host,
             budget,
             recording,
+            env_proxies: None,
         }
     }
 

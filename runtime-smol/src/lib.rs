@@ -110,3 +110,5 @@ pub use urlrequest_core::{
     Limits, Phase, Proxy, Request, RequestBuilder, Response, ResponseBody, Transcript,
     TransportError, DEFAULT_MAX_COLLECTED_BODY,
 };
+// Forms and proxies from the environment, under every runtime's name.
+pub use urlrequest_core::{EnvProxies, Multipart};

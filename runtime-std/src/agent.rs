@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use rustls::ClientConfig;
-use urlrequest_core::{Event, Exchange, Pool, PoolKey, Request, Response};
+use urlrequest_core::{EnvProxies, Event, Exchange, Pool, PoolKey, Request, Response};
 
 use crate::cancel::CancelHandle;
 use crate::driver::Driver;
@@ -81,9 +81,30 @@ pub struct AgentBuilder {
     max_idle_per_host: usize,
     tls: TlsSettings,
     recording: Option<Recording>,
+    env_proxies: Option<EnvProxies>,
 }
 
 impl AgentBuilder {
+    /// Sends each request that sets no proxy of its own through the proxy
+    /// `proxies` names for its URL (off by default). Usually
+    /// `EnvProxies::from_env()?`: `http_proxy`, `https_proxy`, `ALL_PROXY`
+    /// and `NO_PROXY` as curl reads them, user-info in a proxy URL sent as
+    /// `Proxy-Authorization`. The proxy is chosen for the request's URL;
+    /// its redirects go through the same proxy.
+    ///
+    /// ```
+    /// use urlrequest_std::{Agent, EnvProxies};
+    /// let agent = Agent::builder()
+    ///     .env_proxies(EnvProxies::from_vars([("http_proxy", "127.0.0.1:3128")])?)
+    ///     .build();
+    /// # let _ = agent;
+    /// # Ok::<(), urlrequest_std::core::BuildError>(())
+    /// ```
+    pub fn env_proxies(mut self, proxies: EnvProxies) -> Self {
+        self.env_proxies = Some(proxies);
+        self
+    }
+
     /// How long an idle connection is kept (default 30 s).
     pub fn idle_timeout(mut self, t: Duration) -> Self {
         self.idle_timeout = t;
@@ -120,6 +141,7 @@ impl AgentBuilder {
                 idle_timeout: self.idle_timeout,
                 max_idle_per_host: self.max_idle_per_host,
                 recording: self.recording,
+                env_proxies: self.env_proxies,
             }),
         }
     }
@@ -153,6 +175,7 @@ impl Agent {
             max_idle_per_host: DEFAULT_MAX_IDLE_PER_HOST,
             tls: TlsSettings::default(),
             recording: None,
+            env_proxies: None,
         }
     }
 
@@ -261,6 +284,10 @@ impl Agent {
     /// A new exchange for `request`, recording when this agent records
     /// (see [`AgentBuilder::record`]).
     pub fn exchange(&self, request: Request) -> Exchange {
+        let mut request = request;
+        if let Some(env) = &self.inner.env_proxies {
+            env.apply(&mut request);
+        }
         match self.inner.recording {
             Some(_) => Exchange::recording(request, Instant::now()),
             None => Exchange::new(request, Instant::now()),
@@ -287,6 +314,7 @@ pub(crate) struct AgentInner {
     idle_timeout: Duration,
     max_idle_per_host: usize,
     recording: Option<Recording>,
+    env_proxies: Option<EnvProxies>,
 }
 
 impl AgentInner {

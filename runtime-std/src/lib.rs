@@ -132,3 +132,5 @@ pub use urlrequest_core::{
     TransportError, DEFAULT_MAX_COLLECTED_BODY,
 };
 pub use urlrequest_tls::{CaMode, TlsConfigError, TlsSettings};
+// Forms and proxies from the environment, under every runtime's name.
+pub use urlrequest_core::{EnvProxies, Multipart};
