@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use futures_lite::Stream;
 use urlrequest::{CancelHandle, Error, Recording};
-use urlrequest_core::{EnvProxies, Event, Request, Response};
+use urlrequest_core::{CookieJar, EnvProxies, Event, Request, Response};
 use urlrequest_tls::{CaMode, TlsConfigError, TlsSettings};
 
 use crate::download;
@@ -233,6 +233,7 @@ pub struct ClientBuilder<N: Net> {
     recording: Option<Recording>,
     runtime: PhantomData<fn() -> N>,
     env_proxies: Option<EnvProxies>,
+    cookie_jar: Option<CookieJar>,
 }
 
 impl<N: Net> fmt::Debug for ClientBuilder<N> {
@@ -255,6 +256,7 @@ impl<N: Net> Clone for ClientBuilder<N> {
             recording: self.recording.clone(),
             runtime: PhantomData,
             env_proxies: self.env_proxies.clone(),
+            cookie_jar: self.cookie_jar.clone(),
         }
     }
 }
@@ -268,6 +270,7 @@ impl<N: Net> Default for ClientBuilder<N> {
             recording: None,
             runtime: PhantomData,
             env_proxies: None,
+            cookie_jar: None,
         }
     }
 }
@@ -290,6 +293,16 @@ impl<N: Net> ClientBuilder<N> {
     /// its redirects go through the same proxy.
     pub fn env_proxies(mut self, proxies: EnvProxies) -> Self {
         self.env_proxies = Some(proxies);
+        self
+    }
+
+    /// Keeps cookies for this client's requests in `jar` (off by default):
+    /// RFC 6265 rules, applied by the core on every hop, redirects
+    /// included, so a `Set-Cookie` on a 302 goes out on the next hop when
+    /// it matches that URL. A request with a jar of its own keeps it. The
+    /// jar is a shared handle: keep a clone to look at it or share it.
+    pub fn cookie_jar(mut self, jar: CookieJar) -> Self {
+        self.cookie_jar = Some(jar);
         self
     }
 
@@ -345,6 +358,7 @@ impl<N: Net> ClientBuilder<N> {
             self.recording,
         );
         shared.env_proxies = self.env_proxies;
+        shared.cookie_jar = self.cookie_jar;
         Ok(Client {
             shared: Arc::new(shared),
         })

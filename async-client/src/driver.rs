@@ -38,6 +38,11 @@ impl<N: Net> Driver<N> {
         if let Some(env) = &shared.env_proxies {
             env.apply(&mut request);
         }
+        if let Some(jar) = &shared.cookie_jar {
+            jar.apply(&mut request, std::time::SystemTime::now);
+        } else if request.cookie_jar().is_some() && request.wall_time().is_none() {
+            request.set_wall_time(std::time::SystemTime::now());
+        }
         let ex = match shared.recording {
             Some(_) => Exchange::recording(request, Instant::now()),
             None => Exchange::new(request, Instant::now()),

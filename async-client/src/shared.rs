@@ -33,6 +33,8 @@ pub(crate) struct Shared<N: Net> {
     pub(crate) recording: Option<Recording>,
     /// Proxies chosen per request URL (`ClientBuilder::env_proxies`).
     pub(crate) env_proxies: Option<EnvProxies>,
+    /// The client's cookie jar (`ClientBuilder::cookie_jar`).
+    pub(crate) cookie_jar: Option<urlrequest_core::CookieJar>,
 }
 
 impl<N: Net> Shared<N> {
@@ -54,6 +56,7 @@ impl<N: Net> Shared<N> {
             siblings: Mutex::new(HashMap::new()),
             recording,
             env_proxies: None,
+            cookie_jar: None,
         }
     }
 
@@ -76,6 +79,7 @@ impl<N: Net> Shared<N> {
                 let recording = self.recording.clone();
                 let mut sibling = Shared::new(per_host, idle, tls, settings.clone(), recording);
                 sibling.env_proxies = self.env_proxies.clone();
+                sibling.cookie_jar = self.cookie_jar.clone();
                 Arc::new(sibling)
             })
             .clone()

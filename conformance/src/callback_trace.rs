@@ -216,6 +216,12 @@ fn builder<R: Runtime>(
     if let Some(t) = request.total_timeout() {
         b = b.total_timeout(t);
     }
+    if let Some(jar) = request.cookie_jar() {
+        b = b.cookie_jar(jar.clone());
+    }
+    if let Some(t) = request.wall_time() {
+        b = b.wall_time(t);
+    }
     if let Some(proxy) = request.proxy() {
         let headers = proxy.headers().iter().map(|(n, v)| {
             let value = String::from_utf8_lossy(v.as_bytes()).into_owned();

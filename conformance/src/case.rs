@@ -75,7 +75,19 @@ pub struct RequestSpec {
     pub multipart_boundary: Option<String>,
     /// `multipart-text` and `multipart-file` lines: a multipart body's parts.
     pub multipart: Vec<MultipartSpec>,
+    /// `cookies on`: a fresh cookie jar for the request.
+    pub cookies: Option<bool>,
+    /// `wall_time <unix seconds>`; with cookies on and none given,
+    /// [`DEFAULT_CASE_WALL_TIME`].
+    pub wall_time: Option<i64>,
+    /// `cookie-seed <url> <Set-Cookie value>` lines: stored in the jar
+    /// before the request, one hour before its wall time.
+    pub cookie_seeds: Vec<(String, String)>,
 }
+
+/// The wall time of a case with `cookies on` and no `wall_time`:
+/// 2026-01-01T00:00:00Z.
+pub const DEFAULT_CASE_WALL_TIME: i64 = 1_767_225_600;
 
 /// One part of a case's multipart body (escaped text with placeholders).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -263,6 +275,20 @@ impl Case {
                 proxy = proxy.header(name, &sub(value)).map_err(|e| e.to_string())?;
             }
             b = b.proxy(proxy);
+        }
+        if spec.cookies == Some(true) {
+            let secs = spec.wall_time.unwrap_or(DEFAULT_CASE_WALL_TIME);
+            let wall = std::time::UNIX_EPOCH
+                + Duration::from_secs(u64::try_from(secs).map_err(|_| "negative wall_time")?);
+            let jar = urlrequest_core::CookieJar::new();
+            for (url, value) in &spec.cookie_seeds {
+                let url = urlrequest_core::Url::parse(&sub(url))
+                    .map_err(|e| format!("cookie-seed URL {url:?}: {e}"))?;
+                if !jar.store_set_cookie(&url, &sub(value), wall - Duration::from_secs(3600)) {
+                    return Err(format!("cookie-seed {value:?} for {url} was not stored"));
+                }
+            }
+            b = b.cookie_jar(jar).wall_time(wall);
         }
         b.build()
             .map_err(|e| format!("the case's request is invalid: {e}"))

@@ -58,7 +58,9 @@ mod ureq_diff;
 use std::path::{Path, PathBuf};
 
 pub use callback_trace::{callback_trace, is_well_formed, merge_progress, KivyColumn};
-pub use case::{Case, End, Expect, MultipartSpec, RequestSpec, Step, StepKind};
+pub use case::{
+    Case, End, Expect, MultipartSpec, RequestSpec, Step, StepKind, DEFAULT_CASE_WALL_TIME,
+};
 pub use diff::diff_lines;
 pub use driver::{
     run_case, run_cases, run_over_loopback, run_suite, CaseReport, Driver, LoopbackDriver, Outcome,

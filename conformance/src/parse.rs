@@ -299,6 +299,20 @@ fn request_line(spec: &mut RequestSpec, line: &str) -> Result<(), String> {
             spec.form.push((checked_escapes(name)?, checked_escapes(value)?));
             Ok(())
         }
+        "cookies" => once(&mut spec.cookies, key, flag(key, rest)?),
+        "wall_time" => once(
+            &mut spec.wall_time,
+            key,
+            rest.parse::<i64>()
+                .map_err(|_| format!("`wall_time` is seconds since 1970, found {rest:?}"))?,
+        ),
+        "cookie-seed" => {
+            let (url, value) = rest
+                .split_once(' ')
+                .ok_or_else(|| format!("`cookie-seed` is `<url> <Set-Cookie value>`, found {rest:?}"))?;
+            spec.cookie_seeds.push((url.to_string(), value.to_string()));
+            Ok(())
+        }
         "multipart-boundary" => once(&mut spec.multipart_boundary, key, rest.to_string()),
         "multipart-text" => {
             let (name, value) = rest
@@ -331,7 +345,7 @@ fn request_line(spec: &mut RequestSpec, line: &str) -> Result<(), String> {
             "unknown request field {key:?} (known: method, url, header, body, chunk_size, timeout, \
              max_redirects, decode, collect_body, allow_https_to_http, max_head_bytes, max_headers, \
              max_body_bytes, proxy, proxy-header, form, multipart-boundary, multipart-text, \
-             multipart-file)"
+             multipart-file, cookies, wall_time, cookie-seed)"
         )),
     }
 }

@@ -59,6 +59,7 @@
 #![warn(missing_docs)]
 
 mod buffer;
+mod cookies;
 mod decode;
 mod env_proxy;
 mod error;
@@ -75,6 +76,7 @@ mod trace;
 mod transcript;
 mod wire;
 
+pub use cookies::{CookieJar, StoredCookie, MAX_COOKIES, MAX_COOKIES_PER_DOMAIN, MAX_COOKIE_BYTES};
 pub use env_proxy::{EnvProxies, DEFAULT_ENV_PROXY_PORT};
 pub use error::{BodyError, BuildError, Error, Phase, TransportError};
 pub use event::{Event, Response, ResponseBody};

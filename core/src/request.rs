@@ -1,7 +1,7 @@
 //! The request description: a plain, validated value that every runtime drives
 //! the same way. Owns URL and header validation and the defaults.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -11,6 +11,7 @@ use http::{HeaderMap, Method};
 use serde::Serialize;
 use url::Url;
 
+use crate::cookies::CookieJar;
 use crate::error::BuildError;
 
 /// Default size of `Body` events, in bytes (Kivy's default read size).
@@ -160,6 +161,10 @@ pub struct Request {
     pub(crate) headers: HeaderMap,
     pub(crate) body: Option<Bytes>,
     pub(crate) proxy: Option<Proxy>,
+    /// The cookie jar applied on every hop (see `cookies.rs`).
+    pub(crate) cookie_jar: Option<CookieJar>,
+    /// The wall time cookie expiry is judged at.
+    pub(crate) wall_time: Option<SystemTime>,
 }
 
 impl Request {
@@ -207,6 +212,28 @@ impl Request {
     /// [`EnvProxies`](crate::EnvProxies)).
     pub fn set_proxy(&mut self, proxy: Option<Proxy>) {
         self.proxy = proxy;
+    }
+
+    /// Sets or clears the cookie jar of a built request (a client with a
+    /// jar gives it to each request that has none).
+    pub fn set_cookie_jar(&mut self, jar: Option<CookieJar>) {
+        self.cookie_jar = jar;
+    }
+
+    /// Sets the wall time of a built request (see
+    /// [`RequestBuilder::wall_time`]).
+    pub fn set_wall_time(&mut self, time: SystemTime) {
+        self.wall_time = Some(time);
+    }
+
+    /// The cookie jar, if any.
+    pub fn cookie_jar(&self) -> Option<&CookieJar> {
+        self.cookie_jar.as_ref()
+    }
+
+    /// The wall time cookie expiry is judged at, if given.
+    pub fn wall_time(&self) -> Option<SystemTime> {
+        self.wall_time
     }
 
     /// Turns JSON decoding on or off on a built request.
@@ -306,6 +333,8 @@ pub struct RequestBuilder {
     /// The `Content-Type` a form body goes with, sent unless the user set
     /// a type (see `form.rs`).
     body_type: Option<HeaderValue>,
+    cookie_jar: Option<CookieJar>,
+    wall_time: Option<SystemTime>,
 }
 
 impl RequestBuilder {
@@ -327,6 +356,8 @@ impl RequestBuilder {
             json_body: false,
             error: None,
             body_type: None,
+            cookie_jar: None,
+            wall_time: None,
         }
     }
 
@@ -422,6 +453,25 @@ impl RequestBuilder {
                 self.error.get_or_insert(e);
             }
         }
+        self
+    }
+
+    /// Keeps cookies in `jar` (RFC 6265): on every hop, redirects included,
+    /// the jar's cookies for that URL are added to the `Cookie` header
+    /// (after one the user set), and every response's `Set-Cookie` is
+    /// stored. Expiry is judged at [`wall_time`](Self::wall_time); a
+    /// request with a jar and no wall time judges it at the Unix epoch, so
+    /// give one (the clients with a jar give `SystemTime::now()`).
+    pub fn cookie_jar(mut self, jar: CookieJar) -> Self {
+        self.cookie_jar = Some(jar);
+        self
+    }
+
+    /// The wall time (the current date) at the start of the request: the
+    /// only use of the date in the core, for cookie expiry. An input like
+    /// the `now: Instant` of the exchange, kept in transcripts.
+    pub fn wall_time(mut self, time: SystemTime) -> Self {
+        self.wall_time = Some(time);
         self
     }
 
@@ -554,6 +604,8 @@ impl RequestBuilder {
             proxy: self.proxy,
             limits: self.limits,
             allow_https_to_http: self.allow_https_to_http,
+            cookie_jar: self.cookie_jar,
+            wall_time: self.wall_time,
         })
     }
 }

@@ -127,7 +127,7 @@ pub(crate) struct Recorder {
 impl Recorder {
     pub(crate) fn new(request: &Request, start: Instant) -> Recorder {
         Recorder {
-            request: request.clone(),
+            request: snapshot_jar(request),
             start,
             last: Duration::ZERO,
             inputs: Vec::new(),
@@ -243,7 +243,7 @@ impl Transcript {
         base: Instant,
         sink: &mut dyn FnMut(Event, &Exchange) -> ControlFlow<()>,
     ) {
-        let mut ex = Exchange::new(self.request.clone(), base);
+        let mut ex = Exchange::new(snapshot_jar(&self.request), base);
         let mut stopped = false;
         let mut deliver = |ex: &mut Exchange, stopped: &mut bool| {
             while let Some(event) = ex.poll_event() {
@@ -361,7 +361,30 @@ fn headers_from_json(v: &Value) -> Result<Vec<(String, Vec<u8>)>, String> {
         .collect()
 }
 
+/// The request with a copy of its cookie jar as it is now, so that what the
+/// exchange stores later changes neither a transcript nor another replay.
+fn snapshot_jar(request: &Request) -> Request {
+    let mut r = request.clone();
+    if let Some(jar) = &request.cookie_jar {
+        r.cookie_jar = Some(crate::cookies::CookieJar::from_cookies(jar.cookies()));
+    }
+    r
+}
+
 fn request_to_json(r: &Request) -> Value {
+    let mut v = request_fields_to_json(r);
+    // The cookie jar's state and the wall time, so a replay sends the same
+    // Cookie headers (absent when the request has neither).
+    if let Some(t) = r.wall_time {
+        v["wall_time"] = json!(crate::cookies::wall_to_unix(t));
+    }
+    if let Some(jar) = &r.cookie_jar {
+        v["cookies"] = crate::cookies::jar_to_json(jar);
+    }
+    v
+}
+
+fn request_fields_to_json(r: &Request) -> Value {
     json!({
         "method": r.method.as_str(),
         "url": r.url.as_str(),
@@ -449,6 +472,12 @@ fn request_from_json(v: &Value) -> Result<Request, String> {
                 .map_or(defaults.max_headers, |x| x as usize),
             max_body_bytes: l.get("max_body_bytes").and_then(Value::as_u64),
         });
+    }
+    if let Some(t) = v.get("wall_time").and_then(Value::as_i64) {
+        builder = builder.wall_time(crate::cookies::wall_from_unix(t));
+    }
+    if let Some(c) = v.get("cookies").filter(|c| !c.is_null()) {
+        builder = builder.cookie_jar(crate::cookies::jar_from_json(c)?);
     }
     builder.build().map_err(|e| e.to_string())
 }

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use urlrequest::{CancelHandle, Recording};
-use urlrequest_core::{EnvProxies, Exchange, Request};
+use urlrequest_core::{CookieJar, EnvProxies, Exchange, Request};
 use urlrequest_tls::TlsSettings;
 
 use crate::run::{EventSink, Run, Status};
@@ -99,9 +99,20 @@ pub struct ClientBuilder {
     budget: usize,
     recording: Option<Recording>,
     env_proxies: Option<EnvProxies>,
+    cookie_jar: Option<CookieJar>,
 }
 
 impl ClientBuilder {
+    /// Keeps cookies for this client's requests in `jar` (off by default):
+    /// RFC 6265 rules, applied by the core on every hop, redirects
+    /// included, so a `Set-Cookie` on a 302 goes out on the next hop when
+    /// it matches that URL. A request with a jar of its own keeps it. The
+    /// jar is a shared handle: keep a clone to look at it or share it.
+    pub fn cookie_jar(mut self, jar: CookieJar) -> Self {
+        self.cookie_jar = Some(jar);
+        self
+    }
+
     /// Sends each request that sets no proxy of its own through the proxy
     /// `proxies` names for its URL (off by default). Usually
     /// `EnvProxies::from_env()?`: `http_proxy`, `https_proxy`, `ALL_PROXY`
@@ -162,6 +173,7 @@ impl ClientBuilder {
             self.recording,
         );
         shared.env_proxies = self.env_proxies;
+        shared.cookie_jar = self.cookie_jar;
         Client {
             inner: Arc::new(ClientInner {
                 shared,
@@ -206,6 +218,7 @@ impl Client {
             budget: DEFAULT_TICK_BUDGET,
             recording: None,
             env_proxies: None,
+            cookie_jar: None,
         }
     }
 
@@ -249,6 +262,11 @@ impl Client {
         let mut request = request;
         if let Some(env) = &self.inner.shared.env_proxies {
             env.apply(&mut request);
+        }
+        if let Some(jar) = &self.inner.shared.cookie_jar {
+            jar.apply(&mut request, std::time::SystemTime::now);
+        } else if request.cookie_jar().is_some() && request.wall_time().is_none() {
+            request.set_wall_time(std::time::SystemTime::now());
         }
         let ex = match self.inner.shared.recording {
             Some(_) => Exchange::recording(request, now),

@@ -92,4 +92,4 @@ pub fn wait(timeout: Option<std::time::Duration>) {
     Client::current().wait(timeout)
 }
 // Forms and proxies from the environment, under every runtime's name.
-pub use urlrequest_core::{EnvProxies, Multipart};
+pub use urlrequest_core::{CookieJar, EnvProxies, Multipart};

@@ -27,6 +27,8 @@ pub(crate) struct Shared {
     pub(crate) recording: Option<Recording>,
     /// Proxies chosen per request URL (`ClientBuilder::env_proxies`).
     pub(crate) env_proxies: Option<urlrequest_core::EnvProxies>,
+    /// The client's cookie jar (`ClientBuilder::cookie_jar`).
+    pub(crate) cookie_jar: Option<urlrequest_core::CookieJar>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -51,6 +53,7 @@ impl Shared {
             budget,
             recording,
             env_proxies: None,
+            cookie_jar: None,
         }
     }
 

@@ -111,4 +111,4 @@ pub use urlrequest_core::{
     TransportError, DEFAULT_MAX_COLLECTED_BODY,
 };
 // Forms and proxies from the environment, under every runtime's name.
-pub use urlrequest_core::{EnvProxies, Multipart};
+pub use urlrequest_core::{CookieJar, EnvProxies, Multipart};

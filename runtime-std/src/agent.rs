@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use rustls::ClientConfig;
-use urlrequest_core::{EnvProxies, Event, Exchange, Pool, PoolKey, Request, Response};
+use urlrequest_core::{CookieJar, EnvProxies, Event, Exchange, Pool, PoolKey, Request, Response};
 
 use crate::cancel::CancelHandle;
 use crate::driver::Driver;
@@ -82,9 +82,20 @@ pub struct AgentBuilder {
     tls: TlsSettings,
     recording: Option<Recording>,
     env_proxies: Option<EnvProxies>,
+    cookie_jar: Option<CookieJar>,
 }
 
 impl AgentBuilder {
+    /// Keeps cookies for this client's requests in `jar` (off by default):
+    /// RFC 6265 rules, applied by the core on every hop, redirects
+    /// included, so a `Set-Cookie` on a 302 goes out on the next hop when
+    /// it matches that URL. A request with a jar of its own keeps it. The
+    /// jar is a shared handle: keep a clone to look at it or share it.
+    pub fn cookie_jar(mut self, jar: CookieJar) -> Self {
+        self.cookie_jar = Some(jar);
+        self
+    }
+
     /// Sends each request that sets no proxy of its own through the proxy
     /// `proxies` names for its URL (off by default). Usually
     /// `EnvProxies::from_env()?`: `http_proxy`, `https_proxy`, `ALL_PROXY`
@@ -142,6 +153,7 @@ impl AgentBuilder {
                 max_idle_per_host: self.max_idle_per_host,
                 recording: self.recording,
                 env_proxies: self.env_proxies,
+                cookie_jar: self.cookie_jar,
             }),
         }
     }
@@ -176,6 +188,7 @@ impl Agent {
             tls: TlsSettings::default(),
             recording: None,
             env_proxies: None,
+            cookie_jar: None,
         }
     }
 
@@ -288,6 +301,11 @@ impl Agent {
         if let Some(env) = &self.inner.env_proxies {
             env.apply(&mut request);
         }
+        if let Some(jar) = &self.inner.cookie_jar {
+            jar.apply(&mut request, std::time::SystemTime::now);
+        } else if request.cookie_jar().is_some() && request.wall_time().is_none() {
+            request.set_wall_time(std::time::SystemTime::now());
+        }
         match self.inner.recording {
             Some(_) => Exchange::recording(request, Instant::now()),
             None => Exchange::new(request, Instant::now()),
@@ -315,6 +333,7 @@ pub(crate) struct AgentInner {
     max_idle_per_host: usize,
     recording: Option<Recording>,
     env_proxies: Option<EnvProxies>,
+    cookie_jar: Option<CookieJar>,
 }
 
 impl AgentInner {

@@ -133,4 +133,4 @@ pub use urlrequest_core::{
 };
 pub use urlrequest_tls::{CaMode, TlsConfigError, TlsSettings};
 // Forms and proxies from the environment, under every runtime's name.
-pub use urlrequest_core::{EnvProxies, Multipart};
+pub use urlrequest_core::{CookieJar, EnvProxies, Multipart};

@@ -289,6 +289,22 @@ impl<R: Runtime> UrlRequestBuilder<R> {
         self
     }
 
+    /// Keeps cookies in `jar` for this request, across its redirects (RFC
+    /// 6265; see [`CookieJar`](urlrequest_core::CookieJar)); a client's jar
+    /// does the same for all its requests. Kivy's `cookies` string keeps its
+    /// meaning: it is sent first, the jar's cookies after it.
+    pub fn cookie_jar(mut self, jar: urlrequest_core::CookieJar) -> Self {
+        self.params.cookie_jar = Some(jar);
+        self
+    }
+
+    /// The wall time cookie expiry is judged at (default: the runtime's
+    /// clock when the request starts). For tests and replays.
+    pub fn wall_time(mut self, time: std::time::SystemTime) -> Self {
+        self.params.wall_time = Some(time);
+        self
+    }
+
     /// Basic authentication (replaces an `Authorization` in `req_headers`
     /// and credentials in the URL). `user:pass@` in the URL works too.
     pub fn auth(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {

@@ -66,5 +66,5 @@ pub use params::{RequestParams, DEFAULT_PROXY_PORT};
 pub use replay::{Recording, Replay, ReplayEvents};
 pub use runtime::{AsyncRuntime, BlockingRuntime, EventSource, Job, Runtime};
 pub use url_request::{Dispatch, UrlRequest};
-pub use urlrequest_core::Multipart;
+pub use urlrequest_core::{CookieJar, Multipart};
 pub use urlrequest_tls::{CaMode, TlsSettings};

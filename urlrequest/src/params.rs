@@ -8,7 +8,8 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use urlrequest_core::{
-    BuildError, Limits, Multipart, Proxy, Request, DEFAULT_CHUNK_SIZE, DEFAULT_MAX_REDIRECTS,
+    BuildError, CookieJar, Limits, Multipart, Proxy, Request, DEFAULT_CHUNK_SIZE,
+    DEFAULT_MAX_REDIRECTS,
 };
 
 /// Proxy port used when `proxy_host` is given without `proxy_port`.
@@ -71,6 +72,12 @@ pub struct RequestParams {
     /// A `multipart/form-data` body (replaces `req_body` and `form`), with
     /// its `Content-Type` unless `req_headers` has one.
     pub multipart: Option<Multipart>,
+    /// A cookie jar for this request (RFC 6265, across its redirects),
+    /// besides Kivy's `cookies` string, which is still sent first.
+    pub cookie_jar: Option<CookieJar>,
+    /// The wall time cookie expiry is judged at; unset, the runtime's clock
+    /// when the request starts.
+    pub wall_time: Option<std::time::SystemTime>,
 }
 
 impl RequestParams {
@@ -97,6 +104,8 @@ impl RequestParams {
             auth: None,
             form: None,
             multipart: None,
+            cookie_jar: None,
+            wall_time: None,
         }
     }
 
@@ -129,6 +138,12 @@ impl RequestParams {
         }
         if let Some(form) = &self.multipart {
             b = b.multipart(form.clone());
+        }
+        if let Some(jar) = &self.cookie_jar {
+            b = b.cookie_jar(jar.clone());
+        }
+        if let Some(t) = self.wall_time {
+            b = b.wall_time(t);
         }
         for (n, v) in &self.req_headers {
             let replaced = (self.auth.is_some() && n.eq_ignore_ascii_case("authorization"))

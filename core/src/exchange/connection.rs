@@ -104,10 +104,15 @@ impl Exchange {
         } else {
             None
         };
+        let with_cookies = self.request.cookie_jar.as_ref().and_then(|jar| {
+            let now = self.request.wall_time.unwrap_or(std::time::UNIX_EPOCH);
+            let cookies = jar.cookie_header(&self.url, now)?;
+            Some(crate::cookies::merge_cookie_header(&self.headers, cookies))
+        });
         let head = request_head(
             &self.method,
             &self.url,
-            &self.headers,
+            with_cookies.as_ref().unwrap_or(&self.headers),
             self.body.as_ref().map(Bytes::len),
             via_plain_proxy,
         );

@@ -113,6 +113,14 @@ impl Exchange {
             return; // 100 Continue, 103 Early Hints: the real head follows
         }
         self.hop.head_deadline = None;
+        if let Some(jar) = &self.request.cookie_jar {
+            let now = self.request.wall_time.unwrap_or(std::time::UNIX_EPOCH);
+            jar.store_response(
+                &self.url,
+                head.headers.get_all(http::header::SET_COOKIE),
+                now,
+            );
+        }
         let decision = match decide(&self.method, status, &head.headers) {
             Ok(d) => d,
             Err(e) => {
