@@ -92,4 +92,5 @@ pub fn wait(timeout: Option<std::time::Duration>) {
     Client::current().wait(timeout)
 }
 // Forms and proxies from the environment, under every runtime's name.
+pub use urlrequest::multipart_file;
 pub use urlrequest_core::{CookieJar, EnvProxies, Multipart};

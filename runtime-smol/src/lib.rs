@@ -111,4 +111,5 @@ pub use urlrequest_core::{
     TransportError, DEFAULT_MAX_COLLECTED_BODY,
 };
 // Forms and proxies from the environment, under every runtime's name.
+pub use urlrequest::multipart_file;
 pub use urlrequest_core::{CookieJar, EnvProxies, Multipart};

@@ -133,4 +133,5 @@ pub use urlrequest_core::{
 };
 pub use urlrequest_tls::{CaMode, TlsConfigError, TlsSettings};
 // Forms and proxies from the environment, under every runtime's name.
+pub use urlrequest::multipart_file;
 pub use urlrequest_core::{CookieJar, EnvProxies, Multipart};

@@ -114,4 +114,5 @@ pub type Client = urlrequest_async::Client<TokioNet>;
 /// Configures a [`Client`] (see [`urlrequest_async::ClientBuilder`]).
 pub type ClientBuilder = urlrequest_async::ClientBuilder<TokioNet>;
 // Forms and proxies from the environment, under every runtime's name.
+pub use urlrequest::multipart_file;
 pub use urlrequest_core::{CookieJar, EnvProxies, Multipart};

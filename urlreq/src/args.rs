@@ -80,6 +80,32 @@ pub struct Args {
     /// Run the offline demo (the default when no URL is given).
     #[arg(long)]
     pub demo: bool,
+
+    /// Form data, URL-encoded (repeatable; joined with `&` after any -d, as
+    /// curl does): `content`, `=content`, `name=content`, `@file` or
+    /// `name@file`. Sends `Content-Type: application/x-www-form-urlencoded`
+    /// unless -H sets a type.
+    #[arg(long = "data-urlencode", value_name = "DATA")]
+    pub data_urlencode: Vec<String>,
+
+    /// Multipart form field (repeatable): `name=value`, `name=@file` (a file
+    /// part, optionally `;type=TYPE`) or `name=<file` (a text field read
+    /// from a file). Sends `multipart/form-data`; POST unless -X is given.
+    #[arg(short = 'F', long = "form", value_name = "NAME=VALUE")]
+    pub form: Vec<String>,
+
+    /// Hosts that go direct despite the proxy variables (http_proxy,
+    /// https_proxy, ALL_PROXY, read by default as curl does): a
+    /// comma-separated list of host suffixes, IP addresses, CIDR ranges,
+    /// or `*` for all. Replaces NO_PROXY.
+    #[arg(long = "noproxy", value_name = "LIST")]
+    pub noproxy: Option<String>,
+
+    /// Keep cookies in a jar for this run (in memory, nothing is written):
+    /// a Set-Cookie on a redirect goes out on the next hop when RFC 6265
+    /// allows.
+    #[arg(long = "cookie-jar")]
+    pub cookie_jar: bool,
 }
 
 /// Splits `Name: value`.

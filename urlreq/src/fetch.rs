@@ -20,7 +20,10 @@ pub fn run(args: &Args, show_progress: bool) -> i32 {
     if let Some(path) = &args.replay {
         return replay(args, path);
     }
-    let request = match build_request(args) {
+    let request = match build_request(args).and_then(|mut r| {
+        crate::extras::prepare(args, &mut r)?;
+        Ok(r)
+    }) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("urlreq: {e}");
@@ -157,6 +160,7 @@ fn build_request(args: &Args) -> Result<Request, String> {
     if let Some(n) = args.chunk_size {
         b = b.chunk_size(n);
     }
+    b = crate::extras::form_body(args, b)?;
     // The body streams to its destination; keeping a copy would make memory
     // grow with the download.
     b = b.collect_body(false).decode(false);

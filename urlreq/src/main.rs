@@ -4,6 +4,7 @@
 mod args;
 mod demo;
 mod events;
+mod extras;
 mod fetch;
 
 use clap::Parser;

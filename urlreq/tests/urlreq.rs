@@ -7,10 +7,19 @@ use std::process::{Command, Output};
 use urlrequest_conformance::test_server::{respond, serve, Server};
 
 fn urlreq(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_urlreq"))
-        .args(args)
-        .output()
-        .expect("urlreq runs")
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_urlreq"));
+    // urlreq reads the proxy variables, as curl does: none of the machine's.
+    for v in [
+        "http_proxy",
+        "HTTP_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+        "no_proxy",
+        "NO_PROXY",
+    ] {
+        cmd.env_remove(v);
+    }
+    cmd.args(args).output().expect("urlreq runs")
 }
 
 fn stdout(o: &Output) -> String {

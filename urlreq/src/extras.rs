@@ -1,0 +1,179 @@
+//! The form options (`--data-urlencode`, `-F`) and what the run adds to
+//! the request: proxies from the environment (`--noproxy`) and the
+//! in-memory cookie jar (`--cookie-jar`).
+
+use std::path::Path;
+
+use urlrequest_std::{CookieJar, EnvProxies, Multipart, Request, RequestBuilder};
+
+use crate::args::{split_header, Args};
+
+/// Adds the `--data-urlencode` and `-F` bodies to `b`.
+pub fn form_body(args: &Args, mut b: RequestBuilder) -> Result<RequestBuilder, String> {
+    let user_type = args
+        .headers
+        .iter()
+        .any(|h| split_header(h).is_ok_and(|(n, _)| n.eq_ignore_ascii_case("content-type")));
+    if !args.data_urlencode.is_empty() {
+        if !args.form.is_empty() {
+            return Err("-F cannot be combined with --data-urlencode".into());
+        }
+        let mut parts = Vec::new();
+        if let Some(d) = &args.data {
+            parts.push(match d.strip_prefix('@') {
+                Some(file) => read_text(Path::new(file))?,
+                None => d.clone(),
+            });
+        }
+        for item in &args.data_urlencode {
+            parts.push(urlencode_item(item)?);
+        }
+        b = b.body(parts.join("&"));
+        if !user_type {
+            b = b.header("Content-Type", urlrequest_std::core::FORM_URLENCODED);
+        }
+    }
+    if !args.form.is_empty() {
+        if args.data.is_some() {
+            return Err("-F cannot be combined with -d".into());
+        }
+        let mut form = Multipart::new();
+        for item in &args.form {
+            form = form_item(form, item)?;
+        }
+        b = b.multipart(form);
+    }
+    Ok(b)
+}
+
+/// One `--data-urlencode` item, as curl reads it.
+fn urlencode_item(item: &str) -> Result<String, String> {
+    let enc = |bytes: &[u8]| form_urlencoded::byte_serialize(bytes).collect::<String>();
+    if let Some(file) = item.strip_prefix('@') {
+        return Ok(enc(&read(Path::new(file))?));
+    }
+    if let Some(content) = item.strip_prefix('=') {
+        return Ok(enc(content.as_bytes()));
+    }
+    // `name=content` when `=` comes before any `@`, `name@file` otherwise.
+    match (item.find('='), item.find('@')) {
+        (Some(eq), at) if at.is_none_or(|at| eq < at) => Ok(format!(
+            "{}={}",
+            &item[..eq],
+            enc(item[eq + 1..].as_bytes())
+        )),
+        (_, Some(at)) => {
+            let data = read(Path::new(&item[at + 1..]))?;
+            Ok(format!("{}={}", &item[..at], enc(&data)))
+        }
+        _ => Ok(enc(item.as_bytes())),
+    }
+}
+
+/// One `-F` item: `name=value`, `name=@file[;type=T]` or `name=<file`.
+fn form_item(form: Multipart, item: &str) -> Result<Multipart, String> {
+    let (name, value) = item
+        .split_once('=')
+        .ok_or_else(|| format!("-F {item:?} is not of the form name=value"))?;
+    if let Some(spec) = value.strip_prefix('@') {
+        let (path, ctype) = match spec.split_once(";type=") {
+            Some((p, t)) => (p, t),
+            None => (spec, ""),
+        };
+        return urlrequest_std::multipart_file(form, name, path, ctype).map_err(|e| e.to_string());
+    }
+    if let Some(path) = value.strip_prefix('<') {
+        return Ok(form.text(name, read_text(Path::new(path))?));
+    }
+    Ok(form.text(name, value))
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+fn read_text(path: &Path) -> Result<String, String> {
+    String::from_utf8(read(path)?).map_err(|_| format!("{} is not UTF-8 text", path.display()))
+}
+
+/// Gives the request the proxy the environment names for it (unless
+/// --proxy set one) and the run's cookie jar (with --cookie-jar).
+pub fn prepare(args: &Args, request: &mut Request) -> Result<(), String> {
+    prepare_with(args, request, |name| std::env::var(name).ok())
+}
+
+/// [`prepare`] over an environment given as a lookup.
+pub fn prepare_with(
+    args: &Args,
+    request: &mut Request,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<(), String> {
+    let mut proxies = EnvProxies::from_lookup(env).map_err(|e| e.to_string())?;
+    if let Some(list) = &args.noproxy {
+        proxies = proxies.no_proxy(list);
+    }
+    proxies.apply(request);
+    if args.cookie_jar {
+        CookieJar::new().apply(request, std::time::SystemTime::now);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn args(a: &[&str]) -> Args {
+        let mut v = vec!["urlreq"];
+        v.extend_from_slice(a);
+        Args::parse_from(v)
+    }
+
+    #[test]
+    fn urlencode_items_as_curl() {
+        assert_eq!(urlencode_item("a b&c").unwrap(), "a+b%26c");
+        assert_eq!(urlencode_item("=a=b").unwrap(), "a%3Db");
+        assert_eq!(urlencode_item("name=a b=c").unwrap(), "name=a+b%3Dc");
+        assert_eq!(urlencode_item("mail=x@y").unwrap(), "mail=x%40y");
+        let e = urlencode_item("name@/no/such/file").unwrap_err();
+        assert!(e.starts_with("cannot read /no/such/file: "), "{e}");
+    }
+
+    #[test]
+    fn form_items() {
+        let f = form_item(Multipart::new(), "a=1").unwrap();
+        assert_eq!(f.parts()[0].data().as_ref(), b"1");
+        assert!(form_item(Multipart::new(), "novalue").is_err());
+        let e = form_item(Multipart::new(), "f=@/no/such/file;type=text/plain").unwrap_err();
+        assert!(e.contains("/no/such/file"), "{e}");
+        let req = form_body(
+            &args(&["http://a.test/", "-F", "x=1", "-d", "y"]),
+            Request::builder("http://a.test/"),
+        );
+        assert!(req.is_err());
+    }
+
+    #[test]
+    fn env_proxies_by_default_and_noproxy() {
+        let env = |name: &str| match name {
+            "http_proxy" => Some("http://p.test:3128".to_string()),
+            _ => None,
+        };
+        let mut r = Request::get("http://a.test/").unwrap();
+        prepare_with(&args(&["http://a.test/"]), &mut r, env).unwrap();
+        assert_eq!(r.proxy().map(|p| p.host()), Some("p.test"));
+        let mut r = Request::get("http://a.test/").unwrap();
+        prepare_with(
+            &args(&["--noproxy", "a.test", "http://a.test/"]),
+            &mut r,
+            env,
+        )
+        .unwrap();
+        assert!(r.proxy().is_none());
+        let bad = |name: &str| (name == "https_proxy").then(|| "socks5://s:1".to_string());
+        let mut r = Request::get("http://a.test/").unwrap();
+        let e = prepare_with(&args(&["http://a.test/"]), &mut r, bad).unwrap_err();
+        assert!(e.contains("https_proxy"), "{e}");
+    }
+}
