@@ -186,7 +186,7 @@ impl CookieJar {
         }
         store
             .cookies
-            .retain(|c| !c.expires.is_some_and(|e| e <= now_s));
+            .retain(|c| c.expires.is_none_or(|e| e > now_s));
         let domain = cookie.domain.clone();
         store.cookies.push(StoredCookie { created, ..cookie });
         evict(
@@ -226,7 +226,7 @@ impl CookieJar {
         let mut store = self.lock();
         store
             .cookies
-            .retain(|c| !c.expires.is_some_and(|e| e <= now_s));
+            .retain(|c| c.expires.is_none_or(|e| e > now_s));
         let mut hits: Vec<&StoredCookie> = store
             .cookies
             .iter()

@@ -287,7 +287,9 @@ mod tests {
 
     #[test]
     fn scheme_variables_and_their_order() {
-        let table: &[(&[(&str, &str)], &str, Option<&str>)] = &[
+        // (environment, URL, proxy chosen)
+        type Row<'a> = (&'a [(&'a str, &'a str)], &'a str, Option<&'a str>);
+        let table: &[Row] = &[
             (&[], "http://a.test/", None),
             (&[("http_proxy", "p:1")], "http://a.test/", Some("p:1")),
             (&[("http_proxy", "p:1")], "https://a.test/", None),

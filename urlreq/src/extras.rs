@@ -60,7 +60,7 @@ fn urlencode_item(item: &str) -> Result<String, String> {
         (Some(eq), at) if at.is_none_or(|at| eq < at) => Ok(format!(
             "{}={}",
             &item[..eq],
-            enc(item[eq + 1..].as_bytes())
+            enc(&item.as_bytes()[eq + 1..])
         )),
         (_, Some(at)) => {
             let data = read(Path::new(&item[at + 1..]))?;
