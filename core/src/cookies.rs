@@ -709,6 +709,40 @@ mod tests {
     }
 
     #[test]
+    fn transcripts_keep_the_wall_time_and_the_jar_at_the_start() {
+        let jar = CookieJar::new();
+        jar.store_set_cookie(
+            &url("https://a.test/p/x"),
+            "s=1; Secure; Max-Age=60",
+            at(T0),
+        );
+        jar.store_set_cookie(&url("http://b.test/"), "h=2; Domain=b.test", at(T0));
+        let request = crate::Request::builder("https://a.test/p/y")
+            .cookie_jar(jar.clone())
+            .wall_time(at(T0 + 1))
+            .build()
+            .unwrap();
+        let ex = crate::Exchange::recording(request, std::time::Instant::now());
+        // A cookie stored after the start is not in the transcript.
+        jar.store_set_cookie(&url("http://a.test/"), "late=3", at(T0));
+        let text = ex.transcript().unwrap().to_json_lines();
+        let back = crate::Transcript::parse(&text).unwrap();
+        let req = &back.request;
+        assert_eq!(req.wall_time(), Some(at(T0 + 1)));
+        let replayed = req.cookie_jar().unwrap();
+        assert_ne!(replayed, &jar);
+        let mut want = jar.cookies();
+        want.retain(|c| c.name != "late");
+        assert_eq!(replayed.cookies(), want);
+        assert_eq!(
+            replayed
+                .cookie_header(&url("https://a.test/p/y"), at(T0 + 1))
+                .unwrap(),
+            "s=1"
+        );
+    }
+
+    #[test]
     fn bad_input_never_panics() {
         let jar = CookieJar::new();
         for s in [
