@@ -289,8 +289,8 @@ impl<N: Net> ClientBuilder<N> {
     /// `proxies` names for its URL (off by default). Usually
     /// `EnvProxies::from_env()?`: `http_proxy`, `https_proxy`, `ALL_PROXY`
     /// and `NO_PROXY` as curl reads them, user-info in a proxy URL sent as
-    /// `Proxy-Authorization`. The proxy is chosen for the request's URL;
-    /// its redirects go through the same proxy.
+    /// `Proxy-Authorization`. The proxy is chosen for the URL of each hop:
+    /// a redirect to a `NO_PROXY` host goes direct.
     pub fn env_proxies(mut self, proxies: EnvProxies) -> Self {
         self.env_proxies = Some(proxies);
         self

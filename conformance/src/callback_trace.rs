@@ -222,7 +222,11 @@ fn builder<R: Runtime>(
     if let Some(t) = request.wall_time() {
         b = b.wall_time(t);
     }
-    if let Some(proxy) = request.proxy() {
+    if let Some(env) = request.env_proxies() {
+        // The proxy was chosen by these rules, and is chosen again on
+        // every redirect.
+        b = b.env_proxies(env.clone());
+    } else if let Some(proxy) = request.proxy() {
         let headers = proxy.headers().iter().map(|(n, v)| {
             let value = String::from_utf8_lossy(v.as_bytes()).into_owned();
             (n.as_str().to_string(), value)

@@ -83,6 +83,9 @@ pub struct RequestSpec {
     /// `cookie-seed <url> <Set-Cookie value>` lines: stored in the jar
     /// before the request, one hour before its wall time.
     pub cookie_seeds: Vec<(String, String)>,
+    /// `env NAME=value` lines: an environment whose proxy variables the
+    /// request follows on every hop (`EnvProxies`).
+    pub env: Vec<(String, String)>,
 }
 
 /// The wall time of a case with `cookies on` and no `wall_time`:
@@ -290,7 +293,15 @@ impl Case {
             }
             b = b.cookie_jar(jar).wall_time(wall);
         }
-        b.build()
-            .map_err(|e| format!("the case's request is invalid: {e}"))
+        let mut request = b
+            .build()
+            .map_err(|e| format!("the case's request is invalid: {e}"))?;
+        if !spec.env.is_empty() {
+            let vars = spec.env.iter().map(|(k, v)| (k.clone(), sub(v)));
+            urlrequest_core::EnvProxies::from_vars(vars)
+                .map_err(|e| format!("the case's env is invalid: {e}"))?
+                .apply(&mut request);
+        }
+        Ok(request)
     }
 }

@@ -299,6 +299,13 @@ fn request_line(spec: &mut RequestSpec, line: &str) -> Result<(), String> {
             spec.form.push((checked_escapes(name)?, checked_escapes(value)?));
             Ok(())
         }
+        "env" => {
+            let (name, value) = rest
+                .split_once('=')
+                .ok_or_else(|| format!("`env` is `NAME=value`, found {rest:?}"))?;
+            spec.env.push((name.to_string(), value.to_string()));
+            Ok(())
+        }
         "cookies" => once(&mut spec.cookies, key, flag(key, rest)?),
         "wall_time" => once(
             &mut spec.wall_time,
@@ -345,7 +352,7 @@ fn request_line(spec: &mut RequestSpec, line: &str) -> Result<(), String> {
             "unknown request field {key:?} (known: method, url, header, body, chunk_size, timeout, \
              max_redirects, decode, collect_body, allow_https_to_http, max_head_bytes, max_headers, \
              max_body_bytes, proxy, proxy-header, form, multipart-boundary, multipart-text, \
-             multipart-file, cookies, wall_time, cookie-seed)"
+             multipart-file, cookies, wall_time, cookie-seed, env)"
         )),
     }
 }

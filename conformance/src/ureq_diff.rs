@@ -88,12 +88,13 @@ impl Comparison {
     }
 }
 
-/// Whether ureq can run the case: it ends in `Done`, and it keeps no
-/// cookie jar (`cookies on`): what such a case checks is the `Cookie`
-/// header the scripted server receives, which the comparison does not look
-/// at, and ureq runs here without its cookie feature.
+/// Whether ureq can run the case: it ends in `Done`, it keeps no cookie
+/// jar (`cookies on`: what such a case checks is the `Cookie` header the
+/// scripted server receives, which the comparison does not look at, and
+/// ureq runs here without its cookie feature), and it takes no proxy from
+/// an environment (`env`), which ureq is not given.
 pub fn ureq_comparable(case: &Case) -> bool {
-    case.ends_in_done() && case.request.cookies != Some(true)
+    case.ends_in_done() && case.request.cookies != Some(true) && case.request.env.is_empty()
 }
 
 /// Runs the case through runtime-std and through ureq, each against a fresh

@@ -59,6 +59,10 @@ pub struct EnvProxies {
     http: Option<Proxy>,
     https: Option<Proxy>,
     no_proxy: NoProxy,
+    /// The variables read (those set and not empty), and the `no_proxy`
+    /// override: what a transcript keeps to rebuild the same rules.
+    vars: Vec<(String, String)>,
+    no_proxy_override: Option<String>,
 }
 
 impl EnvProxies {
@@ -95,7 +99,14 @@ impl EnvProxies {
     /// The settings of an environment given as a lookup function (the
     /// value of a variable, or `None` when unset).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<EnvProxies, BuildError> {
-        let get = |name: &str| get(name).filter(|v| !v.trim().is_empty());
+        let read = std::cell::RefCell::new(Vec::new());
+        let get = |name: &str| {
+            let v = get(name).filter(|v| !v.trim().is_empty());
+            if let Some(v) = &v {
+                read.borrow_mut().push((name.to_string(), v.clone()));
+            }
+            v
+        };
         let cgi = get("REQUEST_METHOD").is_some();
         let pick = |names: &[&'static str]| names.iter().find_map(|n| get(n).map(|v| (*n, v)));
         let all = pick(&["all_proxy", "ALL_PROXY"]);
@@ -109,17 +120,43 @@ impl EnvProxies {
         let no_proxy = pick(&["no_proxy", "NO_PROXY"])
             .map(|(_, v)| NoProxy::parse(&v))
             .unwrap_or_default();
+        let http = http.map(|(n, v)| parse_proxy_url(n, &v)).transpose()?;
+        let https = https.map(|(n, v)| parse_proxy_url(n, &v)).transpose()?;
+        let mut vars = read.into_inner();
+        vars.sort();
+        vars.dedup();
         Ok(EnvProxies {
-            http: http.map(|(n, v)| parse_proxy_url(n, &v)).transpose()?,
-            https: https.map(|(n, v)| parse_proxy_url(n, &v)).transpose()?,
+            http,
+            https,
             no_proxy,
+            vars,
+            no_proxy_override: None,
         })
     }
 
     /// Replaces the `NO_PROXY` list (`urlreq --noproxy`).
     pub fn no_proxy(mut self, list: &str) -> EnvProxies {
         self.no_proxy = NoProxy::parse(list);
+        self.no_proxy_override = Some(list.to_string());
         self
+    }
+
+    /// The rules as JSON, for a transcript: the variables they were read
+    /// from.
+    pub(crate) fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({ "vars": self.vars, "no_proxy": self.no_proxy_override })
+    }
+
+    /// The rules a transcript kept.
+    pub(crate) fn from_json(v: &serde_json::Value) -> Result<EnvProxies, String> {
+        let vars: Vec<(String, String)> =
+            serde_json::from_value(v.get("vars").cloned().unwrap_or_default())
+                .map_err(|e| format!("request.env_proxies.vars: {e}"))?;
+        let mut env = EnvProxies::from_vars(vars).map_err(|e| e.to_string())?;
+        if let Some(list) = v.get("no_proxy").and_then(serde_json::Value::as_str) {
+            env = env.no_proxy(list);
+        }
+        Ok(env)
     }
 
     /// Whether no URL would go through a proxy.
@@ -140,13 +177,14 @@ impl EnvProxies {
         Some(proxy.clone())
     }
 
-    /// Gives `request` the proxy its URL calls for, unless it has one of its
-    /// own. What the clients' `env_proxies` options do to each request.
+    /// Gives `request` these rules, unless it has a proxy of its own: the
+    /// proxy its URL calls for now, and again for the URL of each redirect
+    /// it follows (a redirect to a `NO_PROXY` host goes direct). What the
+    /// clients' `env_proxies` options do to each request.
     pub fn apply(&self, request: &mut Request) {
         if request.proxy().is_none() {
-            if let Some(p) = self.proxy_for(request.url()) {
-                request.set_proxy(Some(p));
-            }
+            request.proxy = self.proxy_for(request.url());
+            request.env_proxies = Some(Box::new(self.clone()));
         }
     }
 }
@@ -458,6 +496,31 @@ mod tests {
         // A variable the request's scheme does not use is still checked:
         // the error is found when the client is built, not on some request.
         assert!(EnvProxies::from_vars([("https_proxy", "ftp://x")]).is_err());
+    }
+
+    #[test]
+    fn transcripts_keep_the_rules_for_the_next_hops() {
+        let env = EnvProxies::from_vars([
+            ("http_proxy", "http://u:p@env:1"),
+            ("NO_PROXY", "direct.test"),
+        ])
+        .unwrap()
+        .no_proxy("direct.test,10.0.0.0/8");
+        let mut r = Request::get("http://a.test/").unwrap();
+        env.apply(&mut r);
+        let ex = crate::Exchange::recording(r, std::time::Instant::now());
+        let text = ex.transcript().unwrap().to_json_lines();
+        let back = crate::Transcript::parse(&text).unwrap();
+        let rules = back.request.env_proxies().expect("rules kept");
+        assert_eq!(rules, &env);
+        assert_eq!(
+            back.request.proxy(),
+            env.proxy_for(&Url::parse("http://a.test/").unwrap())
+                .as_ref()
+        );
+        assert!(rules
+            .proxy_for(&Url::parse("http://10.1.1.1/").unwrap())
+            .is_none());
     }
 
     #[test]

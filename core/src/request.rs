@@ -165,6 +165,8 @@ pub struct Request {
     pub(crate) cookie_jar: Option<CookieJar>,
     /// The wall time cookie expiry is judged at.
     pub(crate) wall_time: Option<SystemTime>,
+    /// Proxy rules from the environment, applied again on each redirect.
+    pub(crate) env_proxies: Option<Box<crate::EnvProxies>>,
 }
 
 impl Request {
@@ -212,6 +214,7 @@ impl Request {
     /// [`EnvProxies`](crate::EnvProxies)).
     pub fn set_proxy(&mut self, proxy: Option<Proxy>) {
         self.proxy = proxy;
+        self.env_proxies = None;
     }
 
     /// Sets or clears the cookie jar of a built request (a client with a
@@ -234,6 +237,12 @@ impl Request {
     /// The wall time cookie expiry is judged at, if given.
     pub fn wall_time(&self) -> Option<SystemTime> {
         self.wall_time
+    }
+
+    /// The proxy rules from the environment this request follows on each
+    /// hop, when a client gave it some ([`EnvProxies::apply`](crate::EnvProxies::apply)).
+    pub fn env_proxies(&self) -> Option<&crate::EnvProxies> {
+        self.env_proxies.as_deref()
     }
 
     /// Turns JSON decoding on or off on a built request.
@@ -606,6 +615,7 @@ impl RequestBuilder {
             allow_https_to_http: self.allow_https_to_http,
             cookie_jar: self.cookie_jar,
             wall_time: self.wall_time,
+            env_proxies: None,
         })
     }
 }

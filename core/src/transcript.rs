@@ -381,6 +381,9 @@ fn request_to_json(r: &Request) -> Value {
     if let Some(jar) = &r.cookie_jar {
         v["cookies"] = crate::cookies::jar_to_json(jar);
     }
+    if let Some(env) = &r.env_proxies {
+        v["env_proxies"] = env.to_json();
+    }
     v
 }
 
@@ -479,7 +482,12 @@ fn request_from_json(v: &Value) -> Result<Request, String> {
     if let Some(c) = v.get("cookies").filter(|c| !c.is_null()) {
         builder = builder.cookie_jar(crate::cookies::jar_from_json(c)?);
     }
-    builder.build().map_err(|e| e.to_string())
+    let mut request = builder.build().map_err(|e| e.to_string())?;
+    if let Some(e) = v.get("env_proxies").filter(|e| !e.is_null()) {
+        // The first hop's proxy as recorded; the rules for the next hops.
+        request.env_proxies = Some(Box::new(crate::EnvProxies::from_json(e)?));
+    }
+    Ok(request)
 }
 
 fn input_to_json(at: Duration, input: &Input) -> Value {

@@ -298,6 +298,15 @@ impl<R: Runtime> UrlRequestBuilder<R> {
         self
     }
 
+    /// Proxies from the environment for this request (usually
+    /// `EnvProxies::from_env()?`), chosen for the URL of each hop; a
+    /// `proxy_host` wins. A client's `env_proxies` does the same for all its
+    /// requests.
+    pub fn env_proxies(mut self, proxies: urlrequest_core::EnvProxies) -> Self {
+        self.params.env_proxies = Some(proxies);
+        self
+    }
+
     /// The wall time cookie expiry is judged at (default: the runtime's
     /// clock when the request starts). For tests and replays.
     pub fn wall_time(mut self, time: std::time::SystemTime) -> Self {

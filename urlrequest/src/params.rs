@@ -8,7 +8,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use urlrequest_core::{
-    BuildError, CookieJar, Limits, Multipart, Proxy, Request, DEFAULT_CHUNK_SIZE,
+    BuildError, CookieJar, EnvProxies, Limits, Multipart, Proxy, Request, DEFAULT_CHUNK_SIZE,
     DEFAULT_MAX_REDIRECTS,
 };
 
@@ -78,6 +78,10 @@ pub struct RequestParams {
     /// The wall time cookie expiry is judged at; unset, the runtime's clock
     /// when the request starts.
     pub wall_time: Option<std::time::SystemTime>,
+    /// Proxies from the environment, chosen for the URL of each hop
+    /// (unless `proxy_host` is given); a client's `env_proxies` does the
+    /// same for all its requests.
+    pub env_proxies: Option<EnvProxies>,
 }
 
 impl RequestParams {
@@ -106,6 +110,7 @@ impl RequestParams {
             multipart: None,
             cookie_jar: None,
             wall_time: None,
+            env_proxies: None,
         }
     }
 
@@ -175,7 +180,11 @@ impl RequestParams {
             }
             b = b.proxy(proxy);
         }
-        b.build()
+        let mut request = b.build()?;
+        if let Some(env) = &self.env_proxies {
+            env.apply(&mut request);
+        }
+        Ok(request)
     }
 }
 

@@ -481,6 +481,10 @@ impl Exchange {
         }
         self.method = hop.method.clone();
         self.url = hop.url.clone();
+        if let Some(env) = &self.request.env_proxies {
+            // Proxies from the environment are chosen per URL.
+            self.request.proxy = env.proxy_for(&self.url);
+        }
         self.visited.push((hop.method, hop.url));
         self.hops += 1;
         self.fresh_only = false;
