@@ -22,6 +22,7 @@ mod deadline;
 mod download;
 mod driver;
 mod kivy;
+mod names;
 mod net;
 mod shared;
 

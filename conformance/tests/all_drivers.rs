@@ -1,7 +1,8 @@
 //! The promise of the project as one test: every case gives the identical
-//! trace through all five drivers (the in-memory poll loop, runtime-std,
-//! runtime-smol and runtime-frame over loopback, and the replay of each
-//! recorded runtime-std run), and that trace is the one the case expects.
+//! trace through all seven drivers (the in-memory poll loop, runtime-std,
+//! runtime-smol, runtime-tokio on both schedulers and runtime-frame over
+//! loopback, and the replay of each recorded runtime-std run), and that
+//! trace is the one the case expects.
 
 use std::thread;
 
@@ -11,7 +12,7 @@ use urlrequest_conformance::{
 };
 
 #[test]
-fn every_case_is_identical_through_all_five_drivers() {
+fn every_case_is_identical_through_all_seven_drivers() {
     let cases = builtin_cases().unwrap_or_else(|e| panic!("{e}"));
     let drivers: Vec<Box<dyn Driver + Send + Sync>> = vec![
         Box::new(MemoryDriver::new()),
@@ -47,7 +48,7 @@ fn every_case_is_identical_through_all_five_drivers() {
     }
     assert!(failures.is_empty(), "{failures}");
     assert!(cases.len() >= 150, "only {} cases", cases.len());
-    // Passing means equal to the expected trace, so all five are equal;
+    // Passing means equal to the expected trace, so all seven are equal;
     // check it directly too, case by case.
     for (i, case) in cases.iter().enumerate() {
         for r in &reports {
