@@ -69,7 +69,14 @@ pub enum Input {
 /// (one line in the file). A body, when present, is `"body":{"text":"..."}`
 /// when it is UTF-8, else `"body":{"b64":"..."}` (standard base64, so a
 /// 50 MB binary body takes about 67 MB); a header value that is not UTF-8
-/// is written as `[name, null, hex]`. Every following line is one input,
+/// is written as `[name, null, hex]`. A request with a cookie jar adds
+/// `"wall_time"` (seconds since 1970) and `"cookies"` (the jar's cookies
+/// when the exchange started: `name`, `value`, `domain`, `host_only`,
+/// `path`, `secure`, `http_only`, `expires`, `created`), and one following
+/// proxies from the environment adds `"env_proxies"` (the variables read,
+/// `{"vars":[[name,value],...],"no_proxy":null}`), so that a replay sends
+/// the same `Cookie` headers and picks the same proxy on every hop; older
+/// readers ignore them. Every following line is one input,
 /// `at_us` being microseconds since the exchange started:
 ///
 /// ```text
