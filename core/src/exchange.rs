@@ -14,6 +14,7 @@ use http::{HeaderMap, Method, Version};
 use url::Url;
 
 use crate::buffer::ReadBuffer;
+use crate::content_encoding::{accept_encoding, ContentDecoder};
 use crate::error::{Error, Phase, TransportError};
 use crate::event::Event;
 use crate::framing::BodyDecoder;
@@ -154,6 +155,9 @@ struct Hop {
     collected: Vec<u8>,
     /// When the response head must be complete; not moved by head bytes.
     head_deadline: Option<Instant>,
+    /// Undoes the final response's content codings, when it has any this
+    /// build knows (see `content_encoding`).
+    content: Option<Box<ContentDecoder>>,
 }
 
 /// One request, driven to completion by feeding inputs and polling outputs.
@@ -246,10 +250,19 @@ impl Exchange {
     /// Starts an exchange at time `now`.
     pub fn new(request: Request, now: Instant) -> Exchange {
         let chunk_size = request.chunk_size;
+        let mut headers = request.headers.clone();
+        if request.decompress && !headers.contains_key(http::header::ACCEPT_ENCODING) {
+            if let Some(value) = accept_encoding() {
+                headers.insert(
+                    http::header::ACCEPT_ENCODING,
+                    http::HeaderValue::from_static(value),
+                );
+            }
+        }
         let mut ex = Exchange {
             method: request.method.clone(),
             url: request.url.clone(),
-            headers: request.headers.clone(),
+            headers,
             body: request.body.clone(),
             request,
             hops: 0,

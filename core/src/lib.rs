@@ -59,6 +59,7 @@
 #![warn(missing_docs)]
 
 mod buffer;
+mod content_encoding;
 mod decode;
 mod error;
 mod event;
@@ -73,7 +74,10 @@ mod trace;
 mod transcript;
 mod wire;
 
-pub use error::{BodyError, BuildError, Error, Phase, TransportError};
+pub use content_encoding::{DECOMPRESSION_RATIO_FLOOR, DECOMPRESSION_RATIO_LIMIT};
+pub use error::{
+    BodyError, BuildError, CodingErrorKind, ContentEncodingError, Error, Phase, TransportError,
+};
 pub use event::{Event, Response, ResponseBody};
 pub use exchange::{Action, ConnectTarget, Exchange, State};
 pub use pool::{Pool, PoolKey};

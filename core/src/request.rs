@@ -160,6 +160,8 @@ pub struct Request {
     pub(crate) headers: HeaderMap,
     pub(crate) body: Option<Bytes>,
     pub(crate) proxy: Option<Proxy>,
+    /// Undo content codings (see [`RequestBuilder::decompress`]).
+    pub(crate) decompress: bool,
 }
 
 impl Request {
@@ -271,6 +273,16 @@ impl Request {
     pub fn allow_https_to_http(&self) -> bool {
         self.allow_https_to_http
     }
+
+    /// Whether content codings are undone (see [`RequestBuilder::decompress`]).
+    pub fn decompress(&self) -> bool {
+        self.decompress
+    }
+
+    /// Turns content decoding on or off on a built request.
+    pub fn set_decompress(&mut self, on: bool) {
+        self.decompress = on;
+    }
 }
 
 /// Builder for [`Request`]. Errors are kept and returned by [`build`](Self::build),
@@ -290,6 +302,7 @@ pub struct RequestBuilder {
     proxy: Option<Proxy>,
     limits: Limits,
     allow_https_to_http: bool,
+    decompress: bool,
     /// The body came from `json()`: send `Content-Type: application/json`
     /// unless the user set a type.
     json_body: bool,
@@ -314,6 +327,7 @@ impl RequestBuilder {
             proxy: None,
             limits: Limits::default(),
             allow_https_to_http: false,
+            decompress: true,
             json_body: false,
             error: None,
         }
@@ -458,6 +472,28 @@ impl RequestBuilder {
         self
     }
 
+    /// Undo content codings (default on): send `Accept-Encoding` naming
+    /// the codings this build can undo (gzip by default; deflate, br and
+    /// zstd with the crate's features) unless the request sets one, and
+    /// deliver decoded bytes in `Body` events and the response. A body
+    /// whose codings are not all known is delivered as sent. While a body
+    /// is decoded, `Progress` counts decoded bytes and its `total` is
+    /// `None` (the `Content-Length` counts the compressed bytes), and
+    /// [`Limits::max_body_bytes`] counts decoded bytes. Off: no
+    /// `Accept-Encoding` is added and bodies are delivered as sent.
+    ///
+    /// ```
+    /// let req = urlrequest_core::Request::builder("http://example.com/")
+    ///     .decompress(false)
+    ///     .build()?;
+    /// assert!(!req.decompress());
+    /// # Ok::<(), urlrequest_core::BuildError>(())
+    /// ```
+    pub fn decompress(mut self, on: bool) -> Self {
+        self.decompress = on;
+        self
+    }
+
     /// Validates everything and returns the request.
     pub fn build(self) -> Result<Request, BuildError> {
         if let Some(e) = self.error {
@@ -520,6 +556,7 @@ impl RequestBuilder {
             proxy: self.proxy,
             limits: self.limits,
             allow_https_to_http: self.allow_https_to_http,
+            decompress: self.decompress,
         })
     }
 }

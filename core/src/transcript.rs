@@ -382,6 +382,7 @@ fn request_to_json(r: &Request) -> Value {
             "max_body_bytes": r.limits.max_body_bytes,
         },
         "allow_https_to_http": r.allow_https_to_http,
+        "decompress": r.decompress,
     })
 }
 
@@ -407,7 +408,9 @@ fn request_from_json(v: &Value) -> Result<Request, String> {
         .max_redirects(u("max_redirects")? as u32)
         .decode(b("decode")?)
         .collect_body(b("collect_body")?)
-        .allow_https_to_http(b("allow_https_to_http")?);
+        .allow_https_to_http(b("allow_https_to_http")?)
+        // Absent in transcripts written before content decoding: on.
+        .decompress(v.get("decompress").and_then(Value::as_bool).unwrap_or(true));
     for (name, value) in headers_from_json(v.get("headers").unwrap_or(&Value::Null))? {
         builder = builder.header_bytes(name.as_bytes(), &value);
     }

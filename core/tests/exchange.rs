@@ -73,9 +73,18 @@ fn request_bytes_are_origin_form_with_host() {
         &[Conn::closing(b"HTTP/1.1 204 No Content\r\n\r\n")],
         64,
     );
+    // Accept-Encoding names the codings compiled in (gzip by default).
+    let head = String::from_utf8(r.written[0].clone()).unwrap();
+    let accept = head
+        .split("\r\n")
+        .find_map(|l| l.strip_prefix("accept-encoding: "))
+        .expect("Accept-Encoding is sent while decompress is on");
+    assert!(accept.contains("gzip"), "{accept}");
     assert_eq!(
-        r.written[0],
-        b"GET /p?q=1 HTTP/1.1\r\nHost: a.test:8080\r\nuser-agent: test\r\n\r\n"
+        head,
+        format!(
+            "GET /p?q=1 HTTP/1.1\r\nHost: a.test:8080\r\nuser-agent: test\r\naccept-encoding: {accept}\r\n\r\n"
+        )
     );
     assert_eq!(
         r.trace,

@@ -1,0 +1,625 @@
+//! Content codings (RFC 9110 section 8.4): undoing `Content-Encoding`
+//! (gzip, deflate, br, zstd) as a stream, between body framing and the
+//! re-cutting of `Body` events.
+//!
+//! **Which bodies are decoded.** With [`RequestBuilder::decompress`]
+//! on (the default), the final response's body is decoded when every coding
+//! its `Content-Encoding` lists is one compiled in (`identity` is ignored,
+//! `x-gzip` is gzip) and there are at most four. A body whose codings
+//! include one that is not compiled in or not known is passed through as
+//! sent, its headers untouched: the caller sees `Content-Encoding` and can
+//! decide. HEAD, 204 and 304 responses (no body) and redirects' bodies are
+//! never decoded. Response headers are kept as the server sent them.
+//!
+//! **Order.** Codings are undone in the reverse of the order they are listed
+//! (`Content-Encoding: deflate, gzip` was deflated, then gzipped).
+//!
+//! **Determinism.** The compressed bytes reach the decoders in blocks of
+//! fixed size (`BLOCK`, counted from the start of the body), the last one
+//! shorter, whatever sizes the network delivered; so the decoded bytes
+//! produced before any failure, and the failure's message, do not depend on
+//! how reads were split.
+//!
+//! **Failures.** Corrupt data, a stream that does not end where the body
+//! ends, and bytes after the end of a stream are
+//! [`Error::ContentEncoding`](crate::Error::ContentEncoding) naming the codec
+//! and how many compressed bytes it had taken. An empty body is an empty
+//! decoded body for every codec.
+//!
+//! **Bombs.** Decoded output may not grow past [`DECOMPRESSION_RATIO_LIMIT`]
+//! times the compressed bytes received (checked once it is past
+//! [`DECOMPRESSION_RATIO_FLOOR`]); `Limits::max_body_bytes` (and the default
+//! limit of a collected body) counts decoded bytes.
+//!
+//! [`RequestBuilder::decompress`]: crate::RequestBuilder::decompress
+
+use std::fmt;
+use std::io::{self, Write};
+
+use bytes::Bytes;
+use http::header::CONTENT_ENCODING;
+use http::HeaderMap;
+
+use crate::error::{CodingErrorKind, ContentEncodingError, Error};
+
+/// Decoded bytes may grow to this many times the compressed bytes received
+/// (once past [`DECOMPRESSION_RATIO_FLOOR`]); beyond it the exchange fails
+/// with a `decompression-bomb` error. Ordinary text compresses 3 to 20
+/// times; a zip bomb a thousand times and more.
+pub const DECOMPRESSION_RATIO_LIMIT: u64 = 100;
+
+/// Decoded bytes always allowed, whatever the ratio: small bodies may be
+/// very compressible without being a threat.
+pub const DECOMPRESSION_RATIO_FLOOR: u64 = 1024 * 1024;
+
+/// Compressed bytes handed to the decoders at once (see the module notes).
+const BLOCK: usize = 16 * 1024;
+
+/// Most codings stacked in one `Content-Encoding`.
+const MAX_CODINGS: usize = 4;
+
+/// One content coding this build can undo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Codec {
+    #[cfg(feature = "gzip")]
+    Gzip,
+    #[cfg(feature = "deflate")]
+    Deflate,
+    #[cfg(feature = "brotli")]
+    Brotli,
+    #[cfg(feature = "zstd")]
+    Zstd,
+}
+
+impl Codec {
+    fn name(self) -> &'static str {
+        match self {
+            #[cfg(feature = "gzip")]
+            Codec::Gzip => "gzip",
+            #[cfg(feature = "deflate")]
+            Codec::Deflate => "deflate",
+            #[cfg(feature = "brotli")]
+            Codec::Brotli => "br",
+            #[cfg(feature = "zstd")]
+            Codec::Zstd => "zstd",
+        }
+    }
+
+    fn from_token(token: &str) -> Option<Codec> {
+        match token {
+            #[cfg(feature = "gzip")]
+            "gzip" | "x-gzip" => Some(Codec::Gzip),
+            #[cfg(feature = "deflate")]
+            "deflate" => Some(Codec::Deflate),
+            #[cfg(feature = "brotli")]
+            "br" => Some(Codec::Brotli),
+            #[cfg(feature = "zstd")]
+            "zstd" => Some(Codec::Zstd),
+            _ => None,
+        }
+    }
+}
+
+/// The `Accept-Encoding` value naming every coding compiled in, or `None`
+/// when none is.
+pub(crate) fn accept_encoding() -> Option<&'static str> {
+    const ALL: [(&str, bool); 4] = [
+        ("gzip", cfg!(feature = "gzip")),
+        ("deflate", cfg!(feature = "deflate")),
+        ("br", cfg!(feature = "brotli")),
+        ("zstd", cfg!(feature = "zstd")),
+    ];
+    // Computed once per build configuration; 16 combinations, leaked never.
+    static VALUE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let v = VALUE.get_or_init(|| {
+        ALL.iter()
+            .filter(|(_, on)| *on)
+            .map(|(n, _)| *n)
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
+    (!v.is_empty()).then_some(v.as_str())
+}
+
+/// The codecs to run, in decoding order, when the body is to be decoded
+/// (see the module notes); `None` to pass it through.
+pub(crate) fn codecs_for(headers: &HeaderMap) -> Option<Vec<Codec>> {
+    let mut codecs = Vec::new();
+    for value in headers.get_all(CONTENT_ENCODING) {
+        let text = std::str::from_utf8(value.as_bytes()).ok()?;
+        for token in text.split(',') {
+            let token = token.trim().to_ascii_lowercase();
+            if token.is_empty() || token == "identity" {
+                continue;
+            }
+            codecs.push(Codec::from_token(&token)?);
+        }
+    }
+    if codecs.is_empty() || codecs.len() > MAX_CODINGS {
+        return None;
+    }
+    codecs.reverse();
+    Some(codecs)
+}
+
+/// Where a decoder writes: a buffer with a bound, so one block of
+/// compressed input cannot expand without limit before it is checked.
+#[derive(Default)]
+struct Sink {
+    buf: Vec<u8>,
+    room: u64,
+    over: bool,
+}
+
+impl Write for Sink {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if data.len() as u64 > self.room {
+            self.over = true;
+            return Err(io::Error::other("decompression limit reached"));
+        }
+        self.room -= data.len() as u64;
+        self.buf.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A problem a decoder reports, before it is given its codec and offset.
+enum Problem {
+    Corrupt(String),
+    Truncated(String),
+}
+
+/// One decoder of the chain.
+enum Stage {
+    #[cfg(feature = "gzip")]
+    Gzip(Box<flate2::write::MultiGzDecoder<Sink>>),
+    #[cfg(feature = "deflate")]
+    Deflate(Box<DeflateStage>),
+    #[cfg(feature = "brotli")]
+    Brotli(Box<brotli_decompressor::DecompressorWriter<Sink>>),
+    #[cfg(feature = "zstd")]
+    Zstd(Box<ZstdStage>),
+}
+
+impl Stage {
+    fn new(codec: Codec) -> Stage {
+        match codec {
+            #[cfg(feature = "gzip")]
+            Codec::Gzip => Stage::Gzip(Box::new(flate2::write::MultiGzDecoder::new(
+                Sink::default(),
+            ))),
+            #[cfg(feature = "deflate")]
+            Codec::Deflate => Stage::Deflate(Box::default()),
+            #[cfg(feature = "brotli")]
+            Codec::Brotli => Stage::Brotli(Box::new(
+                brotli_decompressor::DecompressorWriter::new(Sink::default(), 32 * 1024),
+            )),
+            #[cfg(feature = "zstd")]
+            Codec::Zstd => Stage::Zstd(Box::default()),
+        }
+    }
+
+    fn sink(&mut self) -> &mut Sink {
+        match self {
+            #[cfg(feature = "gzip")]
+            Stage::Gzip(d) => d.get_mut(),
+            #[cfg(feature = "deflate")]
+            Stage::Deflate(d) => &mut d.sink,
+            #[cfg(feature = "brotli")]
+            Stage::Brotli(d) => d.get_mut(),
+            #[cfg(feature = "zstd")]
+            Stage::Zstd(d) => &mut d.sink,
+        }
+    }
+
+    fn write(&mut self, input: &[u8]) -> Result<(), Problem> {
+        match self {
+            #[cfg(feature = "gzip")]
+            Stage::Gzip(d) => {
+                write_all(d.as_mut(), input)?;
+                d.flush().map_err(|e| Problem::Corrupt(e.to_string()))
+            }
+            #[cfg(feature = "deflate")]
+            Stage::Deflate(d) => d.write(input),
+            #[cfg(feature = "brotli")]
+            Stage::Brotli(d) => write_all(d.as_mut(), input),
+            #[cfg(feature = "zstd")]
+            Stage::Zstd(d) => d.write(input, false),
+        }
+    }
+
+    fn finish(&mut self) -> Result<(), Problem> {
+        match self {
+            #[cfg(feature = "gzip")]
+            Stage::Gzip(d) => d.try_finish().map_err(|e| {
+                Problem::Truncated(format!(
+                    "the gzip stream is cut short or its trailer does not match ({e})"
+                ))
+            }),
+            #[cfg(feature = "deflate")]
+            Stage::Deflate(d) => d.finish(),
+            #[cfg(feature = "brotli")]
+            Stage::Brotli(d) => d
+                .close()
+                .map_err(|_| Problem::Truncated("the br stream did not end".into())),
+            #[cfg(feature = "zstd")]
+            Stage::Zstd(d) => d.write(&[], true),
+        }
+    }
+}
+
+/// `Write::write_all`, except that a decoder that takes no more bytes (its
+/// stream ended) is corrupt data, not a `WriteZero` I/O error.
+#[allow(dead_code)] // unused when neither gzip nor brotli is compiled in
+fn write_all(w: &mut dyn Write, mut input: &[u8]) -> Result<(), Problem> {
+    while !input.is_empty() {
+        match w.write(input) {
+            Ok(0) => {
+                return Err(Problem::Corrupt(format!(
+                    "{} bytes follow the end of the stream",
+                    input.len()
+                )))
+            }
+            Ok(n) => input = &input[n..],
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Problem::Corrupt(e.to_string())),
+        }
+    }
+    Ok(())
+}
+
+/// deflate as servers send it: zlib-wrapped (RFC 1950, what RFC 9110
+/// means) or raw (RFC 1951, what some servers send), told apart by the
+/// zlib header's check bits.
+#[cfg(feature = "deflate")]
+#[derive(Default)]
+struct DeflateStage {
+    inner: Option<flate2::Decompress>,
+    /// The first byte, while the second has not come.
+    head: Vec<u8>,
+    done: bool,
+    out: Vec<u8>,
+    sink: Sink,
+}
+
+#[cfg(feature = "deflate")]
+impl DeflateStage {
+    fn write(&mut self, input: &[u8]) -> Result<(), Problem> {
+        if self.inner.is_none() {
+            self.head.extend_from_slice(input);
+            if self.head.len() < 2 {
+                return Ok(());
+            }
+            let (cmf, flg) = (self.head[0], self.head[1]);
+            let zlib = cmf & 0x0f == 8 && (u16::from(cmf) << 8 | u16::from(flg)) % 31 == 0;
+            self.inner = Some(flate2::Decompress::new(zlib));
+            let head = std::mem::take(&mut self.head);
+            return self.run(&head);
+        }
+        self.run(input)
+    }
+
+    fn run(&mut self, mut input: &[u8]) -> Result<(), Problem> {
+        let Some(d) = &mut self.inner else {
+            return Ok(());
+        };
+        if self.out.is_empty() {
+            self.out = vec![0; 32 * 1024];
+        }
+        loop {
+            if self.done {
+                if input.is_empty() {
+                    return Ok(());
+                }
+                return Err(Problem::Corrupt(format!(
+                    "{} bytes follow the end of the stream",
+                    input.len()
+                )));
+            }
+            let (in0, out0) = (d.total_in(), d.total_out());
+            let status = d
+                .decompress(input, &mut self.out, flate2::FlushDecompress::None)
+                .map_err(|e| Problem::Corrupt(e.to_string()))?;
+            let used = (d.total_in() - in0) as usize;
+            let made = (d.total_out() - out0) as usize;
+            input = &input[used..];
+            self.sink
+                .write_all(&self.out[..made])
+                .map_err(|e| Problem::Corrupt(e.to_string()))?;
+            if status == flate2::Status::StreamEnd {
+                self.done = true;
+                continue;
+            }
+            if made < self.out.len() && (input.is_empty() || used == 0 && made == 0) {
+                return Ok(());
+            }
+        }
+    }
+
+    fn finish(&mut self) -> Result<(), Problem> {
+        if self.inner.is_none() && self.head.is_empty() {
+            return Ok(()); // an empty body
+        }
+        if self.inner.is_none() {
+            return Err(Problem::Truncated("the deflate stream did not end".into()));
+        }
+        if self.done {
+            Ok(())
+        } else {
+            Err(Problem::Truncated("the deflate stream did not end".into()))
+        }
+    }
+}
+
+/// zstd frames (one or more) with ruzstd, fed whole blocks: compressed
+/// bytes wait here until a zstd block is complete.
+#[cfg(feature = "zstd")]
+#[derive(Default)]
+struct ZstdStage {
+    dec: Option<ruzstd::decoding::FrameDecoder>,
+    pending: Vec<u8>,
+    /// A frame header was read and its frame is not yet drained.
+    in_frame: bool,
+    seen_input: bool,
+    out: Vec<u8>,
+    sink: Sink,
+}
+
+#[cfg(feature = "zstd")]
+impl ZstdStage {
+    /// Largest frame header (RFC 8878 section 3.1.1).
+    const MAX_HEADER: usize = 18;
+    /// Largest block plus its header: more pending bytes than this that do
+    /// not decode are corrupt.
+    const MAX_BLOCK: usize = 128 * 1024 + 3 + 4;
+
+    fn write(&mut self, input: &[u8], end: bool) -> Result<(), Problem> {
+        self.pending.extend_from_slice(input);
+        self.seen_input |= !input.is_empty();
+        if self.out.is_empty() {
+            self.out = vec![0; 32 * 1024];
+        }
+        let dec = self
+            .dec
+            .get_or_insert_with(ruzstd::decoding::FrameDecoder::new);
+        let mut start = 0;
+        loop {
+            let pending = &self.pending[start..];
+            if !self.in_frame {
+                if pending.is_empty() || (pending.len() < Self::MAX_HEADER && !end) {
+                    break;
+                }
+                let mut src = pending;
+                dec.reset(&mut src).map_err(|e| {
+                    if end && pending.len() < Self::MAX_HEADER {
+                        Problem::Truncated(format!("the zstd frame header is cut short ({e})"))
+                    } else {
+                        Problem::Corrupt(e.to_string())
+                    }
+                })?;
+                start += pending.len() - src.len();
+                self.in_frame = true;
+                continue;
+            }
+            let (read, written) = dec
+                .decode_from_to(pending, &mut self.out)
+                .map_err(|e| Problem::Corrupt(e.to_string()))?;
+            start += read;
+            self.sink
+                .write_all(&self.out[..written])
+                .map_err(|e| Problem::Corrupt(e.to_string()))?;
+            if dec.is_finished() && dec.can_collect() == 0 {
+                self.in_frame = false;
+                continue;
+            }
+            if read == 0 && written == 0 {
+                break;
+            }
+        }
+        self.pending.drain(..start);
+        if self.in_frame && self.pending.len() > Self::MAX_BLOCK {
+            return Err(Problem::Corrupt(format!(
+                "{} bytes hold no complete zstd block",
+                self.pending.len()
+            )));
+        }
+        if end && (self.in_frame || !self.pending.is_empty()) {
+            return Err(Problem::Truncated("the zstd frame did not end".into()));
+        }
+        Ok(())
+    }
+}
+
+/// Undoes the content codings of one body (see the module notes).
+pub(crate) struct ContentDecoder {
+    stages: Vec<(Codec, Stage)>,
+    /// Per stage: compressed bytes taken, decoded bytes made.
+    counts: Vec<(u64, u64)>,
+    /// Compressed bytes waiting to make up a block.
+    pending: Vec<u8>,
+    /// Compressed bytes given to the first stage.
+    wire: u64,
+}
+
+impl fmt::Debug for ContentDecoder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.stages.iter().map(|(c, _)| c.name()).collect();
+        f.debug_struct("ContentDecoder")
+            .field("codecs", &names)
+            .field("compressed", &self.wire)
+            .field("pending", &self.pending.len())
+            .finish()
+    }
+}
+
+impl ContentDecoder {
+    pub(crate) fn new(codecs: &[Codec]) -> ContentDecoder {
+        ContentDecoder {
+            stages: codecs.iter().map(|&c| (c, Stage::new(c))).collect(),
+            counts: vec![(0, 0); codecs.len()],
+            pending: Vec::new(),
+            wire: 0,
+        }
+    }
+
+    /// Takes compressed bytes; decoded ones go to `out`.
+    pub(crate) fn push(&mut self, piece: &[u8], out: &mut Vec<Bytes>) -> Result<(), Error> {
+        self.pending.extend_from_slice(piece);
+        let mut start = 0;
+        let mut result = Ok(());
+        while self.pending.len() - start >= BLOCK {
+            let block = self.pending[start..start + BLOCK].to_vec();
+            start += BLOCK;
+            result = self.feed(&block, out);
+            if result.is_err() {
+                break;
+            }
+        }
+        self.pending.drain(..start);
+        result
+    }
+
+    /// The body ended: decodes what is left and checks every stream ended.
+    pub(crate) fn finish(&mut self, out: &mut Vec<Bytes>) -> Result<(), Error> {
+        let rest = std::mem::take(&mut self.pending);
+        if !rest.is_empty() {
+            self.feed(&rest, out)?;
+        }
+        for i in 0..self.stages.len() {
+            let made = self.step(i, None)?;
+            self.pass_on(i + 1, made, out)?;
+        }
+        Ok(())
+    }
+
+    fn feed(&mut self, block: &[u8], out: &mut Vec<Bytes>) -> Result<(), Error> {
+        self.wire += block.len() as u64;
+        let made = self.step(0, Some(block))?;
+        self.pass_on(1, made, out)
+    }
+
+    /// Gives `data` to the stages from `from` on; the last one's output
+    /// goes to `out`.
+    fn pass_on(&mut self, from: usize, mut data: Vec<u8>, out: &mut Vec<Bytes>) -> Result<(), Error> {
+        for i in from..self.stages.len() {
+            if data.is_empty() {
+                return Ok(());
+            }
+            data = self.step(i, Some(&data))?;
+        }
+        if !data.is_empty() {
+            out.push(Bytes::from(data));
+        }
+        Ok(())
+    }
+
+    /// Runs stage `i` on `input` (`None`: finish it); returns what it made.
+    fn step(&mut self, i: usize, input: Option<&[u8]>) -> Result<Vec<u8>, Error> {
+        let allowed = DECOMPRESSION_RATIO_FLOOR.max(self.wire.saturating_mul(DECOMPRESSION_RATIO_LIMIT));
+        let (taken, made) = self.counts[i];
+        let (codec, stage) = &mut self.stages[i];
+        let codec = *codec;
+        let sink = stage.sink();
+        sink.room = allowed.saturating_sub(made);
+        sink.over = false;
+        let result = match input {
+            Some(data) => stage.write(data),
+            None => stage.finish(),
+        };
+        let sink = stage.sink();
+        let over = sink.over;
+        let output = std::mem::take(&mut sink.buf);
+        let error = |kind| {
+            Error::ContentEncoding(ContentEncodingError {
+                codec: codec.name(),
+                kind,
+                compressed: taken,
+            })
+        };
+        if over {
+            return Err(error(CodingErrorKind::RatioExceeded {
+                limit: DECOMPRESSION_RATIO_LIMIT,
+                decoded: made,
+            }));
+        }
+        match result {
+            Ok(()) => {}
+            Err(Problem::Corrupt(detail)) => return Err(error(CodingErrorKind::Corrupt(detail))),
+            Err(Problem::Truncated(detail)) => {
+                return Err(error(CodingErrorKind::Truncated(detail)))
+            }
+        }
+        let count = &mut self.counts[i];
+        count.0 += input.map_or(0, |d| d.len() as u64);
+        count.1 += output.len() as u64;
+        Ok(output)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    fn headers(v: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(CONTENT_ENCODING, HeaderValue::from_str(v).unwrap());
+        h
+    }
+
+    fn decode_split(codecs: &[Codec], data: &[u8], split: usize) -> Result<Vec<u8>, Error> {
+        let mut d = ContentDecoder::new(codecs);
+        let mut out = Vec::new();
+        for piece in data.chunks(split.max(1)) {
+            d.push(piece, &mut out)?;
+        }
+        d.finish(&mut out)?;
+        Ok(out.concat())
+    }
+
+    #[test]
+    fn unknown_or_empty_codings_pass_through() {
+        assert_eq!(codecs_for(&headers("identity")), None);
+        assert_eq!(codecs_for(&headers("compress")), None);
+        assert_eq!(codecs_for(&HeaderMap::new()), None);
+        assert_eq!(codecs_for(&headers("gzip, gzip, gzip, gzip, gzip")), None);
+    }
+
+    #[cfg(feature = "gzip")]
+    #[test]
+    fn gzip_round_trips_at_any_split() {
+        use flate2::write::GzEncoder;
+        let text: Vec<u8> = (0..100_000u32).flat_map(|i| i.to_le_bytes()).collect();
+        let mut enc = GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(&text).unwrap();
+        let gz = enc.finish().unwrap();
+        let codecs = codecs_for(&headers("x-gzip")).unwrap();
+        for split in [1, 7, 4096, 1 << 20] {
+            assert_eq!(decode_split(&codecs, &gz, split).unwrap(), text);
+        }
+        let cut = decode_split(&codecs, &gz[..gz.len() - 3], 100).unwrap_err();
+        assert_eq!(cut.kind_name(), "content-encoding");
+        let mut bad = gz.clone();
+        bad[40] ^= 0xff;
+        let e = decode_split(&codecs, &bad, 100).unwrap_err();
+        assert!(e.to_string().starts_with("gzip data corrupt"), "{e}");
+    }
+
+    #[cfg(feature = "gzip")]
+    #[test]
+    fn a_bomb_stops_at_the_ratio() {
+        use flate2::write::GzEncoder;
+        let mut enc = GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..64 {
+            enc.write_all(&zeros).unwrap();
+        }
+        let gz = enc.finish().unwrap();
+        let e = decode_split(&[Codec::Gzip], &gz, 1 << 20).unwrap_err();
+        assert_eq!(e.kind_name(), "decompression-bomb", "{e}");
+    }
+}
