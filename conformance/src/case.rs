@@ -69,6 +69,8 @@ pub struct RequestSpec {
     pub max_body_bytes: Option<u64>,
     /// `allow_https_to_http`.
     pub allow_https_to_http: Option<bool>,
+    /// `decompress`: undo content codings.
+    pub decompress: Option<bool>,
 }
 
 /// One step of a server script.
@@ -191,6 +193,9 @@ impl Case {
         }
         if let Some(on) = spec.allow_https_to_http {
             b = b.allow_https_to_http(on);
+        }
+        if let Some(on) = spec.decompress {
+            b = b.decompress(on);
         }
         let mut limits = Limits::default();
         if let Some(n) = spec.max_head_bytes {

@@ -281,6 +281,7 @@ fn request_line(spec: &mut RequestSpec, line: &str) -> Result<(), String> {
         "decode" => once(&mut spec.decode, key, flag(key, rest)?),
         "collect_body" => once(&mut spec.collect_body, key, flag(key, rest)?),
         "allow_https_to_http" => once(&mut spec.allow_https_to_http, key, flag(key, rest)?),
+        "decompress" => once(&mut spec.decompress, key, flag(key, rest)?),
         "max_head_bytes" => once(&mut spec.max_head_bytes, key, number(key, rest)?),
         "max_headers" => once(&mut spec.max_headers, key, number(key, rest)?),
         "max_body_bytes" => once(&mut spec.max_body_bytes, key, number(key, rest)?),
@@ -294,8 +295,8 @@ fn request_line(spec: &mut RequestSpec, line: &str) -> Result<(), String> {
         },
         _ => Err(format!(
             "unknown request field {key:?} (known: method, url, header, body, chunk_size, timeout, \
-             max_redirects, decode, collect_body, allow_https_to_http, max_head_bytes, max_headers, \
-             max_body_bytes, proxy, proxy-header)"
+             max_redirects, decode, collect_body, allow_https_to_http, decompress, max_head_bytes, \
+             max_headers, max_body_bytes, proxy, proxy-header)"
         )),
     }
 }

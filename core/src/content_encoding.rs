@@ -176,7 +176,7 @@ enum Problem {
 /// One decoder of the chain.
 enum Stage {
     #[cfg(feature = "gzip")]
-    Gzip(Box<flate2::write::MultiGzDecoder<Sink>>),
+    Gzip(Box<GzipStage>),
     #[cfg(feature = "deflate")]
     Deflate(Box<DeflateStage>),
     #[cfg(feature = "brotli")]
@@ -189,9 +189,7 @@ impl Stage {
     fn new(codec: Codec) -> Stage {
         match codec {
             #[cfg(feature = "gzip")]
-            Codec::Gzip => Stage::Gzip(Box::new(flate2::write::MultiGzDecoder::new(
-                Sink::default(),
-            ))),
+            Codec::Gzip => Stage::Gzip(Box::default()),
             #[cfg(feature = "deflate")]
             Codec::Deflate => Stage::Deflate(Box::default()),
             #[cfg(feature = "brotli")]
@@ -206,7 +204,7 @@ impl Stage {
     fn sink(&mut self) -> &mut Sink {
         match self {
             #[cfg(feature = "gzip")]
-            Stage::Gzip(d) => d.get_mut(),
+            Stage::Gzip(d) => &mut d.sink,
             #[cfg(feature = "deflate")]
             Stage::Deflate(d) => &mut d.sink,
             #[cfg(feature = "brotli")]
@@ -219,10 +217,7 @@ impl Stage {
     fn write(&mut self, input: &[u8]) -> Result<(), Problem> {
         match self {
             #[cfg(feature = "gzip")]
-            Stage::Gzip(d) => {
-                write_all(d.as_mut(), input)?;
-                d.flush().map_err(|e| Problem::Corrupt(e.to_string()))
-            }
+            Stage::Gzip(d) => d.write(input),
             #[cfg(feature = "deflate")]
             Stage::Deflate(d) => d.write(input),
             #[cfg(feature = "brotli")]
@@ -235,11 +230,7 @@ impl Stage {
     fn finish(&mut self) -> Result<(), Problem> {
         match self {
             #[cfg(feature = "gzip")]
-            Stage::Gzip(d) => d.try_finish().map_err(|e| {
-                Problem::Truncated(format!(
-                    "the gzip stream is cut short or its trailer does not match ({e})"
-                ))
-            }),
+            Stage::Gzip(d) => d.finish(),
             #[cfg(feature = "deflate")]
             Stage::Deflate(d) => d.finish(),
             #[cfg(feature = "brotli")]
@@ -254,7 +245,7 @@ impl Stage {
 
 /// `Write::write_all`, except that a decoder that takes no more bytes (its
 /// stream ended) is corrupt data, not a `WriteZero` I/O error.
-#[allow(dead_code)] // unused when neither gzip nor brotli is compiled in
+#[cfg(feature = "brotli")]
 fn write_all(w: &mut dyn Write, mut input: &[u8]) -> Result<(), Problem> {
     while !input.is_empty() {
         match w.write(input) {
@@ -270,6 +261,214 @@ fn write_all(w: &mut dyn Write, mut input: &[u8]) -> Result<(), Problem> {
         }
     }
     Ok(())
+}
+
+/// Runs raw deflate data through `d`, handing each piece of output to
+/// `emit`; returns the input bytes used and whether the deflate stream
+/// ended (the bytes after its end are left unused).
+#[cfg(any(feature = "gzip", feature = "deflate"))]
+fn inflate(
+    d: &mut flate2::Decompress,
+    mut input: &[u8],
+    out: &mut Vec<u8>,
+    emit: &mut dyn FnMut(&[u8]) -> Result<(), Problem>,
+) -> Result<(usize, bool), Problem> {
+    if out.is_empty() {
+        *out = vec![0; 32 * 1024];
+    }
+    let whole = input.len();
+    loop {
+        let (in0, out0) = (d.total_in(), d.total_out());
+        let status = d
+            .decompress(input, out, flate2::FlushDecompress::None)
+            .map_err(|e| {
+                Problem::Corrupt(match e.message() {
+                    Some(m) => format!("invalid deflate data: {m}"),
+                    None => "invalid deflate data".into(),
+                })
+            })?;
+        let used = (d.total_in() - in0) as usize;
+        let made = (d.total_out() - out0) as usize;
+        input = &input[used..];
+        emit(&out[..made])?;
+        if status == flate2::Status::StreamEnd {
+            return Ok((whole - input.len(), true));
+        }
+        // Done with this input unless the output buffer filled up (more
+        // output may be waiting).
+        if made < out.len() && (input.is_empty() || used == 0) {
+            return Ok((whole - input.len(), false));
+        }
+    }
+}
+
+#[cfg(any(feature = "gzip", feature = "deflate"))]
+fn sink_write(sink: &mut Sink, data: &[u8]) -> Result<(), Problem> {
+    sink.write_all(data)
+        .map_err(|e| Problem::Corrupt(e.to_string()))
+}
+
+/// gzip (RFC 1952): members one after the other, each a header, raw
+/// deflate data and a trailer with the CRC-32 and length of its data,
+/// both checked.
+#[cfg(feature = "gzip")]
+#[derive(Default)]
+struct GzipStage {
+    part: GzPart,
+    /// Header or trailer bytes gathered so far.
+    gathered: Vec<u8>,
+    inflater: Option<flate2::Decompress>,
+    crc: crc32fast::Hasher,
+    size: u32,
+    /// Complete members so far.
+    members: u32,
+    out: Vec<u8>,
+    sink: Sink,
+}
+
+#[cfg(feature = "gzip")]
+#[derive(Default, Clone, Copy, PartialEq, Eq)]
+enum GzPart {
+    /// Before a member's header (or between members).
+    #[default]
+    Header,
+    Data,
+    Trailer,
+    /// After a complete member: the body may end here.
+    Between,
+}
+
+#[cfg(feature = "gzip")]
+impl GzipStage {
+    fn write(&mut self, mut input: &[u8]) -> Result<(), Problem> {
+        while !input.is_empty() {
+            match self.part {
+                GzPart::Between | GzPart::Header => {
+                    let had = self.gathered.len();
+                    self.gathered.extend_from_slice(input);
+                    match gzip_header_len(&self.gathered, self.members > 0)? {
+                        None => {
+                            self.part = GzPart::Header;
+                            return Ok(());
+                        }
+                        Some(len) => {
+                            input = &input[len - had..];
+                            self.gathered.clear();
+                            self.inflater = Some(flate2::Decompress::new(false));
+                            self.crc = crc32fast::Hasher::new();
+                            self.size = 0;
+                            self.part = GzPart::Data;
+                        }
+                    }
+                }
+                GzPart::Data => {
+                    let d = self.inflater.as_mut().expect("set with the header");
+                    let (crc, size, sink) = (&mut self.crc, &mut self.size, &mut self.sink);
+                    let (used, ended) = inflate(d, input, &mut self.out, &mut |piece| {
+                        crc.update(piece);
+                        *size = size.wrapping_add(piece.len() as u32);
+                        sink_write(sink, piece)
+                    })?;
+                    input = &input[used..];
+                    if ended {
+                        self.part = GzPart::Trailer;
+                    } else if used == 0 {
+                        return Ok(());
+                    }
+                }
+                GzPart::Trailer => {
+                    let take = (8 - self.gathered.len()).min(input.len());
+                    self.gathered.extend_from_slice(&input[..take]);
+                    input = &input[take..];
+                    if self.gathered.len() == 8 {
+                        let word = |i: usize| {
+                            u32::from_le_bytes(self.gathered[i..i + 4].try_into().expect("4 bytes"))
+                        };
+                        let (crc, size) = (word(0), word(4));
+                        let ours = std::mem::take(&mut self.crc).finalize();
+                        if crc != ours {
+                            return Err(Problem::Corrupt(format!(
+                                "CRC-32 mismatch: the trailer says {crc:08x}, the data gives {ours:08x}"
+                            )));
+                        }
+                        if size != self.size {
+                            return Err(Problem::Corrupt(format!(
+                                "length mismatch: the trailer says {size} bytes (mod 2^32), the data holds {}",
+                                self.size
+                            )));
+                        }
+                        self.gathered.clear();
+                        self.members += 1;
+                        self.part = GzPart::Between;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Result<(), Problem> {
+        let cut = |what: &str| Err(Problem::Truncated(format!("the gzip stream ended {what}")));
+        match self.part {
+            GzPart::Between => Ok(()),
+            // An empty body: nothing to decode.
+            GzPart::Header if self.gathered.is_empty() => Ok(()),
+            GzPart::Header => cut("inside a member header"),
+            GzPart::Data => cut("inside the compressed data"),
+            GzPart::Trailer => cut("inside a member trailer"),
+        }
+    }
+}
+
+/// The length of the gzip member header at the start of `b`, `None` while
+/// it is incomplete. `another`: a member came before (bytes that are not a
+/// member then follow the end of the stream).
+#[cfg(feature = "gzip")]
+fn gzip_header_len(b: &[u8], another: bool) -> Result<Option<usize>, Problem> {
+    const FHCRC: u8 = 2;
+    const FEXTRA: u8 = 4;
+    const FNAME: u8 = 8;
+    const FCOMMENT: u8 = 16;
+    let magic_seen = b.len().min(2);
+    if b[..magic_seen] != [0x1f, 0x8b][..magic_seen] {
+        return Err(Problem::Corrupt(if another {
+            "bytes follow the end of the gzip stream".into()
+        } else {
+            "not gzip data (no 1f 8b magic bytes)".into()
+        }));
+    }
+    if b.len() < 10 {
+        return Ok(None);
+    }
+    if b[2] != 8 {
+        return Err(Problem::Corrupt(format!(
+            "unknown gzip compression method {} (only 8, deflate, exists)",
+            b[2]
+        )));
+    }
+    let flags = b[3];
+    if flags & 0xe0 != 0 {
+        return Err(Problem::Corrupt(format!("reserved gzip header flags set ({flags:#04x})")));
+    }
+    let mut at = 10;
+    if flags & FEXTRA != 0 {
+        let Some(len) = b.get(at..at + 2) else {
+            return Ok(None);
+        };
+        at += 2 + usize::from(u16::from_le_bytes([len[0], len[1]]));
+    }
+    for flag in [FNAME, FCOMMENT] {
+        if flags & flag != 0 {
+            match b.get(at..).and_then(|rest| rest.iter().position(|&c| c == 0)) {
+                Some(end) => at += end + 1,
+                None => return Ok(None),
+            }
+        }
+    }
+    if flags & FHCRC != 0 {
+        at += 2;
+    }
+    Ok((b.len() >= at).then_some(at))
 }
 
 /// deflate as servers send it: zlib-wrapped (RFC 1950, what RFC 9110
@@ -303,49 +502,31 @@ impl DeflateStage {
         self.run(input)
     }
 
-    fn run(&mut self, mut input: &[u8]) -> Result<(), Problem> {
+    fn run(&mut self, input: &[u8]) -> Result<(), Problem> {
         let Some(d) = &mut self.inner else {
             return Ok(());
         };
-        if self.out.is_empty() {
-            self.out = vec![0; 32 * 1024];
+        if self.done && !input.is_empty() {
+            return Err(Problem::Corrupt(format!(
+                "{} bytes follow the end of the deflate stream",
+                input.len()
+            )));
         }
-        loop {
-            if self.done {
-                if input.is_empty() {
-                    return Ok(());
-                }
-                return Err(Problem::Corrupt(format!(
-                    "{} bytes follow the end of the stream",
-                    input.len()
-                )));
-            }
-            let (in0, out0) = (d.total_in(), d.total_out());
-            let status = d
-                .decompress(input, &mut self.out, flate2::FlushDecompress::None)
-                .map_err(|e| Problem::Corrupt(e.to_string()))?;
-            let used = (d.total_in() - in0) as usize;
-            let made = (d.total_out() - out0) as usize;
-            input = &input[used..];
-            self.sink
-                .write_all(&self.out[..made])
-                .map_err(|e| Problem::Corrupt(e.to_string()))?;
-            if status == flate2::Status::StreamEnd {
-                self.done = true;
-                continue;
-            }
-            if made < self.out.len() && (input.is_empty() || used == 0 && made == 0) {
-                return Ok(());
-            }
+        let sink = &mut self.sink;
+        let (used, ended) = inflate(d, input, &mut self.out, &mut |piece| sink_write(sink, piece))?;
+        self.done = ended;
+        if ended && used < input.len() {
+            return Err(Problem::Corrupt(format!(
+                "{} bytes follow the end of the deflate stream",
+                input.len() - used
+            )));
         }
+        Ok(())
     }
 
     fn finish(&mut self) -> Result<(), Problem> {
         if self.inner.is_none() && self.head.is_empty() {
             return Ok(()); // an empty body
-        }
-        if self.inner.is_none() {
-            return Err(Problem::Truncated("the deflate stream did not end".into()));
         }
         if self.done {
             Ok(())
@@ -408,6 +589,11 @@ impl ZstdStage {
             let (read, written) = dec
                 .decode_from_to(pending, &mut self.out)
                 .map_err(|e| Problem::Corrupt(e.to_string()))?;
+            if read > pending.len() {
+                // ruzstd counts a checksum it could not read yet (fewer
+                // than 4 bytes left) as read: wait for the rest.
+                break;
+            }
             start += read;
             self.sink
                 .write_all(&self.out[..written])
@@ -533,17 +719,18 @@ impl ContentDecoder {
         let sink = stage.sink();
         let over = sink.over;
         let output = std::mem::take(&mut sink.buf);
+        let fed = taken + input.map_or(0, |d| d.len() as u64);
         let error = |kind| {
             Error::ContentEncoding(ContentEncodingError {
                 codec: codec.name(),
                 kind,
-                compressed: taken,
+                compressed: fed,
             })
         };
         if over {
             return Err(error(CodingErrorKind::RatioExceeded {
                 limit: DECOMPRESSION_RATIO_LIMIT,
-                decoded: made,
+                decoded: allowed,
             }));
         }
         match result {
@@ -554,7 +741,7 @@ impl ContentDecoder {
             }
         }
         let count = &mut self.counts[i];
-        count.0 += input.map_or(0, |d| d.len() as u64);
+        count.0 = fed;
         count.1 += output.len() as u64;
         Ok(output)
     }

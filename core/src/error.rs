@@ -338,9 +338,9 @@ pub struct ContentEncodingError {
     pub codec: &'static str,
     /// What went wrong.
     pub kind: CodingErrorKind,
-    /// Compressed bytes this codec had taken before the problem (counted
-    /// in whole blocks of input, so the number does not depend on how the
-    /// network split the bytes).
+    /// Compressed bytes this codec had been given when it found the problem
+    /// (input goes to decoders in blocks of fixed size, so the number does
+    /// not depend on how the network split the bytes).
     pub compressed: u64,
 }
 
@@ -358,7 +358,7 @@ pub enum CodingErrorKind {
     RatioExceeded {
         /// The ratio allowed ([`DECOMPRESSION_RATIO_LIMIT`](crate::DECOMPRESSION_RATIO_LIMIT)).
         limit: u64,
-        /// Decoded bytes made before the limit stopped the decoder.
+        /// The decoded size the decoder went past.
         decoded: u64,
     },
 }
@@ -368,7 +368,7 @@ impl fmt::Display for ContentEncodingError {
         let (codec, at) = (self.codec, self.compressed);
         match &self.kind {
             CodingErrorKind::Corrupt(detail) => {
-                write!(f, "{codec} data corrupt after {at} compressed bytes: {detail}")
+                write!(f, "{codec} data corrupt within the first {at} compressed bytes: {detail}")
             }
             CodingErrorKind::Truncated(detail) => write!(
                 f,
@@ -377,7 +377,7 @@ impl fmt::Display for ContentEncodingError {
             CodingErrorKind::RatioExceeded { limit, decoded } => write!(
                 f,
                 "{codec} data decodes to more than {limit} times its size \
-                 ({decoded} bytes from {at} compressed bytes): refused as a decompression bomb"
+                 (past {decoded} bytes from {at} compressed bytes): refused as a decompression bomb"
             ),
         }
     }
