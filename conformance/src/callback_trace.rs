@@ -201,6 +201,7 @@ fn builder<R: Runtime>(
         .chunk_size(request.chunk_size())
         .max_redirects(request.max_redirects())
         .decode(request.decode())
+        .decompress(request.decompress())
         .limits(*request.limits())
         .allow_https_to_http(request.allow_https_to_http());
     for (name, value) in request.headers() {

@@ -182,6 +182,18 @@ impl<R: Runtime> UrlRequestBuilder<R> {
         self
     }
 
+    /// Undo content codings (default on): `Accept-Encoding` names the
+    /// codings compiled in (gzip by default; deflate, br and zstd with the
+    /// features of the same names) unless a header sets it, and
+    /// `on_progress`, `on_success`'s result and `file_path` get decoded
+    /// bytes. While a body is decoded its total size is unknown (-1 in
+    /// `on_progress`): the `Content-Length` counts the compressed bytes.
+    /// Off: bodies arrive as sent.
+    pub fn decompress(mut self, on: bool) -> Self {
+        self.params.decompress = on;
+        self
+    }
+
     /// Log the exchange at `debug` level through the `log` crate.
     pub fn debug(mut self, on: bool) -> Self {
         self.debug = on;

@@ -49,6 +49,9 @@ pub struct RequestParams {
     pub allow_https_to_http: bool,
     /// Decode JSON bodies.
     pub decode: bool,
+    /// Undo content codings (`Content-Encoding`) and send `Accept-Encoding`
+    /// (see `urlrequest_core::RequestBuilder::decompress`).
+    pub decompress: bool,
     /// Redirects followed at most (0: return the 3xx).
     pub max_redirects: u32,
     /// Keep the body in the response (off when it streams to a file).
@@ -81,6 +84,7 @@ impl RequestParams {
             limits: Limits::default(),
             allow_https_to_http: false,
             decode: true,
+            decompress: true,
             max_redirects: DEFAULT_MAX_REDIRECTS,
             collect_body: true,
             proxy_host: None,
@@ -99,6 +103,7 @@ impl RequestParams {
         let mut b = Request::builder(&self.url)
             .chunk_size(self.chunk_size)
             .decode(self.decode)
+            .decompress(self.decompress)
             .max_redirects(self.max_redirects)
             .collect_body(self.collect_body);
         if let Some(m) = &self.method {
