@@ -48,6 +48,17 @@
 //!   returned as `Done` (Kivy's `on_redirect`). Going over a non-zero limit is
 //!   `Failure(TooManyRedirects)`. Revisiting the same method and URL is
 //!   `Failure(RedirectLoop)`.
+//! - Content codings (gzip by default; deflate, br and zstd with the
+//!   features of those names, `brotli` for br) are undone as a stream while
+//!   [`RequestBuilder::decompress`] is on (the default), and
+//!   `Accept-Encoding` is sent for them unless the request sets one. While
+//!   a body is decoded, `Body` events and `Progress` count **decoded**
+//!   bytes and `total` is `None`: `Content-Length` counts the compressed
+//!   bytes, and the decoded size is unknown until the end. Unknown codings
+//!   pass the body through as sent; corrupt data is
+//!   `Failure(ContentEncoding)` naming the codec; output past
+//!   [`DECOMPRESSION_RATIO_LIMIT`] times the input is refused as a bomb
+//!   (see the `content_encoding` notes on [`ContentEncodingError`]).
 //! - An empty body is never JSON-decoded, whatever its `Content-Type`.
 //! - A reused pooled connection that closes before answering is retried once
 //!   on a fresh connection, for idempotent methods only.
