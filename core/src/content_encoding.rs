@@ -193,9 +193,10 @@ impl Stage {
             #[cfg(feature = "deflate")]
             Codec::Deflate => Stage::Deflate(Box::default()),
             #[cfg(feature = "brotli")]
-            Codec::Brotli => Stage::Brotli(Box::new(
-                brotli_decompressor::DecompressorWriter::new(Sink::default(), 32 * 1024),
-            )),
+            Codec::Brotli => Stage::Brotli(Box::new(brotli_decompressor::DecompressorWriter::new(
+                Sink::default(),
+                32 * 1024,
+            ))),
             #[cfg(feature = "zstd")]
             Codec::Zstd => Stage::Zstd(Box::default()),
         }
@@ -448,7 +449,9 @@ fn gzip_header_len(b: &[u8], another: bool) -> Result<Option<usize>, Problem> {
     }
     let flags = b[3];
     if flags & 0xe0 != 0 {
-        return Err(Problem::Corrupt(format!("reserved gzip header flags set ({flags:#04x})")));
+        return Err(Problem::Corrupt(format!(
+            "reserved gzip header flags set ({flags:#04x})"
+        )));
     }
     let mut at = 10;
     if flags & FEXTRA != 0 {
@@ -459,7 +462,10 @@ fn gzip_header_len(b: &[u8], another: bool) -> Result<Option<usize>, Problem> {
     }
     for flag in [FNAME, FCOMMENT] {
         if flags & flag != 0 {
-            match b.get(at..).and_then(|rest| rest.iter().position(|&c| c == 0)) {
+            match b
+                .get(at..)
+                .and_then(|rest| rest.iter().position(|&c| c == 0))
+            {
                 Some(end) => at += end + 1,
                 None => return Ok(None),
             }
@@ -513,7 +519,9 @@ impl DeflateStage {
             )));
         }
         let sink = &mut self.sink;
-        let (used, ended) = inflate(d, input, &mut self.out, &mut |piece| sink_write(sink, piece))?;
+        let (used, ended) = inflate(d, input, &mut self.out, &mut |piece| {
+            sink_write(sink, piece)
+        })?;
         self.done = ended;
         if ended && used < input.len() {
             return Err(Problem::Corrupt(format!(
@@ -690,7 +698,12 @@ impl ContentDecoder {
 
     /// Gives `data` to the stages from `from` on; the last one's output
     /// goes to `out`.
-    fn pass_on(&mut self, from: usize, mut data: Vec<u8>, out: &mut Vec<Bytes>) -> Result<(), Error> {
+    fn pass_on(
+        &mut self,
+        from: usize,
+        mut data: Vec<u8>,
+        out: &mut Vec<Bytes>,
+    ) -> Result<(), Error> {
         for i in from..self.stages.len() {
             if data.is_empty() {
                 return Ok(());
@@ -705,7 +718,8 @@ impl ContentDecoder {
 
     /// Runs stage `i` on `input` (`None`: finish it); returns what it made.
     fn step(&mut self, i: usize, input: Option<&[u8]>) -> Result<Vec<u8>, Error> {
-        let allowed = DECOMPRESSION_RATIO_FLOOR.max(self.wire.saturating_mul(DECOMPRESSION_RATIO_LIMIT));
+        let allowed =
+            DECOMPRESSION_RATIO_FLOOR.max(self.wire.saturating_mul(DECOMPRESSION_RATIO_LIMIT));
         let (taken, made) = self.counts[i];
         let (codec, stage) = &mut self.stages[i];
         let codec = *codec;

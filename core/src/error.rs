@@ -368,7 +368,10 @@ impl fmt::Display for ContentEncodingError {
         let (codec, at) = (self.codec, self.compressed);
         match &self.kind {
             CodingErrorKind::Corrupt(detail) => {
-                write!(f, "{codec} data corrupt within the first {at} compressed bytes: {detail}")
+                write!(
+                    f,
+                    "{codec} data corrupt within the first {at} compressed bytes: {detail}"
+                )
             }
             CodingErrorKind::Truncated(detail) => write!(
                 f,
