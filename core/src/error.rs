@@ -155,6 +155,8 @@ pub enum Phase {
     Connect,
     /// Setting up a tunnel through a proxy.
     ProxyConnect,
+    /// The TLS handshake (directly, or inside a proxy tunnel).
+    TlsHandshake,
     /// Writing the request.
     Write,
     /// Waiting for the response head.
@@ -168,6 +170,7 @@ impl fmt::Display for Phase {
         f.write_str(match self {
             Phase::Connect => "connecting",
             Phase::ProxyConnect => "setting up the proxy tunnel",
+            Phase::TlsHandshake => "performing the TLS handshake",
             Phase::Write => "writing the request",
             Phase::Head => "waiting for the response head",
             Phase::Body => "reading the response body",
@@ -251,7 +254,9 @@ impl fmt::Display for TransportError {
 pub enum Error {
     /// The runtime could not resolve, connect, handshake or move bytes.
     Transport(TransportError),
-    /// No progress within the request's timeout.
+    /// No progress within the request's `timeout`, the whole exchange past
+    /// its `total_timeout`, or a connection not ready (TCP, proxy tunnel,
+    /// TLS) within its `connect_timeout`; `after` says which.
     Timeout {
         /// What the exchange was doing.
         phase: Phase,

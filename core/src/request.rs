@@ -162,6 +162,9 @@ pub struct Request {
     pub(crate) proxy: Option<Proxy>,
     /// Undo content codings (see [`RequestBuilder::decompress`]).
     pub(crate) decompress: bool,
+    /// Longest time to get a connection ready (see
+    /// [`RequestBuilder::connect_timeout`]).
+    pub(crate) connect_timeout: Option<Duration>,
 }
 
 impl Request {
@@ -283,6 +286,12 @@ impl Request {
     pub fn set_decompress(&mut self, on: bool) {
         self.decompress = on;
     }
+
+    /// Longest time for a new connection to be ready: TCP connect, proxy
+    /// `CONNECT` and TLS handshake.
+    pub fn connect_timeout(&self) -> Option<Duration> {
+        self.connect_timeout
+    }
 }
 
 /// Builder for [`Request`]. Errors are kept and returned by [`build`](Self::build),
@@ -303,6 +312,7 @@ pub struct RequestBuilder {
     limits: Limits,
     allow_https_to_http: bool,
     decompress: bool,
+    connect_timeout: Option<Duration>,
     /// The body came from `json()`: send `Content-Type: application/json`
     /// unless the user set a type.
     json_body: bool,
@@ -328,6 +338,7 @@ impl RequestBuilder {
             limits: Limits::default(),
             allow_https_to_http: false,
             decompress: true,
+            connect_timeout: None,
             json_body: false,
             error: None,
         }
@@ -494,6 +505,28 @@ impl RequestBuilder {
         self
     }
 
+    /// Fails the exchange when a new connection is not ready to take the
+    /// request within this long: TCP connect, a proxy's `CONNECT` tunnel
+    /// and the TLS handshake together, counted afresh for each connection
+    /// a redirect or retry opens (a pooled connection is ready at once).
+    /// The failure is `Timeout` naming the phase it was in ("connecting",
+    /// "setting up the proxy tunnel", "performing the TLS handshake").
+    /// Default: none (the `timeout` and `total_timeout`, when set, still
+    /// apply while connecting).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let req = urlrequest_core::Request::builder("https://example.com/")
+    ///     .connect_timeout(Duration::from_secs(5))
+    ///     .build()?;
+    /// assert_eq!(req.connect_timeout(), Some(Duration::from_secs(5)));
+    /// # Ok::<(), urlrequest_core::BuildError>(())
+    /// ```
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
     /// Validates everything and returns the request.
     pub fn build(self) -> Result<Request, BuildError> {
         if let Some(e) = self.error {
@@ -557,6 +590,7 @@ impl RequestBuilder {
             limits: self.limits,
             allow_https_to_http: self.allow_https_to_http,
             decompress: self.decompress,
+            connect_timeout: self.connect_timeout,
         })
     }
 }

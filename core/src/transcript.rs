@@ -383,6 +383,7 @@ fn request_to_json(r: &Request) -> Value {
         },
         "allow_https_to_http": r.allow_https_to_http,
         "decompress": r.decompress,
+        "connect_timeout_us": r.connect_timeout.map(|t| t.as_micros() as u64),
     })
 }
 
@@ -422,6 +423,9 @@ fn request_from_json(v: &Value) -> Result<Request, String> {
     }
     if let Some(t) = v.get("total_timeout_us").and_then(Value::as_u64) {
         builder = builder.total_timeout(Duration::from_micros(t));
+    }
+    if let Some(t) = v.get("connect_timeout_us").and_then(Value::as_u64) {
+        builder = builder.connect_timeout(Duration::from_micros(t));
     }
     if let Some(p) = v.get("proxy").filter(|p| !p.is_null()) {
         let host = p

@@ -1169,7 +1169,7 @@ fn https_asks_for_tls_and_writes_nothing_before_the_handshake() {
     let events: Vec<Event> = std::iter::from_fn(|| ex.poll_event()).collect();
     assert_eq!(
         failure(&events).to_string(),
-        "timed out after 2s while connecting"
+        "timed out after 2s while performing the TLS handshake"
     );
 }
 
