@@ -217,6 +217,9 @@ fn builder<R: Runtime>(
     if let Some(t) = request.total_timeout() {
         b = b.total_timeout(t);
     }
+    if let Some(t) = request.connect_timeout() {
+        b = b.connect_timeout(t);
+    }
     if let Some(proxy) = request.proxy() {
         let headers = proxy.headers().iter().map(|(n, v)| {
             let value = String::from_utf8_lossy(v.as_bytes()).into_owned();

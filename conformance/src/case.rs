@@ -71,6 +71,8 @@ pub struct RequestSpec {
     pub allow_https_to_http: Option<bool>,
     /// `decompress`: undo content codings.
     pub decompress: Option<bool>,
+    /// `connect_timeout`.
+    pub connect_timeout: Option<Duration>,
 }
 
 /// One step of a server script.
@@ -196,6 +198,9 @@ impl Case {
         }
         if let Some(on) = spec.decompress {
             b = b.decompress(on);
+        }
+        if let Some(t) = spec.connect_timeout {
+            b = b.connect_timeout(t);
         }
         let mut limits = Limits::default();
         if let Some(n) = spec.max_head_bytes {

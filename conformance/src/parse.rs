@@ -277,6 +277,7 @@ fn request_line(spec: &mut RequestSpec, line: &str) -> Result<(), String> {
         "body" => once(&mut spec.body, key, checked_escapes(rest)?),
         "chunk_size" => once(&mut spec.chunk_size, key, number(key, rest)?),
         "timeout" => once(&mut spec.timeout, key, duration(rest)?),
+        "connect_timeout" => once(&mut spec.connect_timeout, key, duration(rest)?),
         "max_redirects" => once(&mut spec.max_redirects, key, number(key, rest)?),
         "decode" => once(&mut spec.decode, key, flag(key, rest)?),
         "collect_body" => once(&mut spec.collect_body, key, flag(key, rest)?),
@@ -295,6 +296,7 @@ fn request_line(spec: &mut RequestSpec, line: &str) -> Result<(), String> {
         },
         _ => Err(format!(
             "unknown request field {key:?} (known: method, url, header, body, chunk_size, timeout, \
+             connect_timeout, \
              max_redirects, decode, collect_body, allow_https_to_http, decompress, max_head_bytes, \
              max_headers, max_body_bytes, proxy, proxy-header)"
         )),

@@ -156,6 +156,15 @@ impl<R: Runtime> UrlRequestBuilder<R> {
         self
     }
 
+    /// Fails the request (`on_error`, a timeout naming the phase) when a
+    /// new connection is not ready within this long: TCP connect, a
+    /// proxy's `CONNECT` tunnel and the TLS handshake together, for each
+    /// connection a redirect opens. Default: no limit of its own.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.params.connect_timeout = Some(timeout);
+        self
+    }
+
     /// Limits on the response: head size, header count, body size (see
     /// [`Limits`](urlrequest_core::Limits)).
     pub fn limits(mut self, limits: urlrequest_core::Limits) -> Self {

@@ -43,6 +43,9 @@ pub struct RequestParams {
     pub timeout: Option<Duration>,
     /// Longest time for the whole exchange, redirects included.
     pub total_timeout: Option<Duration>,
+    /// Longest time for each new connection to be ready (TCP, proxy
+    /// tunnel, TLS handshake).
+    pub connect_timeout: Option<Duration>,
     /// Limits on the response (head size, header count, body size).
     pub limits: Limits,
     /// Follow a redirect from https to plain http.
@@ -81,6 +84,7 @@ impl RequestParams {
             chunk_size: DEFAULT_CHUNK_SIZE,
             timeout: None,
             total_timeout: None,
+            connect_timeout: None,
             limits: Limits::default(),
             allow_https_to_http: false,
             decode: true,
@@ -114,6 +118,9 @@ impl RequestParams {
         }
         if let Some(t) = self.total_timeout {
             b = b.total_timeout(t);
+        }
+        if let Some(t) = self.connect_timeout {
+            b = b.connect_timeout(t);
         }
         b = b
             .limits(self.limits)
