@@ -201,6 +201,7 @@ fn builder<R: Runtime>(
         .chunk_size(request.chunk_size())
         .max_redirects(request.max_redirects())
         .decode(request.decode())
+        .decompress(request.decompress())
         .limits(*request.limits())
         .allow_https_to_http(request.allow_https_to_http());
     for (name, value) in request.headers() {
@@ -215,6 +216,9 @@ fn builder<R: Runtime>(
     }
     if let Some(t) = request.total_timeout() {
         b = b.total_timeout(t);
+    }
+    if let Some(t) = request.connect_timeout() {
+        b = b.connect_timeout(t);
     }
     if let Some(jar) = request.cookie_jar() {
         b = b.cookie_jar(jar.clone());

@@ -86,6 +86,10 @@ pub struct RequestSpec {
     /// `env NAME=value` lines: an environment whose proxy variables the
     /// request follows on every hop (`EnvProxies`).
     pub env: Vec<(String, String)>,
+    /// `decompress`: undo content codings.
+    pub decompress: Option<bool>,
+    /// `connect_timeout`.
+    pub connect_timeout: Option<Duration>,
 }
 
 /// The wall time of a case with `cookies on` and no `wall_time`:
@@ -257,6 +261,12 @@ impl Case {
         }
         if let Some(on) = spec.allow_https_to_http {
             b = b.allow_https_to_http(on);
+        }
+        if let Some(on) = spec.decompress {
+            b = b.decompress(on);
+        }
+        if let Some(t) = spec.connect_timeout {
+            b = b.connect_timeout(t);
         }
         let mut limits = Limits::default();
         if let Some(n) = spec.max_head_bytes {

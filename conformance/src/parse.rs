@@ -277,10 +277,12 @@ fn request_line(spec: &mut RequestSpec, line: &str) -> Result<(), String> {
         "body" => once(&mut spec.body, key, checked_escapes(rest)?),
         "chunk_size" => once(&mut spec.chunk_size, key, number(key, rest)?),
         "timeout" => once(&mut spec.timeout, key, duration(rest)?),
+        "connect_timeout" => once(&mut spec.connect_timeout, key, duration(rest)?),
         "max_redirects" => once(&mut spec.max_redirects, key, number(key, rest)?),
         "decode" => once(&mut spec.decode, key, flag(key, rest)?),
         "collect_body" => once(&mut spec.collect_body, key, flag(key, rest)?),
         "allow_https_to_http" => once(&mut spec.allow_https_to_http, key, flag(key, rest)?),
+        "decompress" => once(&mut spec.decompress, key, flag(key, rest)?),
         "max_head_bytes" => once(&mut spec.max_head_bytes, key, number(key, rest)?),
         "max_headers" => once(&mut spec.max_headers, key, number(key, rest)?),
         "max_body_bytes" => once(&mut spec.max_body_bytes, key, number(key, rest)?),
@@ -296,7 +298,8 @@ fn request_line(spec: &mut RequestSpec, line: &str) -> Result<(), String> {
             let (name, value) = rest
                 .split_once('=')
                 .ok_or_else(|| format!("`form` is `name=value`, found {rest:?}"))?;
-            spec.form.push((checked_escapes(name)?, checked_escapes(value)?));
+            spec.form
+                .push((checked_escapes(name)?, checked_escapes(value)?));
             Ok(())
         }
         "env" => {
@@ -314,9 +317,9 @@ fn request_line(spec: &mut RequestSpec, line: &str) -> Result<(), String> {
                 .map_err(|_| format!("`wall_time` is seconds since 1970, found {rest:?}"))?,
         ),
         "cookie-seed" => {
-            let (url, value) = rest
-                .split_once(' ')
-                .ok_or_else(|| format!("`cookie-seed` is `<url> <Set-Cookie value>`, found {rest:?}"))?;
+            let (url, value) = rest.split_once(' ').ok_or_else(|| {
+                format!("`cookie-seed` is `<url> <Set-Cookie value>`, found {rest:?}")
+            })?;
             spec.cookie_seeds.push((url.to_string(), value.to_string()));
             Ok(())
         }
@@ -350,9 +353,10 @@ fn request_line(spec: &mut RequestSpec, line: &str) -> Result<(), String> {
         }
         _ => Err(format!(
             "unknown request field {key:?} (known: method, url, header, body, chunk_size, timeout, \
-             max_redirects, decode, collect_body, allow_https_to_http, max_head_bytes, max_headers, \
-             max_body_bytes, proxy, proxy-header, form, multipart-boundary, multipart-text, \
-             multipart-file, cookies, wall_time, cookie-seed, env)"
+             connect_timeout, \
+             max_redirects, decode, collect_body, allow_https_to_http, decompress, max_head_bytes, \
+             max_headers, max_body_bytes, proxy, proxy-header, form, multipart-boundary, \
+             multipart-text, multipart-file, cookies, wall_time, cookie-seed, env)"
         )),
     }
 }

@@ -340,3 +340,44 @@ fn extra_bytes_after_a_response_are_never_the_next_response() {
         "no connection was reused"
     );
 }
+
+#[test]
+fn tls_server_that_never_answers_the_handshake_meets_the_connect_timeout() {
+    // Takes the connection and the client's hello, and says nothing.
+    let s = FaultServer::start(|s: TcpStream| {
+        let _ = std::io::copy(&mut &s, &mut std::io::sink());
+    });
+    let req = Request::builder(format!("https://127.0.0.1:{}/", s.port))
+        .connect_timeout(Duration::from_millis(300))
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
+    let t = Instant::now();
+    Clients::new().expect_failure(
+        &req,
+        "timeout",
+        "timed out after 300ms while performing the TLS handshake",
+    );
+    // Four runtimes and the health check: far less than the 20 s timeout.
+    assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
+}
+
+#[test]
+fn proxy_that_never_answers_connect_meets_the_connect_timeout() {
+    let proxy = FaultServer::start(|s: TcpStream| {
+        let mut r = BufReader::new(s.try_clone().unwrap());
+        let _ = read_head(&mut r);
+        let _ = std::io::copy(&mut r, &mut std::io::sink());
+    });
+    let req = Request::builder("https://example.test/")
+        .proxy(Proxy::new("127.0.0.1", proxy.port).unwrap())
+        .connect_timeout(Duration::from_millis(300))
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
+    Clients::new().expect_failure(
+        &req,
+        "timeout",
+        "timed out after 300ms while setting up the proxy tunnel",
+    );
+}

@@ -424,7 +424,10 @@ fn request_heads_are_identical_from_both_runtimes() {
             // Everything but the headers ureq adds on its own.
             let headers = j["headers"].as_object_mut().unwrap();
             let accept = headers.remove("Accept");
-            (j, accept)
+            // The runtimes ask for the content codings they can undo;
+            // ureq, built without its gzip feature, asks for none.
+            let encodings = headers.remove("Accept-Encoding");
+            (j, (accept, encodings))
         };
         let (std, std_accept) = echo(0);
         let (smol, smol_accept) = echo(1);
@@ -435,7 +438,55 @@ fn request_heads_are_identical_from_both_runtimes() {
         assert_eq!(std, ureq, "{} {}", call.method, call.url);
         // The runtimes send no Accept (RFC 9110 12.5.1: absent means any);
         // ureq always sends `Accept: */*`.
-        assert_eq!((std_accept, smol_accept, tokio_accept), (None, None, None));
-        assert_eq!(ureq_accept, Some(serde_json::json!("*/*")));
+        let ours = (None, Some(serde_json::json!("gzip, deflate, br, zstd")));
+        assert_eq!(std_accept, ours);
+        assert_eq!(smol_accept, ours);
+        assert_eq!(tokio_accept, ours);
+        assert_eq!(ureq_accept, (Some(serde_json::json!("*/*")), None));
     }
+}
+
+#[test]
+fn gzip_deflate_and_brotli_bodies_are_decoded_by_every_runtime() {
+    let hb = httpbin();
+    let clients = Clients::new();
+    for (path, flag) in [
+        ("/gzip", "gzipped"),
+        ("/deflate", "deflated"),
+        ("/brotli", "brotli"),
+    ] {
+        let call = Call::get(hb.url(path));
+        let outcomes = clients.each(&call);
+        for o in &outcomes[..OURS] {
+            let got = o.got();
+            assert_eq!(got.status, 200, "{} {path}", o.client);
+            let coding = got.header("content-encoding").map(str::to_string);
+            assert_eq!(
+                coding.as_deref(),
+                Some(&path[1..]).map(|p| if p == "brotli" { "br" } else { p }),
+                "{} {path}",
+                o.client
+            );
+            // The decoded body is httpbin's JSON, which says it was coded.
+            let j = got.json();
+            assert_eq!(j[flag], serde_json::json!(true), "{} {path}: {j}", o.client);
+        }
+        // Turned off: the compressed bytes, not JSON.
+        let mut raw = call.request();
+        raw.set_decompress(false);
+        let got = clients.std.send(raw).unwrap();
+        let body = got.bytes().unwrap();
+        assert!(
+            serde_json::from_slice::<serde_json::Value>(body).is_err(),
+            "{path}: {body:?}"
+        );
+    }
+    // Through the Kivy-style API, decoded JSON as the result.
+    let req = UrlRequest::builder(hb.url("/gzip")).build().unwrap();
+    assert!(req.wait(Duration::from_secs(10)));
+    let result = req.result().unwrap();
+    assert_eq!(
+        result.as_json().unwrap()["gzipped"],
+        serde_json::json!(true)
+    );
 }

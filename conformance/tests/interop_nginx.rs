@@ -372,3 +372,42 @@ fn connection_close_is_honoured_and_the_next_request_reconnects() {
         assert_eq!(entries[1].connection_requests, 1, "{client}");
     }
 }
+
+#[test]
+fn gzip_on_the_fly_is_undone_by_every_runtime_and_ureq_gets_identity() {
+    let nginx = nginx();
+    // Compressible text of a few read buffers, and an empty file.
+    let text: Vec<u8> = (0..200_000u32)
+        .flat_map(|i| format!("line {i} of a gzipped file\n").into_bytes())
+        .collect();
+    for (name, want) in [("text.txt", text), ("empty.txt", Vec::new())] {
+        nginx.put(&format!("gzip/{name}"), &want).unwrap();
+        let url = nginx.url(&format!("/gzip/{name}"));
+        let outcomes = Clients::new().each(&Call::get(&url));
+        for o in &outcomes[..OURS] {
+            let got = o.got();
+            assert_eq!(got.status, 200, "{}", o.client);
+            assert_eq!(got.header("content-encoding"), Some("gzip"), "{}", o.client);
+            assert_same_bytes(o.client, &got.body, &want);
+        }
+        // ureq (without its gzip feature) sends no Accept-Encoding: nginx
+        // answers with the file as it is.
+        let ureq = outcomes[OURS].got();
+        assert_eq!(ureq.header("content-encoding"), None);
+        assert_same_bytes("ureq", &ureq.body, &want);
+
+        // decompress(false): no Accept-Encoding, the file as it is.
+        let mut raw = Call::get(&url).request();
+        raw.set_decompress(false);
+        let got = Agent::new().send(raw).unwrap();
+        assert_eq!(got.headers().get("content-encoding"), None);
+        assert_same_bytes("std, decompress off", got.bytes().unwrap(), &want);
+    }
+    // The gzip nginx sent was smaller than the text: it really was coded.
+    let log = nginx.access_log();
+    let coded = log
+        .iter()
+        .find(|e| e.uri == "/gzip/text.txt")
+        .expect("logged");
+    assert!(coded.body_bytes < 1_000_000, "{coded:?}");
+}

@@ -163,6 +163,8 @@ pub enum Phase {
     Connect,
     /// Setting up a tunnel through a proxy.
     ProxyConnect,
+    /// The TLS handshake (directly, or inside a proxy tunnel).
+    TlsHandshake,
     /// Writing the request.
     Write,
     /// Waiting for the response head.
@@ -176,6 +178,7 @@ impl fmt::Display for Phase {
         f.write_str(match self {
             Phase::Connect => "connecting",
             Phase::ProxyConnect => "setting up the proxy tunnel",
+            Phase::TlsHandshake => "performing the TLS handshake",
             Phase::Write => "writing the request",
             Phase::Head => "waiting for the response head",
             Phase::Body => "reading the response body",
@@ -259,7 +262,9 @@ impl fmt::Display for TransportError {
 pub enum Error {
     /// The runtime could not resolve, connect, handshake or move bytes.
     Transport(TransportError),
-    /// No progress within the request's timeout.
+    /// No progress within the request's `timeout`, the whole exchange past
+    /// its `total_timeout`, or a connection not ready (TCP, proxy tunnel,
+    /// TLS) within its `connect_timeout`; `after` says which.
     Timeout {
         /// What the exchange was doing.
         phase: Phase,
@@ -331,6 +336,67 @@ pub enum Error {
     },
     /// The user cancelled the request.
     Cancelled,
+    /// A content coding (`Content-Encoding`) could not be undone: corrupt or
+    /// cut-short compressed data, or decoded output past the decompression
+    /// limit.
+    ContentEncoding(ContentEncodingError),
+}
+
+/// Why a content coding could not be undone: the payload of
+/// [`Error::ContentEncoding`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContentEncodingError {
+    /// The coding, as `Content-Encoding` names it: `gzip`, `deflate`, `br`
+    /// or `zstd`.
+    pub codec: &'static str,
+    /// What went wrong.
+    pub kind: CodingErrorKind,
+    /// Compressed bytes this codec had been given when it found the problem
+    /// (input goes to decoders in blocks of fixed size, so the number does
+    /// not depend on how the network split the bytes).
+    pub compressed: u64,
+}
+
+/// What went wrong undoing a content coding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CodingErrorKind {
+    /// The data is not valid for the codec (or bytes follow its end); what
+    /// the decoder said.
+    Corrupt(String),
+    /// The body ended before the compressed stream did.
+    Truncated(String),
+    /// The decoded output grew past `limit` times the compressed bytes
+    /// received: a decompression bomb, most likely.
+    RatioExceeded {
+        /// The ratio allowed ([`DECOMPRESSION_RATIO_LIMIT`](crate::DECOMPRESSION_RATIO_LIMIT)).
+        limit: u64,
+        /// The decoded size the decoder went past.
+        decoded: u64,
+    },
+}
+
+impl fmt::Display for ContentEncodingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (codec, at) = (self.codec, self.compressed);
+        match &self.kind {
+            CodingErrorKind::Corrupt(detail) => {
+                write!(
+                    f,
+                    "{codec} data corrupt within the first {at} compressed bytes: {detail}"
+                )
+            }
+            CodingErrorKind::Truncated(detail) => write!(
+                f,
+                "{codec} data truncated: the body ended after {at} compressed bytes: {detail}"
+            ),
+            CodingErrorKind::RatioExceeded { limit, decoded } => write!(
+                f,
+                "{codec} data decodes to more than {limit} times its size \
+                 (past {decoded} bytes from {at} compressed bytes): refused as a decompression bomb"
+            ),
+        }
+    }
 }
 
 impl Error {
@@ -353,6 +419,11 @@ impl Error {
             Error::ProxyRefused { .. } => "proxy-refused",
             Error::Json { .. } => "json",
             Error::Cancelled => "cancelled",
+            Error::ContentEncoding(ContentEncodingError {
+                kind: CodingErrorKind::RatioExceeded { .. },
+                ..
+            }) => "decompression-bomb",
+            Error::ContentEncoding(_) => "content-encoding",
         }
     }
 
@@ -423,6 +494,7 @@ impl fmt::Display for Error {
                 write!(f, "body is not valid JSON ({} bytes): {message}", raw.len())
             }
             Error::Cancelled => f.write_str("request cancelled"),
+            Error::ContentEncoding(e) => e.fmt(f),
         }
     }
 }
@@ -506,6 +578,19 @@ mod tests {
                 raw: Bytes::new(),
             },
             Error::Cancelled,
+            Error::ContentEncoding(ContentEncodingError {
+                codec: "gzip",
+                kind: CodingErrorKind::Corrupt("x".into()),
+                compressed: 0,
+            }),
+            Error::ContentEncoding(ContentEncodingError {
+                codec: "gzip",
+                kind: CodingErrorKind::RatioExceeded {
+                    limit: 1,
+                    decoded: 1,
+                },
+                compressed: 0,
+            }),
         ];
         fn position(e: &Error) -> usize {
             match e {
@@ -525,10 +610,15 @@ mod tests {
                 Error::ProxyRefused { .. } => 13,
                 Error::Json { .. } => 14,
                 Error::Cancelled => 15,
+                Error::ContentEncoding(ContentEncodingError {
+                    kind: CodingErrorKind::RatioExceeded { .. },
+                    ..
+                }) => 17,
+                Error::ContentEncoding(_) => 16,
             }
         }
         let positions: Vec<usize> = every.iter().map(position).collect();
-        assert_eq!(positions, (0..16).collect::<Vec<_>>(), "one of each kind");
+        assert_eq!(positions, (0..18).collect::<Vec<_>>(), "one of each kind");
         let mut names: Vec<&str> = every.iter().map(Error::kind_name).collect();
         names.sort_unstable();
         names.dedup();

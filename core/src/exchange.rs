@@ -14,6 +14,7 @@ use http::{HeaderMap, Method, Version};
 use url::Url;
 
 use crate::buffer::ReadBuffer;
+use crate::content_encoding::{accept_encoding, ContentDecoder};
 use crate::error::{Error, Phase, TransportError};
 use crate::event::Event;
 use crate::framing::BodyDecoder;
@@ -154,6 +155,12 @@ struct Hop {
     collected: Vec<u8>,
     /// When the response head must be complete; not moved by head bytes.
     head_deadline: Option<Instant>,
+    /// Undoes the final response's content codings, when it has any this
+    /// build knows (see `content_encoding`).
+    content: Option<Box<ContentDecoder>>,
+    /// When the connection must be ready to take the request (TCP, proxy
+    /// tunnel, TLS): `connect_timeout` after it was asked for.
+    connect_deadline: Option<Instant>,
 }
 
 /// One request, driven to completion by feeding inputs and polling outputs.
@@ -225,6 +232,9 @@ pub struct Exchange {
     pieces: Vec<Bytes>,
     /// When the whole exchange must be over.
     total_deadline: Option<Instant>,
+    /// The latest `now` given (when a new connection is asked for, its
+    /// connect deadline starts from it).
+    clock: Instant,
 }
 
 impl fmt::Debug for Exchange {
@@ -246,10 +256,19 @@ impl Exchange {
     /// Starts an exchange at time `now`.
     pub fn new(request: Request, now: Instant) -> Exchange {
         let chunk_size = request.chunk_size;
+        let mut headers = request.headers.clone();
+        if request.decompress && !headers.contains_key(http::header::ACCEPT_ENCODING) {
+            if let Some(value) = accept_encoding() {
+                headers.insert(
+                    http::header::ACCEPT_ENCODING,
+                    http::HeaderValue::from_static(value),
+                );
+            }
+        }
         let mut ex = Exchange {
             method: request.method.clone(),
             url: request.url.clone(),
-            headers: request.headers.clone(),
+            headers,
             body: request.body.clone(),
             request,
             hops: 0,
@@ -266,6 +285,7 @@ impl Exchange {
             total_deadline: None,
             recorder: None,
             hop: Hop::default(),
+            clock: now,
         };
         ex.visited.push((ex.method.clone(), ex.url.clone()));
         ex.progress(now);
@@ -354,10 +374,15 @@ impl Exchange {
         if self.state == State::Finished {
             return None;
         }
-        [self.deadline, self.hop.head_deadline, self.total_deadline]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            self.deadline,
+            self.hop.head_deadline,
+            self.total_deadline,
+            self.hop.connect_deadline,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Whether the terminal event was produced and no action remains.
@@ -494,6 +519,7 @@ impl Exchange {
             self.handle_eof(now);
             return;
         }
+        self.clock = now;
         if let Err(lent) = self.buf.commit(n) {
             // A driver bug, not the server's: fail rather than take bytes
             // that were never written into the buffer.
@@ -602,6 +628,8 @@ impl Exchange {
         let due = |d: Option<Instant>| d.is_some_and(|d| now >= d);
         let after = if due(self.total_deadline) {
             self.request.total_timeout
+        } else if due(self.hop.connect_deadline) {
+            self.request.connect_timeout
         } else if due(self.deadline) || due(self.hop.head_deadline) {
             self.request.timeout
         } else {

@@ -48,6 +48,17 @@
 //!   returned as `Done` (Kivy's `on_redirect`). Going over a non-zero limit is
 //!   `Failure(TooManyRedirects)`. Revisiting the same method and URL is
 //!   `Failure(RedirectLoop)`.
+//! - Content codings (gzip by default; deflate, br and zstd with the
+//!   features of those names, `brotli` for br) are undone as a stream while
+//!   [`RequestBuilder::decompress`] is on (the default), and
+//!   `Accept-Encoding` is sent for them unless the request sets one. While
+//!   a body is decoded, `Body` events and `Progress` count **decoded**
+//!   bytes and `total` is `None`: `Content-Length` counts the compressed
+//!   bytes, and the decoded size is unknown until the end. Unknown codings
+//!   pass the body through as sent; corrupt data is
+//!   `Failure(ContentEncoding)` naming the codec; output past
+//!   [`DECOMPRESSION_RATIO_LIMIT`] times the input is refused as a bomb
+//!   (see the `content_encoding` notes on [`ContentEncodingError`]).
 //! - An empty body is never JSON-decoded, whatever its `Content-Type`.
 //! - A reused pooled connection that closes before answering is retried once
 //!   on a fresh connection, for idempotent methods only.
@@ -59,6 +70,7 @@
 #![warn(missing_docs)]
 
 mod buffer;
+mod content_encoding;
 mod cookies;
 mod decode;
 mod env_proxy;
@@ -76,9 +88,12 @@ mod trace;
 mod transcript;
 mod wire;
 
+pub use content_encoding::{DECOMPRESSION_RATIO_FLOOR, DECOMPRESSION_RATIO_LIMIT};
 pub use cookies::{CookieJar, StoredCookie, MAX_COOKIES, MAX_COOKIES_PER_DOMAIN, MAX_COOKIE_BYTES};
 pub use env_proxy::{EnvProxies, DEFAULT_ENV_PROXY_PORT};
-pub use error::{BodyError, BuildError, Error, Phase, TransportError};
+pub use error::{
+    BodyError, BuildError, CodingErrorKind, ContentEncodingError, Error, Phase, TransportError,
+};
 pub use event::{Event, Response, ResponseBody};
 pub use exchange::{Action, ConnectTarget, Exchange, State};
 pub use form::{form_urlencoded, Multipart, Part, FORM_URLENCODED};

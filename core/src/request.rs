@@ -167,6 +167,11 @@ pub struct Request {
     pub(crate) wall_time: Option<SystemTime>,
     /// Proxy rules from the environment, applied again on each redirect.
     pub(crate) env_proxies: Option<Box<crate::EnvProxies>>,
+    /// Undo content codings (see [`RequestBuilder::decompress`]).
+    pub(crate) decompress: bool,
+    /// Longest time to get a connection ready (see
+    /// [`RequestBuilder::connect_timeout`]).
+    pub(crate) connect_timeout: Option<Duration>,
 }
 
 impl Request {
@@ -314,6 +319,22 @@ impl Request {
     pub fn allow_https_to_http(&self) -> bool {
         self.allow_https_to_http
     }
+
+    /// Whether content codings are undone (see [`RequestBuilder::decompress`]).
+    pub fn decompress(&self) -> bool {
+        self.decompress
+    }
+
+    /// Turns content decoding on or off on a built request.
+    pub fn set_decompress(&mut self, on: bool) {
+        self.decompress = on;
+    }
+
+    /// Longest time for a new connection to be ready: TCP connect, proxy
+    /// `CONNECT` and TLS handshake.
+    pub fn connect_timeout(&self) -> Option<Duration> {
+        self.connect_timeout
+    }
 }
 
 /// Builder for [`Request`]. Errors are kept and returned by [`build`](Self::build),
@@ -333,6 +354,8 @@ pub struct RequestBuilder {
     proxy: Option<Proxy>,
     limits: Limits,
     allow_https_to_http: bool,
+    decompress: bool,
+    connect_timeout: Option<Duration>,
     /// The body came from `json()`: send `Content-Type: application/json`
     /// unless the user set a type.
     json_body: bool,
@@ -362,6 +385,8 @@ impl RequestBuilder {
             proxy: None,
             limits: Limits::default(),
             allow_https_to_http: false,
+            decompress: true,
+            connect_timeout: None,
             json_body: false,
             error: None,
             body_type: None,
@@ -545,6 +570,50 @@ impl RequestBuilder {
         self
     }
 
+    /// Undo content codings (default on): send `Accept-Encoding` naming
+    /// the codings this build can undo (gzip by default; deflate, br and
+    /// zstd with the crate's features) unless the request sets one, and
+    /// deliver decoded bytes in `Body` events and the response. A body
+    /// whose codings are not all known is delivered as sent. While a body
+    /// is decoded, `Progress` counts decoded bytes and its `total` is
+    /// `None` (the `Content-Length` counts the compressed bytes), and
+    /// [`Limits::max_body_bytes`] counts decoded bytes. Off: no
+    /// `Accept-Encoding` is added and bodies are delivered as sent.
+    ///
+    /// ```
+    /// let req = urlrequest_core::Request::builder("http://example.com/")
+    ///     .decompress(false)
+    ///     .build()?;
+    /// assert!(!req.decompress());
+    /// # Ok::<(), urlrequest_core::BuildError>(())
+    /// ```
+    pub fn decompress(mut self, on: bool) -> Self {
+        self.decompress = on;
+        self
+    }
+
+    /// Fails the exchange when a new connection is not ready to take the
+    /// request within this long: TCP connect, a proxy's `CONNECT` tunnel
+    /// and the TLS handshake together, counted afresh for each connection
+    /// a redirect or retry opens (a pooled connection is ready at once).
+    /// The failure is `Timeout` naming the phase it was in ("connecting",
+    /// "setting up the proxy tunnel", "performing the TLS handshake").
+    /// Default: none (the `timeout` and `total_timeout`, when set, still
+    /// apply while connecting).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let req = urlrequest_core::Request::builder("https://example.com/")
+    ///     .connect_timeout(Duration::from_secs(5))
+    ///     .build()?;
+    /// assert_eq!(req.connect_timeout(), Some(Duration::from_secs(5)));
+    /// # Ok::<(), urlrequest_core::BuildError>(())
+    /// ```
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
     /// Validates everything and returns the request.
     pub fn build(self) -> Result<Request, BuildError> {
         if let Some(e) = self.error {
@@ -616,6 +685,8 @@ impl RequestBuilder {
             cookie_jar: self.cookie_jar,
             wall_time: self.wall_time,
             env_proxies: None,
+            decompress: self.decompress,
+            connect_timeout: self.connect_timeout,
         })
     }
 }

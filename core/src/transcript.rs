@@ -415,6 +415,8 @@ fn request_fields_to_json(r: &Request) -> Value {
             "max_body_bytes": r.limits.max_body_bytes,
         },
         "allow_https_to_http": r.allow_https_to_http,
+        "decompress": r.decompress,
+        "connect_timeout_us": r.connect_timeout.map(|t| t.as_micros() as u64),
     })
 }
 
@@ -440,7 +442,9 @@ fn request_from_json(v: &Value) -> Result<Request, String> {
         .max_redirects(u("max_redirects")? as u32)
         .decode(b("decode")?)
         .collect_body(b("collect_body")?)
-        .allow_https_to_http(b("allow_https_to_http")?);
+        .allow_https_to_http(b("allow_https_to_http")?)
+        // Absent in transcripts written before content decoding: on.
+        .decompress(v.get("decompress").and_then(Value::as_bool).unwrap_or(true));
     for (name, value) in headers_from_json(v.get("headers").unwrap_or(&Value::Null))? {
         builder = builder.header_bytes(name.as_bytes(), &value);
     }
@@ -452,6 +456,9 @@ fn request_from_json(v: &Value) -> Result<Request, String> {
     }
     if let Some(t) = v.get("total_timeout_us").and_then(Value::as_u64) {
         builder = builder.total_timeout(Duration::from_micros(t));
+    }
+    if let Some(t) = v.get("connect_timeout_us").and_then(Value::as_u64) {
+        builder = builder.connect_timeout(Duration::from_micros(t));
     }
     if let Some(p) = v.get("proxy").filter(|p| !p.is_null()) {
         let host = p

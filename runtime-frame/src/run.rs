@@ -145,6 +145,16 @@ impl Run {
                 self.ex.handle_timeout(now);
                 continue;
             }
+            // A connect or handshake the exchange no longer wants (it
+            // ended meanwhile: a deadline, a cancel) is dropped, so that the
+            // `Close` it asked for is reached instead of waiting on a socket
+            // that may never become ready.
+            if self.ex.state() == State::Finished
+                && matches!(self.io, Io::Connecting(_) | Io::Handshaking(_))
+            {
+                cancel::detach(&self.cancel);
+                self.io = Io::None;
+            }
             // A connect or handshake under way comes first.
             match &mut self.io {
                 Io::Connecting(c) => match c.poll() {

@@ -57,6 +57,16 @@ pub struct Args {
     #[arg(long, value_name = "SECS")]
     pub timeout: Option<f64>,
 
+    /// Fail when a connection is not ready within this many seconds (TCP
+    /// connect, proxy CONNECT and TLS handshake together).
+    #[arg(long = "connect-timeout", value_name = "SECS")]
+    pub connect_timeout: Option<f64>,
+
+    /// Keep the body as sent: do not ask for or undo content codings
+    /// (gzip, deflate, br, zstd are undone by default).
+    #[arg(long)]
+    pub raw: bool,
+
     /// Most redirects to follow; 0 returns the redirect itself.
     #[arg(long = "max-redirects", value_name = "N")]
     pub max_redirects: Option<u32>,

@@ -152,8 +152,21 @@ fn build_request(args: &Args) -> Result<Request, String> {
                 "--timeout must be a positive number of seconds, not {t}"
             ));
         }
-        b = b.timeout(Duration::from_secs_f64(t));
+        // Past about 584 billion years a Duration overflows.
+        let t = Duration::try_from_secs_f64(t)
+            .map_err(|_| format!("--timeout of {t} seconds is too long"))?;
+        b = b.timeout(t);
     }
+    if let Some(t) = args.connect_timeout {
+        let t = Duration::try_from_secs_f64(t)
+            .ok()
+            .filter(|d| !d.is_zero())
+            .ok_or(format!(
+                "--connect-timeout must be a positive number of seconds, not {t}"
+            ))?;
+        b = b.connect_timeout(t);
+    }
+    b = b.decompress(!args.raw);
     if let Some(n) = args.max_redirects {
         b = b.max_redirects(n);
     }

@@ -182,6 +182,15 @@ impl<R: Runtime> UrlRequestBuilder<R> {
         self
     }
 
+    /// Fails the request (`on_error`, a timeout naming the phase) when a
+    /// new connection is not ready within this long: TCP connect, a
+    /// proxy's `CONNECT` tunnel and the TLS handshake together, for each
+    /// connection a redirect opens. Default: no limit of its own.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.params.connect_timeout = Some(timeout);
+        self
+    }
+
     /// Limits on the response: head size, header count, body size (see
     /// [`Limits`](urlrequest_core::Limits)).
     pub fn limits(mut self, limits: urlrequest_core::Limits) -> Self {
@@ -205,6 +214,18 @@ impl<R: Runtime> UrlRequestBuilder<R> {
     /// Parse `application/json` and `+json` bodies (default on).
     pub fn decode(mut self, on: bool) -> Self {
         self.params.decode = on;
+        self
+    }
+
+    /// Undo content codings (default on): `Accept-Encoding` names the
+    /// codings compiled in (gzip by default; deflate, br and zstd with the
+    /// features of the same names) unless a header sets it, and
+    /// `on_progress`, `on_success`'s result and `file_path` get decoded
+    /// bytes. While a body is decoded its total size is unknown (-1 in
+    /// `on_progress`): the `Content-Length` counts the compressed bytes.
+    /// Off: bodies arrive as sent.
+    pub fn decompress(mut self, on: bool) -> Self {
+        self.params.decompress = on;
         self
     }
 

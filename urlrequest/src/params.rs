@@ -44,12 +44,18 @@ pub struct RequestParams {
     pub timeout: Option<Duration>,
     /// Longest time for the whole exchange, redirects included.
     pub total_timeout: Option<Duration>,
+    /// Longest time for each new connection to be ready (TCP, proxy
+    /// tunnel, TLS handshake).
+    pub connect_timeout: Option<Duration>,
     /// Limits on the response (head size, header count, body size).
     pub limits: Limits,
     /// Follow a redirect from https to plain http.
     pub allow_https_to_http: bool,
     /// Decode JSON bodies.
     pub decode: bool,
+    /// Undo content codings (`Content-Encoding`) and send `Accept-Encoding`
+    /// (see `urlrequest_core::RequestBuilder::decompress`).
+    pub decompress: bool,
     /// Redirects followed at most (0: return the 3xx).
     pub max_redirects: u32,
     /// Keep the body in the response (off when it streams to a file).
@@ -95,9 +101,11 @@ impl RequestParams {
             chunk_size: DEFAULT_CHUNK_SIZE,
             timeout: None,
             total_timeout: None,
+            connect_timeout: None,
             limits: Limits::default(),
             allow_https_to_http: false,
             decode: true,
+            decompress: true,
             max_redirects: DEFAULT_MAX_REDIRECTS,
             collect_body: true,
             proxy_host: None,
@@ -121,6 +129,7 @@ impl RequestParams {
         let mut b = Request::builder(&self.url)
             .chunk_size(self.chunk_size)
             .decode(self.decode)
+            .decompress(self.decompress)
             .max_redirects(self.max_redirects)
             .collect_body(self.collect_body);
         if let Some(m) = &self.method {
@@ -131,6 +140,9 @@ impl RequestParams {
         }
         if let Some(t) = self.total_timeout {
             b = b.total_timeout(t);
+        }
+        if let Some(t) = self.connect_timeout {
+            b = b.connect_timeout(t);
         }
         b = b
             .limits(self.limits)

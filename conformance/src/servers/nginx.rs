@@ -323,6 +323,13 @@ http {{
             rewrite ^/redirect/(.*)$ /files/$1 redirect;
         }}
         location /files/ {{ error_page 405 =200 $uri; }}
+        # Content codings: files under /gzip/ are gzipped on the fly for a
+        # client that accepts gzip (chunked, no Content-Length).
+        location /gzip/ {{
+            gzip on;
+            gzip_types *;
+            gzip_min_length 0;
+        }}
     }}
 {tls_server}}}
 "

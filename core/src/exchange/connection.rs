@@ -27,6 +27,7 @@ const IDEMPOTENT: [Method; 6] = [
 
 impl Exchange {
     pub(super) fn record(&mut self, now: Instant, input: Input) {
+        self.clock = now;
         if let Some(rec) = &mut self.recorder {
             rec.record(now, input);
         }
@@ -38,7 +39,8 @@ impl Exchange {
 
     pub(super) fn phase(&self) -> Phase {
         match self.state {
-            State::Connecting | State::Handshaking => Phase::Connect,
+            State::Connecting => Phase::Connect,
+            State::Handshaking => Phase::TlsHandshake,
             State::WritingConnect | State::ReadingConnect => Phase::ProxyConnect,
             State::WritingRequest => Phase::Write,
             State::ReadingHead => Phase::Head,
@@ -91,6 +93,9 @@ impl Exchange {
 
     pub(super) fn start_hop(&mut self) {
         self.hop = Hop::default();
+        // A new connection is wanted: it must be ready (TCP, proxy tunnel,
+        // TLS) within connect_timeout. `queue_request` ends the deadline.
+        self.hop.connect_deadline = self.request.connect_timeout.map(|t| self.clock + t);
         self.buf.clear();
         self.writes.clear();
         self.state = State::Connecting;
@@ -99,6 +104,7 @@ impl Exchange {
     }
 
     pub(super) fn queue_request(&mut self) {
+        self.hop.connect_deadline = None;
         let via_plain_proxy = if self.url.scheme() == "http" {
             self.request.proxy.as_ref()
         } else {

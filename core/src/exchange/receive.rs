@@ -7,6 +7,7 @@ use http::header::CONNECTION;
 use http::{HeaderMap, Version};
 
 use super::{Action, Exchange, State};
+use crate::content_encoding::{codecs_for, ContentDecoder};
 use crate::decode::{decode_json, is_json};
 use crate::error::Error;
 use crate::event::{Event, Response};
@@ -156,6 +157,14 @@ impl Exchange {
             Framing::Empty => Some(0),
             Framing::Chunked | Framing::UntilClose => None,
         };
+        if self.request.decompress && decision.framing != Framing::Empty {
+            if let Some(codecs) = codecs_for(&head.headers) {
+                // The length on the wire is the compressed one: the decoded
+                // length is unknown until the end.
+                self.hop.content = Some(Box::new(ContentDecoder::new(&codecs)));
+                self.hop.total = None;
+            }
+        }
         if let (Some(limit), Some(total)) = (self.body_limit(), self.hop.total) {
             if total > limit {
                 self.fail(self.body_too_large(limit));
@@ -248,6 +257,7 @@ impl Exchange {
             .as_ref()
             .is_some_and(|d| d.identity_remaining().is_ok());
         (identity
+            && self.hop.content.is_none()
             && !self.hop.draining_all
             && self.state == State::ReadingBody
             && !self.rechunker.has_pending()
@@ -358,6 +368,10 @@ impl Exchange {
 
     /// A piece of the body; `last`: nothing follows it.
     pub(super) fn on_body_piece(&mut self, mut piece: Bytes, last: bool) {
+        if self.state == State::ReadingBody && self.hop.content.is_some() {
+            self.decode_piece(Some(&piece));
+            return;
+        }
         let before = self.hop.received;
         self.hop.received += piece.len() as u64;
         if self.state == State::Draining {
@@ -382,6 +396,35 @@ impl Exchange {
         if let Some(limit) = over_limit {
             self.fail(self.body_too_large(limit));
         }
+    }
+
+    /// Runs compressed body bytes through the content decoder (`None`: the
+    /// body ended) and delivers the decoded bytes; a decoding error ends
+    /// the exchange after what was decoded before it.
+    #[inline(never)]
+    fn decode_piece(&mut self, piece: Option<&[u8]>) {
+        let Some(mut content) = self.hop.content.take() else {
+            return;
+        };
+        let mut out = std::mem::take(&mut self.pieces);
+        let result = match piece {
+            Some(p) => content.push(p, &mut out),
+            None => content.finish(&mut out),
+        };
+        for decoded in out.drain(..) {
+            if self.state != State::ReadingBody {
+                break;
+            }
+            self.on_body_piece(decoded, false);
+        }
+        self.pieces = out;
+        if let Err(e) = result {
+            if self.state == State::ReadingBody {
+                self.fail(e);
+            }
+            return;
+        }
+        self.hop.content = Some(content);
     }
 
     /// The body limit in force: the request's own, else for a collected
@@ -422,6 +465,13 @@ impl Exchange {
         if self.state == State::Draining {
             self.finish_redirect();
             return;
+        }
+        if self.hop.content.is_some() {
+            self.decode_piece(None);
+            if self.state != State::ReadingBody {
+                return; // failed
+            }
+            self.hop.content = None;
         }
         let (events, emitted, total) = (&mut self.events, &mut self.hop.emitted, self.hop.total);
         let size = self.rechunker.size();
