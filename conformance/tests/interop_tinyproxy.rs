@@ -2,8 +2,9 @@
 //! absolute-form through urlrequest-std (Agent and Kivy-style
 //! `proxy_host`/`proxy_port`) and urlrequest-smol, observed in nginx's
 //! access log by the `Via` header tinyproxy adds; https to nginx's TLS port
-//! through a `CONNECT` tunnel; and a `CONNECT` the proxy refuses, which
-//! must fail naming the proxy's status.
+//! through a `CONNECT` tunnel; a `CONNECT` the proxy refuses, which
+//! must fail naming the proxy's status; and the proxy taken from
+//! `http_proxy` (`EnvProxies`), bypassed for a `NO_PROXY` range.
 //!
 //! ureq 3 sends plain http through a proxy as a `CONNECT` tunnel too, so
 //! against a proxy that tunnels only to listed ports (as configured here,
@@ -186,4 +187,45 @@ fn https_through_a_connect_tunnel_to_local_tls() {
     let request = format!("CONNECT localhost:{tls_port} HTTP/1.1");
     let connects = proxy.log_text().matches(&request).count();
     assert_eq!(connects, OURS + 1, "tinyproxy's log:\n{}", proxy.log_text());
+}
+
+#[test]
+fn proxy_variables_send_requests_through_tinyproxy_unless_no_proxy() {
+    let (nginx, proxy) = servers(&[]);
+    nginx.put("env.txt", b"via the environment").unwrap();
+    let env = |no_proxy: &str| {
+        urlrequest_std::EnvProxies::from_vars([
+            ("http_proxy", proxy.url()),
+            ("NO_PROXY", no_proxy.to_string()),
+        ])
+        .unwrap()
+    };
+    let fetch_all = |no_proxy: &str| {
+        let std_agent = Agent::builder().env_proxies(env(no_proxy)).build();
+        let r = std_agent
+            .send(urlrequest_std::Request::get(nginx.url("/env.txt")).unwrap())
+            .unwrap();
+        assert_eq!(r.bytes().unwrap().as_ref(), b"via the environment");
+        let smol = urlrequest_smol::ClientBuilder::default()
+            .env_proxies(env(no_proxy))
+            .build()
+            .unwrap();
+        let r = smol::block_on(
+            smol.send(urlrequest_core::Request::get(nginx.url("/env.txt")).unwrap()),
+        )
+        .unwrap();
+        assert_eq!(r.bytes().unwrap().as_ref(), b"via the environment");
+    };
+    fetch_all("example.com");
+    let log = nginx.wait_for_entries(2);
+    assert_eq!(log.len(), 2, "{log:#?}");
+    assert!(log.iter().all(|e| e.via.contains("tinyproxy")), "{log:#?}");
+    nginx.clear_access_log();
+    fetch_all("127.0.0.0/8");
+    let log = nginx.wait_for_entries(2);
+    assert_eq!(log.len(), 2, "{log:#?}");
+    assert!(
+        log.iter().all(|e| !e.via.contains("tinyproxy")),
+        "went through the proxy: {log:#?}"
+    );
 }

@@ -225,6 +225,29 @@ mod tests {
     }
 
     #[test]
+    fn cookie_jar_and_env_proxies_reach_the_request() {
+        let jar = CookieJar::new();
+        let env = EnvProxies::from_vars([("http_proxy", "env.test:3128")]).unwrap();
+        let mut p = RequestParams::new("http://a.test/");
+        p.cookies = Some("kivy=1".into());
+        p.cookie_jar = Some(jar.clone());
+        p.wall_time = Some(std::time::UNIX_EPOCH);
+        p.env_proxies = Some(env.clone());
+        let r = p.to_request().unwrap();
+        // Kivy's cookies string is still the Cookie header the user sets.
+        assert_eq!(r.headers()["cookie"], "kivy=1");
+        assert_eq!(r.cookie_jar(), Some(&jar));
+        assert_eq!(r.wall_time(), Some(std::time::UNIX_EPOCH));
+        assert_eq!(r.proxy().unwrap().host(), "env.test");
+        assert_eq!(r.env_proxies(), Some(&env));
+        // An explicit proxy_host wins over the environment.
+        p.proxy_host = Some("mine.test".into());
+        let r = p.to_request().unwrap();
+        assert_eq!(r.proxy().unwrap().host(), "mine.test");
+        assert!(r.env_proxies().is_none());
+    }
+
+    #[test]
     fn header_rules() {
         let mut p = RequestParams::new("http://a.test/");
         p.req_headers = vec![
