@@ -24,12 +24,16 @@ pub enum Event {
     },
     /// Body progress: `received` bytes so far of `total` (`None` when unknown).
     Progress {
-        /// Body bytes delivered in `Body` events so far.
+        /// Body bytes delivered in `Body` events so far (decoded bytes when
+        /// a content coding is undone).
         received: u64,
-        /// The declared length, if the server gave one.
+        /// The declared length, if the server gave one; `None` while a
+        /// content coding is undone, as the declared length counts the
+        /// compressed bytes.
         total: Option<u64>,
     },
-    /// A piece of the body, exactly `chunk_size` bytes except the last.
+    /// A piece of the body, exactly `chunk_size` bytes except the last
+    /// (after content decoding, when the body has a coding it undoes).
     Body(Bytes),
     /// The exchange completed (whatever the status).
     Done(Response),
