@@ -323,6 +323,12 @@ pub enum Error {
     },
     /// The user cancelled the request.
     Cancelled,
+    /// The streamed request body could not be sent as declared: its source
+    /// failed, or gave fewer or more bytes than its length.
+    RequestBody {
+        /// What happened, with the byte counts.
+        what: String,
+    },
 }
 
 impl Error {
@@ -345,6 +351,7 @@ impl Error {
             Error::ProxyRefused { .. } => "proxy-refused",
             Error::Json { .. } => "json",
             Error::Cancelled => "cancelled",
+            Error::RequestBody { .. } => "request-body",
         }
     }
 
@@ -415,6 +422,7 @@ impl fmt::Display for Error {
                 write!(f, "body is not valid JSON ({} bytes): {message}", raw.len())
             }
             Error::Cancelled => f.write_str("request cancelled"),
+            Error::RequestBody { what } => write!(f, "request body: {what}"),
         }
     }
 }
@@ -498,6 +506,7 @@ mod tests {
                 raw: Bytes::new(),
             },
             Error::Cancelled,
+            Error::RequestBody { what: "x".into() },
         ];
         fn position(e: &Error) -> usize {
             match e {
@@ -517,10 +526,11 @@ mod tests {
                 Error::ProxyRefused { .. } => 13,
                 Error::Json { .. } => 14,
                 Error::Cancelled => 15,
+                Error::RequestBody { .. } => 16,
             }
         }
         let positions: Vec<usize> = every.iter().map(position).collect();
-        assert_eq!(positions, (0..16).collect::<Vec<_>>(), "one of each kind");
+        assert_eq!(positions, (0..17).collect::<Vec<_>>(), "one of each kind");
         let mut names: Vec<&str> = every.iter().map(Error::kind_name).collect();
         names.sort_unstable();
         names.dedup();

@@ -28,6 +28,7 @@ use crate::wire::connect_head;
 mod connection;
 mod queue;
 mod receive;
+mod upload;
 
 use queue::EventQueue;
 
@@ -69,6 +70,15 @@ pub enum Action {
     Close,
     /// The connection is clean: put it in the pool under this key.
     Release(PoolKey),
+    /// The request body is streamed: read the next bytes of its source into
+    /// [`Exchange::body_buf`], then call [`Exchange::handle_body_read`] (or
+    /// [`Exchange::handle_body_end`] at its end, or
+    /// [`Exchange::handle_body_error`]).
+    SendBody,
+    /// Start the streamed body's source over from its first byte (a 307/308
+    /// redirect or a retry is sending it again); nothing to report back, a
+    /// source that cannot start over calls [`Exchange::handle_body_error`].
+    RewindBody,
 }
 
 /// Where an exchange stands. Printable, for diagnosing a stuck request.
@@ -225,6 +235,8 @@ pub struct Exchange {
     pieces: Vec<Bytes>,
     /// When the whole exchange must be over.
     total_deadline: Option<Instant>,
+    /// The streamed request body, when there is one.
+    upload: Option<Box<upload::Upload>>,
 }
 
 impl fmt::Debug for Exchange {
@@ -266,7 +278,9 @@ impl Exchange {
             total_deadline: None,
             recorder: None,
             hop: Hop::default(),
+            upload: None,
         };
+        ex.upload = ex.request.upload.map(|s| Box::new(upload::Upload::new(s)));
         ex.visited.push((ex.method.clone(), ex.url.clone()));
         ex.progress(now);
         ex.total_deadline = ex.request.total_timeout.map(|t| now + t);
@@ -331,6 +345,9 @@ impl Exchange {
             return Some(a);
         }
         match self.state {
+            State::WritingRequest if self.writes.is_empty() && self.upload_wants_bytes() => {
+                Some(Action::SendBody)
+            }
             State::WritingConnect | State::WritingRequest => Some(Action::Write),
             State::ReadingConnect | State::ReadingHead | State::ReadingBody | State::Draining => {
                 Some(Action::Read)
@@ -464,6 +481,12 @@ impl Exchange {
         }
         while self.writes.front().is_some_and(Bytes::is_empty) {
             self.writes.pop_front();
+        }
+        if self.writes.is_empty()
+            && self.state == State::WritingRequest
+            && self.upload_wants_bytes()
+        {
+            return; // the streamed body's next bytes are asked for with SendBody
         }
         if self.writes.is_empty() {
             self.state = match self.state {

@@ -71,6 +71,7 @@ mod redirect;
 mod request;
 mod trace;
 mod transcript;
+mod upload;
 mod wire;
 
 pub use error::{BodyError, BuildError, Error, Phase, TransportError};
@@ -83,6 +84,7 @@ pub use request::{
 };
 pub use trace::{trace_line, trace_text};
 pub use transcript::{Input, Transcript, TranscriptError, TRANSCRIPT_VERSION};
+pub use upload::BodyStream;
 
 pub use bytes::Bytes;
 pub use http;

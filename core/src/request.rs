@@ -160,6 +160,7 @@ pub struct Request {
     pub(crate) headers: HeaderMap,
     pub(crate) body: Option<Bytes>,
     pub(crate) proxy: Option<Proxy>,
+    pub(crate) upload: Option<crate::upload::BodyStream>,
 }
 
 impl Request {
@@ -225,6 +226,12 @@ impl Request {
     /// The body, if any.
     pub fn body(&self) -> Option<&Bytes> {
         self.body.as_ref()
+    }
+
+    /// The streamed body's description, when the body is streamed by the
+    /// driver (see [`RequestBuilder::body_stream`]).
+    pub fn body_stream(&self) -> Option<crate::upload::BodyStream> {
+        self.upload
     }
 
     /// Size of `Body` events.
@@ -296,6 +303,8 @@ pub struct RequestBuilder {
     /// The first error of a builder call that can fail (`json`), returned
     /// by `build`.
     error: Option<BuildError>,
+    /// A body the driver streams (`body_stream`).
+    upload: Option<crate::upload::BodyStream>,
 }
 
 impl RequestBuilder {
@@ -316,6 +325,7 @@ impl RequestBuilder {
             allow_https_to_http: false,
             json_body: false,
             error: None,
+            upload: None,
         }
     }
 
@@ -355,6 +365,19 @@ impl RequestBuilder {
     /// The request body. With no method set, the method becomes POST.
     pub fn body(mut self, body: impl Into<Bytes>) -> Self {
         self.body = Some(body.into());
+        self.json_body = false;
+        self
+    }
+
+    /// A body the driver streams from a source of its own (a reader, a
+    /// file), described by `stream`: `Content-Length` when its length is
+    /// known, chunked otherwise. Replaces a body given before; a later
+    /// [`body`](Self::body) or `json` replaces it. With no method set, the
+    /// method becomes POST. The driver supplies the bytes when the exchange
+    /// asks with [`Action::SendBody`](crate::Action::SendBody).
+    pub fn body_stream(mut self, stream: crate::upload::BodyStream) -> Self {
+        self.upload = Some(stream);
+        self.body = None;
         self.json_body = false;
         self
     }
@@ -482,7 +505,7 @@ impl RequestBuilder {
         let method = match &self.method {
             Some(m) => Method::from_bytes(m.as_bytes())
                 .map_err(|_| BuildError::InvalidMethod { method: m.clone() })?,
-            None if self.body.is_some() => Method::POST,
+            None if self.body.is_some() || self.upload.is_some() => Method::POST,
             None => Method::GET,
         };
         let mut headers = HeaderMap::new();
@@ -506,6 +529,11 @@ impl RequestBuilder {
             headers.insert(USER_AGENT, HeaderValue::from_static(DEFAULT_USER_AGENT));
         }
         url.set_fragment(None);
+        let upload = if self.body.is_some() {
+            None
+        } else {
+            self.upload
+        };
         Ok(Request {
             method,
             url,
@@ -520,6 +548,7 @@ impl RequestBuilder {
             proxy: self.proxy,
             limits: self.limits,
             allow_https_to_http: self.allow_https_to_http,
+            upload,
         })
     }
 }

@@ -99,6 +99,9 @@ impl Exchange {
     }
 
     pub(super) fn queue_request(&mut self) {
+        if self.queue_streamed_request() {
+            return;
+        }
         let via_plain_proxy = if self.url.scheme() == "http" {
             self.request.proxy.as_ref()
         } else {
@@ -129,6 +132,7 @@ impl Exchange {
                     && c.response_bytes == 0
                     && !self.fresh_only
                     && IDEMPOTENT.contains(&self.method)
+                    && self.upload_repeatable()
             }
             None => false,
         }

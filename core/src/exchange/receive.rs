@@ -136,6 +136,7 @@ impl Exchange {
                     self.fail(e);
                     return;
                 }
+                Ok(Some(hop)) if self.upload_blocks_redirect(&hop) => {}
                 Ok(Some(hop)) => {
                     self.begin_redirect(head, hop, decision.framing);
                     return;
@@ -471,6 +472,7 @@ impl Exchange {
         if !hop.keep_body {
             self.body = None;
         }
+        self.upload_after_redirect(hop.keep_body);
         self.method = hop.method.clone();
         self.url = hop.url.clone();
         self.visited.push((hop.method, hop.url));
