@@ -69,6 +69,8 @@ pub struct RequestSpec {
     pub max_body_bytes: Option<u64>,
     /// `allow_https_to_http`.
     pub allow_https_to_http: Option<bool>,
+    /// `body-stream`: a body the driver streams from a source.
+    pub body_stream: Option<crate::upload::CaseUpload>,
 }
 
 /// One step of a server script.
@@ -173,6 +175,9 @@ impl Case {
         }
         if let Some(body) = &spec.body {
             b = b.body(unescape(&sub(body))?);
+        }
+        if let Some(u) = &spec.body_stream {
+            b = b.body_stream(u.stream);
         }
         if let Some(n) = spec.chunk_size {
             b = b.chunk_size(n);

@@ -54,6 +54,7 @@ mod sim;
 pub mod soak;
 pub mod test_server;
 mod ureq_diff;
+pub mod upload;
 
 use std::path::{Path, PathBuf};
 

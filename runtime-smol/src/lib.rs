@@ -76,7 +76,9 @@ pub use runtime::{
     ErrorCallback, PlainCallback, ProgressCallback, RequestEvents, ResultCallback, Smol,
     UrlRequest, UrlRequestBuilder,
 };
-pub use urlrequest_async::{EventStream, DEFAULT_IDLE_TIMEOUT, DEFAULT_PER_HOST_LIMIT};
+pub use urlrequest_async::{
+    AsyncUpload, BodySource, EventStream, DEFAULT_IDLE_TIMEOUT, DEFAULT_PER_HOST_LIMIT,
+};
 pub use urlrequest_tls::{CaMode, TlsConfigError, TlsSettings};
 
 /// An HTTP client for async code on smol. Cheap to clone: clones share one

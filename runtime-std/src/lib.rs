@@ -117,6 +117,8 @@ pub type Client = Agent;
 /// [`AgentBuilder`] under the async runtimes' name (see [`Client`]).
 pub type ClientBuilder = AgentBuilder;
 pub use error::Error;
+pub use urlrequest::Upload;
+pub use urlrequest_core::BodyStream;
 pub use runtime::{
     ErrorCallback, PlainCallback, ProgressCallback, ResultCallback, Std, UrlRequest,
     UrlRequestBuilder,
