@@ -173,7 +173,17 @@ fn finish(mut d: Draft) -> Result<Case, (usize, String)> {
     }
     // No steps is allowed only where no request can reach a scripted
     // server: a certificate the client rejects, or a proxy that refuses.
-    if c.script.is_empty() && c.tls_cert == CertKind::Valid && c.proxy_auth.is_none() {
+    // A streamed body whose source gives another length than the one
+    // declared never completes a request either.
+    let broken_upload = c
+        .request
+        .body_stream
+        .is_some_and(|u| u.stream.length.is_some_and(|l| l != u.source_len));
+    if c.script.is_empty()
+        && c.tls_cert == CertKind::Valid
+        && c.proxy_auth.is_none()
+        && !broken_upload
+    {
         return Err((
             at,
             format!(
