@@ -71,13 +71,15 @@ impl Read for PatternReader {
 
 impl io::Seek for PatternReader {
     fn seek(&mut self, to: io::SeekFrom) -> io::Result<u64> {
-        match to {
-            io::SeekFrom::Start(n) => {
-                self.pos = n.min(self.len);
-                Ok(self.pos)
-            }
-            _ => Err(io::Error::other("PatternReader seeks from the start only")),
-        }
+        let target = match to {
+            io::SeekFrom::Start(n) => Some(n),
+            io::SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+            io::SeekFrom::End(d) => self.len.checked_add_signed(d),
+        };
+        let target =
+            target.ok_or_else(|| io::Error::other("seek before the start of the pattern"))?;
+        self.pos = target.min(self.len);
+        Ok(self.pos)
     }
 }
 
