@@ -53,8 +53,8 @@ pub mod servers;
 mod sim;
 pub mod soak;
 pub mod test_server;
-mod ureq_diff;
 pub mod upload;
+mod ureq_diff;
 
 use std::path::{Path, PathBuf};
 

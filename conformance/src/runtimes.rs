@@ -124,7 +124,9 @@ impl urlrequest_smol::BodySource for AsyncPattern {
         mut self: std::pin::Pin<&mut Self>,
         _: &mut std::task::Context<'_>,
     ) -> std::task::Poll<std::io::Result<()>> {
-        std::task::Poll::Ready(std::io::Seek::seek(&mut self.0, std::io::SeekFrom::Start(0)).map(drop))
+        std::task::Poll::Ready(
+            std::io::Seek::seek(&mut self.0, std::io::SeekFrom::Start(0)).map(drop),
+        )
     }
 }
 

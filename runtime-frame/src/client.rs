@@ -245,8 +245,15 @@ impl Client {
             None => Exchange::new(request, now),
         };
         let tls = self.inner.shared.tls.clone();
-        let run = Run::new(ex, tls, transfer.cancel_handle(), false, Box::new(sink), now)
-            .with_upload(Some(upload));
+        let run = Run::new(
+            ex,
+            tls,
+            transfer.cancel_handle(),
+            false,
+            Box::new(sink),
+            now,
+        )
+        .with_upload(Some(upload));
         let mut runs = self.runs();
         runs.list.push(run);
         runs.ready = true;

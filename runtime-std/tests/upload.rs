@@ -63,14 +63,21 @@ fn a_reader_of_known_length_goes_with_content_length() {
     let r = Agent::new()
         .upload(Request::builder(format!("{base}/up")).method("PUT"), upload)
         .unwrap();
-    assert_eq!(r.status, 200);
+    assert_eq!(r.status(), 200);
     let seen = h.join().unwrap();
     assert!(seen[0].0.starts_with("PUT /up HTTP/1.1\r\n"));
-    assert!(seen[0].0.contains("Content-Length: 200000\r\n"), "{}", seen[0].0);
+    assert!(
+        seen[0].0.contains("Content-Length: 200000\r\n"),
+        "{}",
+        seen[0].0
+    );
     assert_eq!(seen[0].1, vec![b'x'; 200_000]);
     let progress = progress.lock().unwrap();
     assert_eq!(progress.last(), Some(&(200_000, Some(200_000))));
-    assert!(progress.len() >= 4, "one report per piece of at most 64 KiB");
+    assert!(
+        progress.len() >= 4,
+        "one report per piece of at most 64 KiB"
+    );
 }
 
 #[test]
@@ -80,10 +87,14 @@ fn a_reader_of_unknown_length_goes_chunked() {
     let r = Agent::new()
         .upload(Request::builder(format!("{base}/up")), upload)
         .unwrap();
-    assert_eq!(r.status, 200);
+    assert_eq!(r.status(), 200);
     let seen = h.join().unwrap();
     assert!(seen[0].0.starts_with("POST /up HTTP/1.1\r\n"));
-    assert!(seen[0].0.contains("transfer-encoding: chunked\r\n"), "{}", seen[0].0);
+    assert!(
+        seen[0].0.contains("transfer-encoding: chunked\r\n"),
+        "{}",
+        seen[0].0
+    );
     assert_eq!(seen[0].1, b"14\r\nhello streamed world\r\n0\r\n\r\n");
 }
 
@@ -120,9 +131,13 @@ fn a_file_is_sent_again_after_a_307() {
         )
         .unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
-    assert_eq!(r.status, 200);
+    assert_eq!(r.status(), 200);
     let seen = h.join().unwrap();
-    assert!(seen[1].0.starts_with("PUT /moved HTTP/1.1\r\n"), "{}", seen[1].0);
+    assert!(
+        seen[1].0.starts_with("PUT /moved HTTP/1.1\r\n"),
+        "{}",
+        seen[1].0
+    );
     assert_eq!(seen[0].1, b"file body");
     assert_eq!(seen[1].1, b"file body");
 }
@@ -136,7 +151,7 @@ fn a_reader_after_a_307_returns_the_307() {
             Upload::from_reader(&b"once"[..], Some(4)),
         )
         .unwrap();
-    assert_eq!(r.status, 307);
+    assert_eq!(r.status(), 307);
     assert_eq!(h.join().unwrap().len(), 1);
 }
 
@@ -148,8 +163,5 @@ fn a_streamed_request_without_a_source_fails_cleanly() {
         .build()
         .unwrap();
     let e = Agent::new().send(req).unwrap_err();
-    assert!(
-        e.to_string().contains("no source was given"),
-        "{e}"
-    );
+    assert!(e.to_string().contains("no source was given"), "{e}");
 }

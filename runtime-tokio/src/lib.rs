@@ -78,10 +78,10 @@ pub use runtime::{
     ErrorCallback, PlainCallback, ProgressCallback, RequestEvents, ResultCallback, Tokio,
     UrlRequest, UrlRequestBuilder,
 };
+pub use upload::{upload_from_file, upload_from_reader, NoSeek, TokioBody};
 pub use urlrequest::{
     CancelHandle, Error, FileSink, Recording, Replay, ResultValue, DEFAULT_PROXY_PORT,
 };
-pub use upload::{upload_from_file, upload_from_reader, NoSeek, TokioBody};
 pub use urlrequest_async::{
     AsyncUpload, BodySource, EventStream, DEFAULT_IDLE_TIMEOUT, DEFAULT_PER_HOST_LIMIT,
 };

@@ -69,7 +69,9 @@ impl<R: AsyncRead + Unpin> AsyncRead for NoSeek<R> {
 
 impl<R: Unpin> AsyncSeek for NoSeek<R> {
     fn start_seek(self: Pin<&mut Self>, _: io::SeekFrom) -> io::Result<()> {
-        Err(io::Error::other("a reader cannot be read again from its start"))
+        Err(io::Error::other(
+            "a reader cannot be read again from its start",
+        ))
     }
     fn poll_complete(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<u64>> {
         Poll::Ready(Err(io::Error::other(

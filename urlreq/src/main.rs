@@ -5,6 +5,7 @@ mod args;
 mod demo;
 mod events;
 mod fetch;
+mod upload;
 
 use clap::Parser;
 
