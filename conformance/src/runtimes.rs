@@ -103,32 +103,12 @@ fn blocking_upload() -> Option<urlrequest::Upload> {
 fn async_upload() -> Option<urlrequest_smol::AsyncUpload> {
     let u = crate::upload::current_upload()?;
     Some(urlrequest_smol::AsyncUpload::new(
-        AsyncPattern(u.reader()),
+        crate::upload::PatternSource(u.reader()),
         u.stream,
     ))
 }
 
-/// The pattern as an async source, ready at once.
-struct AsyncPattern(crate::upload::PatternReader);
 
-impl urlrequest_smol::BodySource for AsyncPattern {
-    fn poll_read(
-        mut self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-        buf: &mut [u8],
-    ) -> std::task::Poll<std::io::Result<usize>> {
-        std::task::Poll::Ready(std::io::Read::read(&mut self.0, buf))
-    }
-
-    fn poll_rewind(
-        mut self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        std::task::Poll::Ready(
-            std::io::Seek::seek(&mut self.0, std::io::SeekFrom::Start(0)).map(drop),
-        )
-    }
-}
 
 fn fetch_std(request: Request) -> Result<Vec<Event>, String> {
     let mut ex = Exchange::new(request, Instant::now());

@@ -83,6 +83,28 @@ impl io::Seek for PatternReader {
     }
 }
 
+/// The pattern as an async body source (ready at once, seekable), for the
+/// async runtimes' [`AsyncUpload`](urlrequest_smol::AsyncUpload).
+#[derive(Debug, Clone)]
+pub struct PatternSource(pub PatternReader);
+
+impl urlrequest_smol::BodySource for PatternSource {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &mut [u8],
+    ) -> std::task::Poll<io::Result<usize>> {
+        std::task::Poll::Ready(self.0.read(buf))
+    }
+
+    fn poll_rewind(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        std::task::Poll::Ready(io::Seek::seek(&mut self.0, io::SeekFrom::Start(0)).map(drop))
+    }
+}
+
 thread_local! {
     static CURRENT: Cell<Option<CaseUpload>> = const { Cell::new(None) };
 }
