@@ -71,6 +71,8 @@ pub struct RequestSpec {
     pub allow_https_to_http: Option<bool>,
     /// `body-stream`: a body the driver streams from a source.
     pub body_stream: Option<crate::upload::CaseUpload>,
+    /// `expect_continue`: how long the body waits for `100 Continue`.
+    pub expect_continue: Option<Duration>,
 }
 
 /// One step of a server script.
@@ -178,6 +180,9 @@ impl Case {
         }
         if let Some(u) = &spec.body_stream {
             b = b.body_stream(u.stream);
+        }
+        if let Some(wait) = spec.expect_continue {
+            b = b.expect_continue(wait);
         }
         if let Some(n) = spec.chunk_size {
             b = b.chunk_size(n);

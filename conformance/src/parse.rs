@@ -285,6 +285,7 @@ fn request_line(spec: &mut RequestSpec, line: &str) -> Result<(), String> {
             Ok(())
         }
         "body" => once(&mut spec.body, key, checked_escapes(rest)?),
+        "expect_continue" => once(&mut spec.expect_continue, key, duration(rest)?),
         "body-stream" => once(&mut spec.body_stream, key, crate::upload::parse(rest)?),
         "chunk_size" => once(&mut spec.chunk_size, key, number(key, rest)?),
         "timeout" => once(&mut spec.timeout, key, duration(rest)?),
@@ -304,7 +305,7 @@ fn request_line(spec: &mut RequestSpec, line: &str) -> Result<(), String> {
             None => Err("`proxy-header` must follow `proxy <host:port>`".into()),
         },
         _ => Err(format!(
-            "unknown request field {key:?} (known: method, url, header, body, body-stream, chunk_size, timeout, \
+            "unknown request field {key:?} (known: method, url, header, body, body-stream, expect_continue, chunk_size, timeout, \
              max_redirects, decode, collect_body, allow_https_to_http, max_head_bytes, max_headers, \
              max_body_bytes, proxy, proxy-header)"
         )),

@@ -108,8 +108,6 @@ fn async_upload() -> Option<urlrequest_smol::AsyncUpload> {
     ))
 }
 
-
-
 fn fetch_std(request: Request) -> Result<Vec<Event>, String> {
     let mut ex = Exchange::new(request, Instant::now());
     Ok(drive_std(&mut ex))

@@ -26,6 +26,7 @@ use crate::transcript::{Input, Recorder, Transcript};
 use crate::wire::connect_head;
 
 mod connection;
+mod expect_continue;
 mod queue;
 mod receive;
 mod upload;
@@ -164,6 +165,8 @@ struct Hop {
     collected: Vec<u8>,
     /// When the response head must be complete; not moved by head bytes.
     head_deadline: Option<Instant>,
+    /// The body held back for `100 Continue`.
+    expect: Option<Box<expect_continue::Waiting>>,
 }
 
 /// One request, driven to completion by feeding inputs and polling outputs.
@@ -371,10 +374,15 @@ impl Exchange {
         if self.state == State::Finished {
             return None;
         }
-        [self.deadline, self.hop.head_deadline, self.total_deadline]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            self.deadline,
+            self.hop.head_deadline,
+            self.total_deadline,
+            self.continue_deadline(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Whether the terminal event was produced and no action remains.
@@ -489,6 +497,7 @@ impl Exchange {
             return; // the streamed body's next bytes are asked for with SendBody
         }
         if self.writes.is_empty() {
+            self.start_continue_wait(now);
             self.state = match self.state {
                 State::WritingConnect => State::ReadingConnect,
                 _ => State::ReadingHead,
@@ -630,6 +639,11 @@ impl Exchange {
         } else {
             None
         };
+        if after.is_none() && self.awaiting_continue() && due(self.continue_deadline()) {
+            // No `100 Continue` in time: the body goes out anyway.
+            self.release_body();
+            return;
+        }
         if let Some(after) = after {
             self.take_held_back();
             if self.state == State::Finished {

@@ -161,6 +161,7 @@ pub struct Request {
     pub(crate) body: Option<Bytes>,
     pub(crate) proxy: Option<Proxy>,
     pub(crate) upload: Option<crate::upload::BodyStream>,
+    pub(crate) expect_continue: Option<Duration>,
 }
 
 impl Request {
@@ -226,6 +227,12 @@ impl Request {
     /// The body, if any.
     pub fn body(&self) -> Option<&Bytes> {
         self.body.as_ref()
+    }
+
+    /// How long the body waits for `100 Continue`, when the request sends
+    /// `Expect: 100-continue` (see [`RequestBuilder::expect_continue`]).
+    pub fn expect_continue(&self) -> Option<Duration> {
+        self.expect_continue
     }
 
     /// The streamed body's description, when the body is streamed by the
@@ -305,6 +312,8 @@ pub struct RequestBuilder {
     error: Option<BuildError>,
     /// A body the driver streams (`body_stream`).
     upload: Option<crate::upload::BodyStream>,
+    /// `expect_continue`.
+    expect_continue: Option<Duration>,
 }
 
 impl RequestBuilder {
@@ -326,6 +335,7 @@ impl RequestBuilder {
             json_body: false,
             error: None,
             upload: None,
+            expect_continue: None,
         }
     }
 
@@ -379,6 +389,17 @@ impl RequestBuilder {
         self.upload = Some(stream);
         self.body = None;
         self.json_body = false;
+        self
+    }
+
+    /// Sends `Expect: 100-continue` with a request that has a body, and
+    /// holds the body back until the server answers `100 Continue` or
+    /// `wait` has passed, whichever comes first. A final status that comes
+    /// before the body ends the exchange without sending it; its connection
+    /// is then closed (the server may still expect the body's bytes),
+    /// unless the body is empty. Without a body nothing changes.
+    pub fn expect_continue(mut self, wait: Duration) -> Self {
+        self.expect_continue = Some(wait);
         self
     }
 
@@ -549,6 +570,7 @@ impl RequestBuilder {
             limits: self.limits,
             allow_https_to_http: self.allow_https_to_http,
             upload,
+            expect_continue: self.expect_continue,
         })
     }
 }

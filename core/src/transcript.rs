@@ -396,6 +396,7 @@ fn request_to_json(r: &Request) -> Value {
             "max_body_bytes": r.limits.max_body_bytes,
         },
         "allow_https_to_http": r.allow_https_to_http,
+        "expect_continue_us": r.expect_continue.map(|t| t.as_micros() as u64),
         "body_stream": r.upload.map(|u| json!({"length": u.length, "replayable": u.replayable})),
     })
 }
@@ -464,6 +465,9 @@ fn request_from_json(v: &Value) -> Result<Request, String> {
                 .map_or(defaults.max_headers, |x| x as usize),
             max_body_bytes: l.get("max_body_bytes").and_then(Value::as_u64),
         });
+    }
+    if let Some(t) = v.get("expect_continue_us").and_then(Value::as_u64) {
+        builder = builder.expect_continue(Duration::from_micros(t));
     }
     if let Some(u) = v.get("body_stream").filter(|u| !u.is_null()) {
         builder = builder.body_stream(crate::upload::BodyStream {

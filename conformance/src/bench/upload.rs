@@ -19,7 +19,10 @@ pub const SUBCOMMAND: &str = "__upload-rss";
 /// Who uploads, in report order.
 const CLIENTS: [(&str, &str); 4] = [
     ("std", "urlrequest-std, `Agent::upload` from a `Read`"),
-    ("smol", "urlrequest-smol, `Client::upload` from an async source"),
+    (
+        "smol",
+        "urlrequest-smol, `Client::upload` from an async source",
+    ),
     (
         "tokio",
         "urlrequest-tokio, `Client::upload` (current-thread runtime)",
@@ -150,7 +153,9 @@ fn run_child(client: &str, url: &str, size: u64) -> Result<u64, String> {
     };
     let got = field("server_bytes").ok_or("no server byte count printed")?;
     if got != size {
-        return Err(format!("{client}: the server read {got} bytes, expected {size}"));
+        return Err(format!(
+            "{client}: the server read {got} bytes, expected {size}"
+        ));
     }
     field("peak_rss_kib").ok_or_else(|| "no peak RSS printed".into())
 }
@@ -180,7 +185,10 @@ pub fn section(size: u64, runs: usize, targets: &mut Vec<Target>) -> Result<Tabl
             load_cell(&loads),
         ]);
         targets.push(Target {
-            what: format!("H: {client} peak RSS < 32 MiB streaming {} MiB up", size >> 20),
+            what: format!(
+                "H: {client} peak RSS < 32 MiB streaming {} MiB up",
+                size >> 20
+            ),
             measured: format!("{:.1} MiB (worst run)", worst as f64 / 1024.0),
             holds: worst < LIMIT_KIB,
         });

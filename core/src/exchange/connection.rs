@@ -99,7 +99,9 @@ impl Exchange {
     }
 
     pub(super) fn queue_request(&mut self) {
+        self.add_expect_header();
         if self.queue_streamed_request() {
+            self.hold_body();
             return;
         }
         let via_plain_proxy = if self.url.scheme() == "http" {
@@ -121,6 +123,7 @@ impl Exchange {
             }
         }
         self.state = State::WritingRequest;
+        self.hold_body();
     }
 
     /// A reused connection that died before answering was stale: try once

@@ -110,6 +110,9 @@ impl Exchange {
             return;
         }
         if head.status.is_informational() {
+            if status == 100 {
+                self.release_body(); // a body held for `Expect: 100-continue` goes now
+            }
             return; // 100 Continue, 103 Early Hints: the real head follows
         }
         self.hop.head_deadline = None;
@@ -121,6 +124,7 @@ impl Exchange {
             }
         };
         self.hop.reusable = decision.reusable && self.keep_alive(&head);
+        self.body_never_sent();
         let max_trailers = self.request.limits.max_head_bytes;
         self.hop.decoder = Some(BodyDecoder::new(decision.framing, max_trailers));
         if is_redirect_status(head.status) && self.request.max_redirects > 0 {

@@ -32,6 +32,8 @@ pub(super) struct Upload {
     touched: bool,
     buf: Vec<u8>,
     lent: usize,
+    /// Held back for `100 Continue`.
+    held: bool,
 }
 
 impl Upload {
@@ -44,14 +46,33 @@ impl Upload {
             touched: false,
             buf: Vec::new(),
             lent: 0,
+            held: false,
         }
+    }
+
+    /// Holds the body back (`Expect: 100-continue`) or lets it go.
+    pub(super) fn hold(&mut self, on: bool) {
+        self.held = on;
+    }
+
+    /// A final status came before the body: it is never sent on this hop.
+    pub(super) fn abandon(&mut self) {
+        self.held = false;
+        self.active = false;
+    }
+
+    /// Whether the declared length is 0.
+    pub(super) fn declared_empty(&self) -> bool {
+        self.spec.length == Some(0)
     }
 }
 
 impl Exchange {
     /// Whether the current hop waits for body bytes from the driver.
     pub(super) fn upload_wants_bytes(&self) -> bool {
-        self.upload.as_ref().is_some_and(|u| u.active && !u.ended)
+        self.upload
+            .as_ref()
+            .is_some_and(|u| u.active && !u.ended && !u.held)
     }
 
     /// Whether a stale pooled connection may be retried as far as the
@@ -66,7 +87,13 @@ impl Exchange {
     /// A 307/308 that keeps the body cannot be followed with a source read
     /// only once: the 3xx is then the result.
     pub(super) fn upload_blocks_redirect(&self, hop: &NextHop) -> bool {
-        hop.keep_body && self.upload.as_ref().is_some_and(|u| !u.spec.replayable)
+        // A body never read (a final status came before it, with
+        // `Expect: 100-continue`) can still be sent.
+        hop.keep_body
+            && self
+                .upload
+                .as_ref()
+                .is_some_and(|u| !u.spec.replayable && (u.sent > 0 || u.touched || u.ended))
     }
 
     /// After a redirect: a body that is not kept is gone for good.
@@ -92,6 +119,7 @@ impl Exchange {
         u.sent = 0;
         u.ended = false;
         u.active = true;
+        u.held = false;
         let spec = u.spec;
         let via_plain_proxy = if self.url.scheme() == "http" {
             self.request.proxy.as_ref()
