@@ -11,7 +11,10 @@ use urlrequest_std::{Agent, Error, Request, Upload};
 /// Serves `replies.len()` connections, one request each; each request's
 /// head and raw body (as sent, chunk framing included) is returned in
 /// order by the join handle.
-fn server(replies: Vec<&'static str>) -> (String, thread::JoinHandle<Vec<(String, Vec<u8>)>>) {
+/// Each request's head and raw body, in order.
+type Seen = Vec<(String, Vec<u8>)>;
+
+fn server(replies: Vec<&'static str>) -> (String, thread::JoinHandle<Seen>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let handle = thread::spawn(move || {
