@@ -28,6 +28,34 @@ pub trait BodySource: Send {
             "this body source cannot be read again from its start",
         )))
     }
+
+    /// Told how much of the body was taken after each read (for a source
+    /// that reports progress itself). By default nothing happens.
+    fn progress(self: Pin<&mut Self>, sent: u64, total: Option<u64>) {
+        let _ = (sent, total);
+    }
+}
+
+/// A blocking [`Upload`](urlrequest::Upload) read in the task: each read
+/// blocks it for as long as the source takes (a file: briefly).
+struct Blocking(urlrequest::Upload);
+
+impl BodySource for Blocking {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        Poll::Ready(self.0.read(buf))
+    }
+
+    fn poll_rewind(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(self.0.rewind())
+    }
+
+    fn progress(mut self: Pin<&mut Self>, sent: u64, total: Option<u64>) {
+        self.0.report(Some((sent, total)));
+    }
 }
 
 struct Reader<R>(R);
@@ -118,6 +146,15 @@ impl AsyncUpload {
         AsyncUpload::new(Seekable(file), BodyStream::sized(length).replayable())
     }
 
+    /// A blocking [`Upload`](urlrequest::Upload) (a reader, a file) read in
+    /// the task that runs the request, its progress callback included; each
+    /// read blocks the task for as long as the source takes. How a
+    /// Kivy-style `UrlRequest`'s `upload` runs on the async runtimes.
+    pub fn from_blocking(upload: urlrequest::Upload) -> AsyncUpload {
+        let stream = upload.body_stream();
+        AsyncUpload::new(Blocking(upload), stream)
+    }
+
     /// Calls `f(sent, total)` after each piece of the body is taken from
     /// the source, in the task that runs the request; `sent` restarts at 0
     /// when the body is sent again after a redirect.
@@ -132,8 +169,12 @@ impl AsyncUpload {
     }
 
     pub(crate) fn report(&mut self, progress: Option<(u64, Option<u64>)>) {
-        if let (Some(f), Some((sent, total))) = (self.on_progress.as_mut(), progress) {
+        let Some((sent, total)) = progress else {
+            return;
+        };
+        if let Some(f) = self.on_progress.as_mut() {
             f(sent, total);
         }
+        self.source.as_mut().progress(sent, total);
     }
 }

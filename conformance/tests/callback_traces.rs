@@ -13,13 +13,7 @@ use urlrequest_conformance::{
 
 #[test]
 fn every_case_gives_the_same_callback_trace_through_every_runtime() {
-    let mut cases = builtin_cases().unwrap_or_else(|e| panic!("{e}"));
-    // The Kivy-style `UrlRequest` has no streamed-body or expect-continue
-    // parameter yet: those cases of the `upload` family run through the
-    // drivers (all_drivers, memory) only.
-    cases.retain(|case| {
-        case.request.body_stream.is_none() && case.request.expect_continue.is_none()
-    });
+    let cases = builtin_cases().unwrap_or_else(|e| panic!("{e}"));
     // The columns run side by side: cases that wait for a timeout then
     // overlap instead of adding up.
     let columns: Vec<Vec<Result<Vec<String>, String>>> = thread::scope(|s| {

@@ -217,6 +217,7 @@ impl Client {
             transfer.cancel_handle(),
             false,
             Box::new(sink),
+            None,
         );
         transfer
     }
@@ -268,6 +269,7 @@ impl Client {
         cancel: CancelHandle,
         debug: bool,
         sink: Box<dyn EventSink>,
+        upload: Option<urlrequest::Upload>,
     ) {
         let now = Instant::now();
         let ex = match self.inner.shared.recording {
@@ -275,7 +277,7 @@ impl Client {
             None => Exchange::new(request, now),
         };
         let tls = tls.unwrap_or_else(|| self.inner.shared.tls.clone());
-        let run = Run::new(ex, tls, cancel, debug, sink, now);
+        let run = Run::new(ex, tls, cancel, debug, sink, now).with_upload(upload);
         let mut runs = self.runs();
         runs.list.push(run);
         runs.ready = true;

@@ -65,6 +65,10 @@ pub struct RequestParams {
     pub cookies: Option<String>,
     /// Basic credentials; replace any `Authorization` in `req_headers`.
     pub auth: Option<(String, String)>,
+    /// A body streamed from a source (set with the builder's `upload`).
+    pub body_stream: Option<urlrequest_core::BodyStream>,
+    /// Send `Expect: 100-continue` and hold the body this long for the 100.
+    pub expect_continue: Option<Duration>,
 }
 
 impl RequestParams {
@@ -89,6 +93,8 @@ impl RequestParams {
             user_agent: None,
             cookies: None,
             auth: None,
+            body_stream: None,
+            expect_continue: None,
         }
     }
 
@@ -115,6 +121,12 @@ impl RequestParams {
             .allow_https_to_http(self.allow_https_to_http);
         if let Some(body) = &self.req_body {
             b = b.body(body.clone());
+        }
+        if let Some(stream) = self.body_stream {
+            b = b.body_stream(stream);
+        }
+        if let Some(wait) = self.expect_continue {
+            b = b.expect_continue(wait);
         }
         for (n, v) in &self.req_headers {
             let replaced = (self.auth.is_some() && n.eq_ignore_ascii_case("authorization"))
