@@ -168,3 +168,24 @@ fn a_streamed_request_without_a_source_fails_cleanly() {
     let e = Agent::new().send(req).unwrap_err();
     assert!(e.to_string().contains("no source was given"), "{e}");
 }
+
+#[test]
+fn a_url_request_streams_its_upload_and_reports_upload_progress() {
+    let (base, h) = server(vec![OK]);
+    let progress = Arc::new(Mutex::new(Vec::new()));
+    let p = progress.clone();
+    let req = urlrequest_std::UrlRequest::builder(format!("{base}/kivy"))
+        .method("PUT")
+        .upload(Upload::from_reader(&[b'k'; 100_000][..], Some(100_000)))
+        .on_upload_progress(move |sent, total| p.lock().unwrap().push((sent, total)))
+        .build()
+        .unwrap();
+    assert!(req.wait(std::time::Duration::from_secs(10)));
+    assert_eq!(req.resp_status().map(|s| s.as_u16()), Some(200));
+    let seen = h.join().unwrap();
+    assert!(seen[0].0.contains("Content-Length: 100000\r\n"), "{}", seen[0].0);
+    assert_eq!(seen[0].1, vec![b'k'; 100_000]);
+    let progress = progress.lock().unwrap();
+    assert_eq!(progress.last(), Some(&(100_000, Some(100_000))));
+    assert!(progress.windows(2).all(|w| w[0].0 < w[1].0), "{progress:?}");
+}
