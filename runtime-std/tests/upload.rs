@@ -183,7 +183,11 @@ fn a_url_request_streams_its_upload_and_reports_upload_progress() {
     assert!(req.wait(std::time::Duration::from_secs(10)));
     assert_eq!(req.resp_status().map(|s| s.as_u16()), Some(200));
     let seen = h.join().unwrap();
-    assert!(seen[0].0.contains("Content-Length: 100000\r\n"), "{}", seen[0].0);
+    assert!(
+        seen[0].0.contains("Content-Length: 100000\r\n"),
+        "{}",
+        seen[0].0
+    );
     assert_eq!(seen[0].1, vec![b'k'; 100_000]);
     let progress = progress.lock().unwrap();
     assert_eq!(progress.last(), Some(&(100_000, Some(100_000))));

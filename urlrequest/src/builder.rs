@@ -32,8 +32,11 @@ pub struct UrlRequestBuilder<R: Runtime> {
     client: Option<R::Client>,
     autostart: bool,
     upload: Option<crate::Upload>,
-    on_upload_progress: Option<Box<dyn FnMut(u64, Option<u64>) + Send>>,
+    on_upload_progress: Option<UploadProgressFn>,
 }
+
+/// The builder's `on_upload_progress` callback.
+type UploadProgressFn = Box<dyn FnMut(u64, Option<u64>) + Send>;
 
 impl<R: Runtime> UrlRequestBuilder<R> {
     pub(crate) fn new(url: String) -> UrlRequestBuilder<R> {
