@@ -320,3 +320,54 @@ fn a_recorded_streamed_upload_replays_to_the_same_trace() {
     let replayed: Vec<String> = back.replay(Instant::now()).iter().map(trace_line).collect();
     assert_eq!(replayed, trace);
 }
+
+#[test]
+fn a_stale_pooled_connection_is_retried_only_while_the_source_is_untouched() {
+    // A one-shot source already read: the stale connection's failure is final.
+    let req = Request::builder("http://h/")
+        .method("PUT")
+        .body_stream(BodyStream::sized(2))
+        .build()
+        .unwrap();
+    let now = Instant::now();
+    let mut ex = Exchange::new(req, now);
+    ex.poll_action();
+    ex.handle_connected(now, true);
+    let n = ex.transmit().len();
+    ex.handle_written(now, n);
+    assert_eq!(ex.poll_action(), Some(Action::SendBody));
+    ex.handle_body_data(now, b"ab");
+    let n = ex.transmit().len();
+    ex.handle_written(now, n);
+    ex.handle_body_end(now);
+    assert_eq!(ex.poll_action(), Some(Action::Read));
+    ex.handle_eof(now);
+    let last = std::iter::from_fn(|| ex.poll_event()).last().unwrap();
+    assert!(
+        trace_line(&last).starts_with("failure truncated"),
+        "{}",
+        trace_line(&last)
+    );
+
+    // A replayable one: retried on a fresh connection, the source started over.
+    let req = Request::builder("http://h/")
+        .method("PUT")
+        .body_stream(BodyStream::sized(2).replayable())
+        .build()
+        .unwrap();
+    let mut ex = Exchange::new(req, now);
+    ex.poll_action();
+    ex.handle_connected(now, true);
+    let n = ex.transmit().len();
+    ex.handle_written(now, n);
+    ex.poll_action();
+    ex.handle_body_data(now, b"ab");
+    let n = ex.transmit().len();
+    ex.handle_written(now, n);
+    ex.handle_body_end(now);
+    ex.handle_eof(now);
+    assert_eq!(ex.poll_action(), Some(Action::Close));
+    assert!(matches!(ex.poll_action(), Some(Action::Connect(t)) if !t.reuse));
+    ex.handle_connected(now, false);
+    assert_eq!(ex.poll_action(), Some(Action::RewindBody));
+}

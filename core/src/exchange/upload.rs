@@ -81,7 +81,7 @@ impl Exchange {
     pub(super) fn upload_repeatable(&self) -> bool {
         self.upload
             .as_ref()
-            .is_none_or(|u| u.spec.replayable || (u.sent == 0 && !u.touched))
+            .is_none_or(|u| u.spec.replayable || (u.sent == 0 && !u.touched && !u.ended))
     }
 
     /// A 307/308 that keeps the body cannot be followed with a source read
