@@ -40,3 +40,27 @@ fn an_async_file_is_sent_again_after_a_308() {
     assert_eq!(r.status(), 200);
     assert_eq!(r.bytes().unwrap().as_ref(), b"again");
 }
+
+#[test]
+fn a_url_request_upload_reports_progress_in_the_task() {
+    use std::sync::{Arc, Mutex};
+    let s = serve(|req, w| {
+        respond(w, "200 OK", &[], format!("{}", req.body.len()).as_bytes())?;
+        Ok(true)
+    });
+    let progress = Arc::new(Mutex::new(Vec::new()));
+    let p = progress.clone();
+    let req = urlrequest_smol::UrlRequest::builder(s.url("/kivy"))
+        .upload(urlrequest_smol::Upload::from_reader(
+            &[7u8; 70_000][..],
+            Some(70_000),
+        ))
+        .on_upload_progress(move |sent, total| p.lock().unwrap().push((sent, total)))
+        .build()
+        .unwrap();
+    let result = smol::block_on(req.send()).unwrap();
+    assert!(format!("{result:?}").contains("70000"), "{result:?}");
+    let progress = progress.lock().unwrap();
+    assert_eq!(progress.last(), Some(&(70_000, Some(70_000))));
+    assert_eq!(progress.len(), 2, "64 KiB then the rest: {progress:?}");
+}
