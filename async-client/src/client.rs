@@ -114,6 +114,36 @@ impl<N: Net> Client<N> {
         }
     }
 
+    /// Runs the request of `builder` with a body streamed from `upload`
+    /// (the builder's body, if any, is replaced), like [`send`](Self::send).
+    /// See [`AsyncUpload`](crate::AsyncUpload) for lengths and redirects.
+    pub async fn upload(
+        &self,
+        builder: urlrequest_core::RequestBuilder,
+        upload: crate::AsyncUpload,
+    ) -> Result<Response, Error> {
+        let request = builder
+            .body_stream(upload.body_stream())
+            .build()
+            .map_err(Error::Build)?;
+        let mut driver = Driver::new(self.shared.clone(), request).with_upload(upload);
+        loop {
+            match driver.next_or_cancelled().await {
+                Event::Done(response) => return Ok(response),
+                Event::Failure(error) => return Err(Error::Request(error)),
+                _ => {}
+            }
+        }
+    }
+
+    /// The core's events for `request`, whose streamed body
+    /// ([`RequestBuilder::body_stream`](urlrequest_core::RequestBuilder::body_stream))
+    /// is read from `upload`; the body is collected or not as the request
+    /// says (like [`events_collecting`](Self::events_collecting)).
+    pub fn events_with_upload(&self, request: Request, upload: crate::AsyncUpload) -> EventStream {
+        EventStream::new(Driver::new(self.shared.clone(), request).with_upload(upload))
+    }
+
     /// The core's events for `request`, in order: redirects, progress, body
     /// chunks and exactly one terminal event, after which the stream ends.
     /// Nothing runs until the stream is polled; dropping it cancels the

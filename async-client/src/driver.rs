@@ -17,6 +17,7 @@ use urlrequest_core::{Action, ConnectTarget, Event, Exchange, Request, Transport
 use crate::deadline::until;
 use crate::net::{open, Connection, Net};
 use crate::shared::Shared;
+use crate::upload::AsyncUpload;
 
 /// One request in flight, with the connection and slot it currently holds.
 pub(crate) struct Driver<N: Net> {
@@ -30,6 +31,8 @@ pub(crate) struct Driver<N: Net> {
     /// readiness only on an empty socket (a reactor round trip per read of
     /// a streaming body saved).
     holds_buffer: bool,
+    /// The source of a streamed request body.
+    upload: Option<AsyncUpload>,
 }
 
 impl<N: Net> Driver<N> {
@@ -54,7 +57,14 @@ impl<N: Net> Driver<N> {
             slot: None,
             cancel: None,
             holds_buffer: false,
+            upload: None,
         }
+    }
+
+    /// Reads a streamed request body from `upload`.
+    pub(crate) fn with_upload(mut self, upload: AsyncUpload) -> Driver<N> {
+        self.upload = Some(upload);
+        self
     }
 
     /// Lets `handle` cancel this request from elsewhere.
@@ -153,6 +163,8 @@ impl<N: Net> Driver<N> {
             Action::StartTls { server_name } => self.start_tls(&server_name).await,
             Action::Write => self.write().await,
             Action::Read => self.read().await,
+            Action::SendBody => self.send_body().await,
+            Action::RewindBody => self.rewind_body().await,
             Action::Close => self.close(),
             Action::Release(key) => self.release(key),
         }
@@ -239,6 +251,47 @@ impl<N: Net> Driver<N> {
             None => ex.handle_timeout(now),
             Some(Ok(n)) => ex.handle_written(now, n),
             Some(Err(e)) => ex.handle_transport_error(now, TransportError::write(&e)),
+        }
+    }
+
+    async fn send_body(&mut self) {
+        let deadline = self.ex.poll_timeout();
+        let Driver { ex, upload, .. } = self;
+        let Some(upload) = upload.as_mut() else {
+            ex.handle_body_error(
+                Instant::now(),
+                "the request declares a streamed body but no source was given",
+            );
+            return;
+        };
+        let buf = ex.body_buf();
+        let source = &mut upload.source;
+        let read = until::<N, _>(
+            deadline,
+            future::poll_fn(|cx| source.as_mut().poll_read(cx, buf)),
+        )
+        .await;
+        let now = Instant::now();
+        match read {
+            None => ex.handle_timeout(now),
+            Some(Ok(n)) => {
+                ex.handle_body_read(now, n);
+                if n > 0 {
+                    upload.report(ex.upload_progress());
+                }
+            }
+            Some(Err(e)) => ex.handle_body_error(now, e.to_string()),
+        }
+    }
+
+    async fn rewind_body(&mut self) {
+        let Driver { ex, upload, .. } = self;
+        let Some(upload) = upload.as_mut() else {
+            return;
+        };
+        let source = &mut upload.source;
+        if let Err(e) = future::poll_fn(|cx| source.as_mut().poll_rewind(cx)).await {
+            ex.handle_body_error(Instant::now(), e.to_string());
         }
     }
 

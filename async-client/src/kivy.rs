@@ -30,7 +30,10 @@ where
         })?,
         None => job.client,
     };
-    let driver = client.driver(job.request).with_cancel(job.cancel);
+    let mut driver = client.driver(job.request).with_cancel(job.cancel);
+    if let Some(upload) = job.upload {
+        driver = driver.with_upload(crate::AsyncUpload::from_blocking(upload));
+    }
     Ok(RequestEvents {
         driver: Box::new(driver),
     })

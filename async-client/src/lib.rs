@@ -25,9 +25,11 @@ mod kivy;
 mod names;
 mod net;
 mod shared;
+mod upload;
 
 pub use client::{
     Client, ClientBuilder, EventStream, DEFAULT_IDLE_TIMEOUT, DEFAULT_PER_HOST_LIMIT,
 };
 pub use kivy::{job_events, RequestEvents};
 pub use net::{Connection, Net};
+pub use upload::{AsyncUpload, BodySource};

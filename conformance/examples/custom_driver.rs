@@ -25,6 +25,8 @@ fn fetch(request: Request) -> Result<Vec<Event>, String> {
     let mut pool: Pool<TcpStream> = Pool::new(Duration::from_secs(30), 4);
     let mut conn: Option<TcpStream> = None;
     let mut events = Vec::new();
+    // A streamed request body: the suite says which one for the case.
+    let mut source = urlrequest_conformance::upload::current_upload().map(|u| u.reader());
     loop {
         while let Some(e) = ex.poll_event() {
             events.push(e);
@@ -85,6 +87,18 @@ fn fetch(request: Request) -> Result<Vec<Event>, String> {
                     Err(e) => {
                         ex.handle_transport_error(Instant::now(), TransportError::Io(e.to_string()))
                     }
+                }
+            }
+            Some(Action::SendBody) => match source.as_mut() {
+                Some(r) => match r.read(ex.body_buf()) {
+                    Ok(n) => ex.handle_body_read(Instant::now(), n),
+                    Err(e) => ex.handle_body_error(Instant::now(), e.to_string()),
+                },
+                None => ex.handle_body_error(Instant::now(), "no body source"),
+            },
+            Some(Action::RewindBody) => {
+                if let Some(r) = source.as_mut() {
+                    let _ = std::io::Seek::seek(r, std::io::SeekFrom::Start(0));
                 }
             }
             Some(Action::Close) => conn = None,

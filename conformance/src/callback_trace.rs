@@ -211,6 +211,18 @@ fn builder<R: Runtime>(
     if let Some(body) = request.body() {
         b = b.req_body(body.clone());
     }
+    if let Some(u) = case.request.body_stream {
+        let upload = if u.stream.replayable {
+            urlrequest::Upload::from_seekable(u.reader(), u.stream.length)
+                .map_err(|e| e.to_string())?
+        } else {
+            urlrequest::Upload::from_reader(u.reader(), u.stream.length)
+        };
+        b = b.upload(upload);
+    }
+    if let Some(wait) = request.expect_continue() {
+        b = b.expect_continue(wait);
+    }
     if let Some(t) = request.timeout() {
         b = b.timeout(t);
     }

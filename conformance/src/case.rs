@@ -90,6 +90,10 @@ pub struct RequestSpec {
     pub decompress: Option<bool>,
     /// `connect_timeout`.
     pub connect_timeout: Option<Duration>,
+    /// `body-stream`: a body the driver streams from a source.
+    pub body_stream: Option<crate::upload::CaseUpload>,
+    /// `expect_continue`: how long the body waits for `100 Continue`.
+    pub expect_continue: Option<Duration>,
 }
 
 /// The wall time of a case with `cookies on` and no `wall_time`:
@@ -243,6 +247,12 @@ impl Case {
                 };
             }
             b = b.multipart(form);
+        }
+        if let Some(u) = &spec.body_stream {
+            b = b.body_stream(u.stream);
+        }
+        if let Some(wait) = spec.expect_continue {
+            b = b.expect_continue(wait);
         }
         if let Some(n) = spec.chunk_size {
             b = b.chunk_size(n);

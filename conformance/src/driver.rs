@@ -185,7 +185,9 @@ where
     let server = ScriptedServer::start(case).map_err(|e| format!("scripted server: {e}"))?;
     let origins = server.origins().clone();
     let request = case.request(&origins)?;
+    crate::upload::set_current(case.request.body_stream);
     let result = fetch(request);
+    crate::upload::set_current(None);
     let verdict = server.finish();
     let events = result?;
     let trace: Vec<String> = events

@@ -53,6 +53,7 @@ pub mod servers;
 mod sim;
 pub mod soak;
 pub mod test_server;
+pub mod upload;
 mod ureq_diff;
 
 use std::path::{Path, PathBuf};

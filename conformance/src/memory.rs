@@ -120,6 +120,10 @@ pub fn run_in_memory(case: &Case, seed: Option<u64>) -> Result<Vec<String>, Stri
     // when the client would otherwise wait.
     let mut now = Instant::now();
     let mut ex = Exchange::new(request, now);
+    // The streamed body's source, when the case has one, and how far it
+    // was read.
+    let upload = case.request.body_stream;
+    let mut upload_pos: u64 = 0;
     let mut net = SimNet::new(origins.clone(), case.proxy_auth.clone());
     let mut current: Option<usize> = None;
     let mut pool: Pool<usize> = Pool::new(Duration::from_secs(90), 8);
@@ -188,6 +192,20 @@ pub fn run_in_memory(case: &Case, seed: Option<u64>) -> Result<Vec<String>, Stri
                 net.client_wrote(id, &written, &mut script);
                 ex.handle_written(now, n);
             }
+            Some(Action::SendBody) => match upload {
+                None => ex.handle_body_error(now, "the case has no streamed body"),
+                Some(u) => {
+                    let buf = ex.body_buf();
+                    let left = (u.source_len - upload_pos).min(buf.len() as u64) as usize;
+                    let n = piece(&mut rng, left);
+                    for (k, b) in buf[..n].iter_mut().enumerate() {
+                        *b = crate::upload::pattern_byte(upload_pos + k as u64);
+                    }
+                    upload_pos += n as u64;
+                    ex.handle_body_read(now, n);
+                }
+            },
+            Some(Action::RewindBody) => upload_pos = 0,
             Some(Action::Read) => {
                 let id = current.ok_or_else(no_conn)?;
                 match net.readable(id) {

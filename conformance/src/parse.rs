@@ -173,7 +173,17 @@ fn finish(mut d: Draft) -> Result<Case, (usize, String)> {
     }
     // No steps is allowed only where no request can reach a scripted
     // server: a certificate the client rejects, or a proxy that refuses.
-    if c.script.is_empty() && c.tls_cert == CertKind::Valid && c.proxy_auth.is_none() {
+    // A streamed body whose source gives another length than the one
+    // declared never completes a request either.
+    let broken_upload = c
+        .request
+        .body_stream
+        .is_some_and(|u| u.stream.length.is_some_and(|l| l != u.source_len));
+    if c.script.is_empty()
+        && c.tls_cert == CertKind::Valid
+        && c.proxy_auth.is_none()
+        && !broken_upload
+    {
         return Err((
             at,
             format!(
@@ -275,6 +285,8 @@ fn request_line(spec: &mut RequestSpec, line: &str) -> Result<(), String> {
             Ok(())
         }
         "body" => once(&mut spec.body, key, checked_escapes(rest)?),
+        "expect_continue" => once(&mut spec.expect_continue, key, duration(rest)?),
+        "body-stream" => once(&mut spec.body_stream, key, crate::upload::parse(rest)?),
         "chunk_size" => once(&mut spec.chunk_size, key, number(key, rest)?),
         "timeout" => once(&mut spec.timeout, key, duration(rest)?),
         "connect_timeout" => once(&mut spec.connect_timeout, key, duration(rest)?),
@@ -352,8 +364,8 @@ fn request_line(spec: &mut RequestSpec, line: &str) -> Result<(), String> {
             Ok(())
         }
         _ => Err(format!(
-            "unknown request field {key:?} (known: method, url, header, body, chunk_size, timeout, \
-             connect_timeout, \
+            "unknown request field {key:?} (known: method, url, header, body, body-stream, \
+             expect_continue, chunk_size, timeout, connect_timeout, \
              max_redirects, decode, collect_body, allow_https_to_http, decompress, max_head_bytes, \
              max_headers, max_body_bytes, proxy, proxy-header, form, multipart-boundary, \
              multipart-text, multipart-file, cookies, wall_time, cookie-seed, env)"

@@ -77,14 +77,35 @@ fn std_agent() -> Agent {
         .build()
 }
 
-/// Runs `ex` to the end with runtime-std, collecting its events.
+/// Runs `ex` to the end with runtime-std, collecting its events (a
+/// streamed body comes from the current case's source).
 fn drive_std(ex: &mut Exchange) -> Vec<Event> {
     let mut events = Vec::new();
-    std_agent().drive(ex, &DriveOptions::new(), |event, _| {
+    let mut upload = blocking_upload();
+    std_agent().drive_upload(ex, &DriveOptions::new(), upload.as_mut(), |event, _| {
         events.push(event);
         ControlFlow::Continue(())
     });
     events
+}
+
+/// The current case's streamed body for the blocking runtimes.
+fn blocking_upload() -> Option<urlrequest::Upload> {
+    let u = crate::upload::current_upload()?;
+    Some(if u.stream.replayable {
+        urlrequest::Upload::from_seekable(u.reader(), u.stream.length).expect("a pattern seeks")
+    } else {
+        urlrequest::Upload::from_reader(u.reader(), u.stream.length)
+    })
+}
+
+/// The current case's streamed body for the async runtimes.
+fn async_upload() -> Option<urlrequest_smol::AsyncUpload> {
+    let u = crate::upload::current_upload()?;
+    Some(urlrequest_smol::AsyncUpload::new(
+        crate::upload::PatternSource(u.reader()),
+        u.stream,
+    ))
 }
 
 fn fetch_std(request: Request) -> Result<Vec<Event>, String> {
@@ -98,7 +119,10 @@ fn fetch_smol(request: Request) -> Result<Vec<Event>, String> {
         .ca_file(TestCa::trusted().pem_file())
         .build()
         .map_err(|e| format!("smol client: {e}"))?;
-    Ok(smol::block_on(client.events_collecting(request).collect()))
+    Ok(smol::block_on(match async_upload() {
+        Some(upload) => client.events_with_upload(request, upload).collect(),
+        None => client.events_collecting(request).collect(),
+    }))
 }
 
 fn fetch_tokio(driver: TokioDriver, request: Request) -> Result<Vec<Event>, String> {
@@ -112,7 +136,13 @@ fn fetch_tokio(driver: TokioDriver, request: Request) -> Result<Vec<Event>, Stri
         .map_err(|e| format!("tokio runtime: {e}"))?;
     // Spawned, so that on the multi-thread scheduler the request runs on
     // its workers rather than on this thread.
-    let events = runtime.spawn(async move { client.events_collecting(request).collect().await });
+    let upload = async_upload();
+    let events = runtime.spawn(async move {
+        match upload {
+            Some(upload) => client.events_with_upload(request, upload).collect().await,
+            None => client.events_collecting(request).collect().await,
+        }
+    });
     runtime
         .block_on(events)
         .map_err(|e| format!("tokio task: {e}"))
@@ -122,7 +152,10 @@ fn fetch_frame(request: Request) -> Result<Vec<Event>, String> {
     let client = urlrequest_frame::Client::builder()
         .ca_file(TestCa::trusted().pem_file())
         .build();
-    let transfer = client.start(request);
+    let transfer = match blocking_upload() {
+        Some(upload) => client.start_streamed(request, upload),
+        None => client.start(request),
+    };
     let mut events = Vec::new();
     loop {
         client.tick(Instant::now());

@@ -87,6 +87,26 @@ impl RequestReader {
             })
             .collect();
         let mut length = 0usize;
+        let chunked = headers.iter().any(|(n, v)| {
+            n.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked")
+        });
+        if chunked {
+            if headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+            {
+                return Err("the client sent both Transfer-Encoding and Content-Length".into());
+            }
+            let Some((body, used)) = dechunk(&self.buf[head_len..])? else {
+                return Ok(None);
+            };
+            self.buf.drain(..head_len + used);
+            return Ok(Some(ParsedRequest {
+                request_line,
+                headers,
+                body,
+            }));
+        }
         for (name, value) in &headers {
             if name.eq_ignore_ascii_case("transfer-encoding") {
                 return Err(format!(
@@ -110,6 +130,51 @@ impl RequestReader {
             headers,
             body,
         }))
+    }
+}
+
+/// A chunked request body (no extensions, no trailers), strictly framed:
+/// the body and the bytes it took, `None` while incomplete.
+fn dechunk(data: &[u8]) -> Result<Option<(Vec<u8>, usize)>, String> {
+    let mut body = Vec::new();
+    let mut at = 0;
+    loop {
+        let Some(eol) = data[at..].windows(2).position(|w| w == b"\r\n") else {
+            if data.len() - at > 32 {
+                return Err("the client sent a chunk-size line longer than 32 bytes".into());
+            }
+            return Ok(None);
+        };
+        let line = &data[at..at + eol];
+        let size = std::str::from_utf8(line)
+            .ok()
+            .filter(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_hexdigit()))
+            .and_then(|l| usize::from_str_radix(l, 16).ok())
+            .ok_or_else(|| {
+                format!(
+                    "the client sent a bad chunk-size line {:?}",
+                    String::from_utf8_lossy(line)
+                )
+            })?;
+        at += eol + 2;
+        if size == 0 {
+            return match data.get(at..at + 2) {
+                None => Ok(None),
+                Some(b"\r\n") => Ok(Some((body, at + 2))),
+                Some(other) => Err(format!(
+                    "the client sent {:?} after the last chunk instead of CRLF",
+                    String::from_utf8_lossy(other)
+                )),
+            };
+        }
+        if data.len() < at + size + 2 {
+            return Ok(None);
+        }
+        body.extend_from_slice(&data[at..at + size]);
+        if &data[at + size..at + size + 2] != b"\r\n" {
+            return Err(format!("chunk of {size} bytes not followed by CRLF"));
+        }
+        at += size + 2;
     }
 }
 

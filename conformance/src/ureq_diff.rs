@@ -91,10 +91,16 @@ impl Comparison {
 /// Whether ureq can run the case: it ends in `Done`, it keeps no cookie
 /// jar (`cookies on`: what such a case checks is the `Cookie` header the
 /// scripted server receives, which the comparison does not look at, and
-/// ureq runs here without its cookie feature), and it takes no proxy from
-/// an environment (`env`), which ureq is not given.
+/// ureq runs here without its cookie feature), it takes no proxy from
+/// an environment (`env`), which ureq is not given, and it has no streamed
+/// body (`body-stream` is ours alone: the comparison sends ureq the case's
+/// request as data, and the one-shot 307/308 rule has no counterpart
+/// there).
 pub fn ureq_comparable(case: &Case) -> bool {
-    case.ends_in_done() && case.request.cookies != Some(true) && case.request.env.is_empty()
+    case.ends_in_done()
+        && case.request.cookies != Some(true)
+        && case.request.env.is_empty()
+        && case.request.body_stream.is_none()
 }
 
 /// Runs the case through runtime-std and through ureq, each against a fresh

@@ -96,6 +96,9 @@ impl Fetch {
                     }
                 }
                 Some(Action::Close | Action::Release(_)) => self.socket = None,
+                // The requests of this example have no streamed body.
+                Some(Action::SendBody) => self.exchange.handle_body_end(now),
+                Some(Action::RewindBody) => {}
                 Some(Action::StartTls { .. }) => {
                     self.exchange.handle_transport_error(
                         now,

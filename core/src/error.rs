@@ -336,6 +336,12 @@ pub enum Error {
     },
     /// The user cancelled the request.
     Cancelled,
+    /// The streamed request body could not be sent as declared: its source
+    /// failed, or gave fewer or more bytes than its length.
+    RequestBody {
+        /// What happened, with the byte counts.
+        what: String,
+    },
     /// A content coding (`Content-Encoding`) could not be undone: corrupt or
     /// cut-short compressed data, or decoded output past the decompression
     /// limit.
@@ -424,6 +430,7 @@ impl Error {
                 ..
             }) => "decompression-bomb",
             Error::ContentEncoding(_) => "content-encoding",
+            Error::RequestBody { .. } => "request-body",
         }
     }
 
@@ -495,6 +502,7 @@ impl fmt::Display for Error {
             }
             Error::Cancelled => f.write_str("request cancelled"),
             Error::ContentEncoding(e) => e.fmt(f),
+            Error::RequestBody { what } => write!(f, "request body: {what}"),
         }
     }
 }
@@ -591,6 +599,7 @@ mod tests {
                 },
                 compressed: 0,
             }),
+            Error::RequestBody { what: "x".into() },
         ];
         fn position(e: &Error) -> usize {
             match e {
@@ -615,10 +624,11 @@ mod tests {
                     ..
                 }) => 17,
                 Error::ContentEncoding(_) => 16,
+                Error::RequestBody { .. } => 18,
             }
         }
         let positions: Vec<usize> = every.iter().map(position).collect();
-        assert_eq!(positions, (0..18).collect::<Vec<_>>(), "one of each kind");
+        assert_eq!(positions, (0..19).collect::<Vec<_>>(), "one of each kind");
         let mut names: Vec<&str> = every.iter().map(Error::kind_name).collect();
         names.sort_unstable();
         names.dedup();

@@ -27,8 +27,10 @@ use crate::transcript::{Input, Recorder, Transcript};
 use crate::wire::connect_head;
 
 mod connection;
+mod expect_continue;
 mod queue;
 mod receive;
+mod upload;
 
 use queue::EventQueue;
 
@@ -70,6 +72,15 @@ pub enum Action {
     Close,
     /// The connection is clean: put it in the pool under this key.
     Release(PoolKey),
+    /// The request body is streamed: read the next bytes of its source into
+    /// [`Exchange::body_buf`], then call [`Exchange::handle_body_read`] (or
+    /// [`Exchange::handle_body_end`] at its end, or
+    /// [`Exchange::handle_body_error`]).
+    SendBody,
+    /// Start the streamed body's source over from its first byte (a 307/308
+    /// redirect or a retry is sending it again); nothing to report back, a
+    /// source that cannot start over calls [`Exchange::handle_body_error`].
+    RewindBody,
 }
 
 /// Where an exchange stands. Printable, for diagnosing a stuck request.
@@ -161,6 +172,8 @@ struct Hop {
     /// When the connection must be ready to take the request (TCP, proxy
     /// tunnel, TLS): `connect_timeout` after it was asked for.
     connect_deadline: Option<Instant>,
+    /// The body held back for `100 Continue`.
+    expect: Option<Box<expect_continue::Waiting>>,
 }
 
 /// One request, driven to completion by feeding inputs and polling outputs.
@@ -235,6 +248,8 @@ pub struct Exchange {
     /// The latest `now` given (when a new connection is asked for, its
     /// connect deadline starts from it).
     clock: Instant,
+    /// The streamed request body, when there is one.
+    upload: Option<Box<upload::Upload>>,
 }
 
 impl fmt::Debug for Exchange {
@@ -286,7 +301,9 @@ impl Exchange {
             recorder: None,
             hop: Hop::default(),
             clock: now,
+            upload: None,
         };
+        ex.upload = ex.request.upload.map(|s| Box::new(upload::Upload::new(s)));
         ex.visited.push((ex.method.clone(), ex.url.clone()));
         ex.progress(now);
         ex.total_deadline = ex.request.total_timeout.map(|t| now + t);
@@ -351,6 +368,9 @@ impl Exchange {
             return Some(a);
         }
         match self.state {
+            State::WritingRequest if self.writes.is_empty() && self.upload_wants_bytes() => {
+                Some(Action::SendBody)
+            }
             State::WritingConnect | State::WritingRequest => Some(Action::Write),
             State::ReadingConnect | State::ReadingHead | State::ReadingBody | State::Draining => {
                 Some(Action::Read)
@@ -379,6 +399,7 @@ impl Exchange {
             self.hop.head_deadline,
             self.total_deadline,
             self.hop.connect_deadline,
+            self.continue_deadline(),
         ]
         .into_iter()
         .flatten()
@@ -490,7 +511,14 @@ impl Exchange {
         while self.writes.front().is_some_and(Bytes::is_empty) {
             self.writes.pop_front();
         }
+        if self.writes.is_empty()
+            && self.state == State::WritingRequest
+            && self.upload_wants_bytes()
+        {
+            return; // the streamed body's next bytes are asked for with SendBody
+        }
         if self.writes.is_empty() {
+            self.start_continue_wait(now);
             self.state = match self.state {
                 State::WritingConnect => State::ReadingConnect,
                 _ => State::ReadingHead,
@@ -635,6 +663,11 @@ impl Exchange {
         } else {
             None
         };
+        if after.is_none() && self.awaiting_continue() && due(self.continue_deadline()) {
+            // No `100 Continue` in time: the body goes out anyway.
+            self.release_body();
+            return;
+        }
         if let Some(after) = after {
             self.take_held_back();
             if self.state == State::Finished {

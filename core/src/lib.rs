@@ -86,6 +86,7 @@ mod redirect;
 mod request;
 mod trace;
 mod transcript;
+mod upload;
 mod wire;
 
 pub use content_encoding::{DECOMPRESSION_RATIO_FLOOR, DECOMPRESSION_RATIO_LIMIT};
@@ -104,6 +105,7 @@ pub use request::{
 };
 pub use trace::{trace_line, trace_text};
 pub use transcript::{Input, Transcript, TranscriptError, TRANSCRIPT_VERSION};
+pub use upload::BodyStream;
 
 pub use bytes::Bytes;
 pub use http;

@@ -172,6 +172,8 @@ pub struct Request {
     /// Longest time to get a connection ready (see
     /// [`RequestBuilder::connect_timeout`]).
     pub(crate) connect_timeout: Option<Duration>,
+    pub(crate) upload: Option<crate::upload::BodyStream>,
+    pub(crate) expect_continue: Option<Duration>,
 }
 
 impl Request {
@@ -275,6 +277,18 @@ impl Request {
         self.body.as_ref()
     }
 
+    /// How long the body waits for `100 Continue`, when the request sends
+    /// `Expect: 100-continue` (see [`RequestBuilder::expect_continue`]).
+    pub fn expect_continue(&self) -> Option<Duration> {
+        self.expect_continue
+    }
+
+    /// The streamed body's description, when the body is streamed by the
+    /// driver (see [`RequestBuilder::body_stream`]).
+    pub fn body_stream(&self) -> Option<crate::upload::BodyStream> {
+        self.upload
+    }
+
     /// Size of `Body` events.
     pub fn chunk_size(&self) -> usize {
         self.chunk_size
@@ -367,6 +381,10 @@ pub struct RequestBuilder {
     body_type: Option<HeaderValue>,
     cookie_jar: Option<CookieJar>,
     wall_time: Option<SystemTime>,
+    /// A body the driver streams (`body_stream`).
+    upload: Option<crate::upload::BodyStream>,
+    /// `expect_continue`.
+    expect_continue: Option<Duration>,
 }
 
 impl RequestBuilder {
@@ -392,6 +410,8 @@ impl RequestBuilder {
             body_type: None,
             cookie_jar: None,
             wall_time: None,
+            upload: None,
+            expect_continue: None,
         }
     }
 
@@ -433,6 +453,30 @@ impl RequestBuilder {
         self.body = Some(body.into());
         self.json_body = false;
         self.body_type = None;
+        self
+    }
+
+    /// A body the driver streams from a source of its own (a reader, a
+    /// file), described by `stream`: `Content-Length` when its length is
+    /// known, chunked otherwise. Replaces a body given before; a later
+    /// [`body`](Self::body) or `json` replaces it. With no method set, the
+    /// method becomes POST. The driver supplies the bytes when the exchange
+    /// asks with [`Action::SendBody`](crate::Action::SendBody).
+    pub fn body_stream(mut self, stream: crate::upload::BodyStream) -> Self {
+        self.upload = Some(stream);
+        self.body = None;
+        self.json_body = false;
+        self
+    }
+
+    /// Sends `Expect: 100-continue` with a request that has a body, and
+    /// holds the body back until the server answers `100 Continue` or
+    /// `wait` has passed, whichever comes first. A final status that comes
+    /// before the body ends the exchange without sending it; its connection
+    /// is then closed (the server may still expect the body's bytes),
+    /// unless the body is empty. Without a body nothing changes.
+    pub fn expect_continue(mut self, wait: Duration) -> Self {
+        self.expect_continue = Some(wait);
         self
     }
 
@@ -638,7 +682,7 @@ impl RequestBuilder {
         let method = match &self.method {
             Some(m) => Method::from_bytes(m.as_bytes())
                 .map_err(|_| BuildError::InvalidMethod { method: m.clone() })?,
-            None if self.body.is_some() => Method::POST,
+            None if self.body.is_some() || self.upload.is_some() => Method::POST,
             None => Method::GET,
         };
         let mut headers = HeaderMap::new();
@@ -668,6 +712,11 @@ impl RequestBuilder {
             headers.insert(USER_AGENT, HeaderValue::from_static(DEFAULT_USER_AGENT));
         }
         url.set_fragment(None);
+        let upload = if self.body.is_some() {
+            None
+        } else {
+            self.upload
+        };
         Ok(Request {
             method,
             url,
@@ -687,6 +736,8 @@ impl RequestBuilder {
             env_proxies: None,
             decompress: self.decompress,
             connect_timeout: self.connect_timeout,
+            upload,
+            expect_continue: self.expect_continue,
         })
     }
 }

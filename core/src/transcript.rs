@@ -43,6 +43,13 @@ pub enum Input {
     Timeout,
     /// [`Exchange::cancel`].
     Cancel,
+    /// [`Exchange::handle_body_read`] / [`Exchange::handle_body_data`]:
+    /// bytes of a streamed request body.
+    BodyData(Bytes),
+    /// [`Exchange::handle_body_end`].
+    BodyEnd,
+    /// [`Exchange::handle_body_error`].
+    BodyError(String),
 }
 
 /// A recorded exchange: the request and its inputs with time offsets.
@@ -273,6 +280,9 @@ impl Transcript {
                 Input::Eof => ex.handle_eof(now),
                 Input::Timeout => ex.handle_timeout(now),
                 Input::Cancel => ex.cancel(),
+                Input::BodyData(b) => ex.handle_body_data(now, b),
+                Input::BodyEnd => ex.handle_body_end(now),
+                Input::BodyError(m) => ex.handle_body_error(now, m.clone()),
             }
         }
         skip_edge_actions(&mut ex);
@@ -288,7 +298,11 @@ fn skip_edge_actions(ex: &mut Exchange) {
 fn peek_edge(ex: &mut Exchange) -> Option<Action> {
     match ex.poll_action() {
         Some(
-            a @ (Action::Connect(_) | Action::StartTls { .. } | Action::Close | Action::Release(_)),
+            a @ (Action::Connect(_)
+            | Action::StartTls { .. }
+            | Action::Close
+            | Action::Release(_)
+            | Action::RewindBody),
         ) => Some(a),
         _ => None,
     }
@@ -417,6 +431,8 @@ fn request_fields_to_json(r: &Request) -> Value {
         "allow_https_to_http": r.allow_https_to_http,
         "decompress": r.decompress,
         "connect_timeout_us": r.connect_timeout.map(|t| t.as_micros() as u64),
+        "expect_continue_us": r.expect_continue.map(|t| t.as_micros() as u64),
+        "body_stream": r.upload.map(|u| json!({"length": u.length, "replayable": u.replayable})),
     })
 }
 
@@ -490,6 +506,18 @@ fn request_from_json(v: &Value) -> Result<Request, String> {
             max_body_bytes: l.get("max_body_bytes").and_then(Value::as_u64),
         });
     }
+    if let Some(t) = v.get("expect_continue_us").and_then(Value::as_u64) {
+        builder = builder.expect_continue(Duration::from_micros(t));
+    }
+    if let Some(u) = v.get("body_stream").filter(|u| !u.is_null()) {
+        builder = builder.body_stream(crate::upload::BodyStream {
+            length: u.get("length").and_then(Value::as_u64),
+            replayable: u
+                .get("replayable")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+        });
+    }
     if let Some(t) = v.get("wall_time").and_then(Value::as_i64) {
         builder = builder.wall_time(crate::cookies::wall_from_unix(t));
     }
@@ -528,6 +556,14 @@ fn input_to_json(at: Duration, input: &Input) -> Value {
         Input::Eof => json!({"at_us": at, "input": "eof"}),
         Input::Timeout => json!({"at_us": at, "input": "timeout"}),
         Input::Cancel => json!({"at_us": at, "input": "cancel"}),
+        Input::BodyData(b) => {
+            let mut v = bytes_json(b);
+            v["at_us"] = json!(at);
+            v["input"] = json!("body_data");
+            v
+        }
+        Input::BodyEnd => json!({"at_us": at, "input": "body_end"}),
+        Input::BodyError(m) => json!({"at_us": at, "input": "body_error", "message": m}),
     }
 }
 
@@ -568,6 +604,14 @@ fn input_from_json(v: &Value) -> Result<(Duration, Input), String> {
         "eof" => Input::Eof,
         "timeout" => Input::Timeout,
         "cancel" => Input::Cancel,
+        "body_data" => Input::BodyData(bytes_from_json(v)?),
+        "body_end" => Input::BodyEnd,
+        "body_error" => Input::BodyError(
+            v.get("message")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
+        ),
         other => return Err(format!("unknown input {other:?}")),
     };
     Ok((Duration::from_micros(at), input))

@@ -52,8 +52,10 @@ pub(crate) fn request_head(
         }
         push_header(&mut out, name.as_str().as_bytes(), value.as_bytes());
     }
-    let needs_length =
-        body_len.is_some() || matches!(*method, Method::POST | Method::PUT | Method::PATCH);
+    // A chunked body (a streamed one of unknown length) has no length.
+    let needs_length = body_len.is_some()
+        || (matches!(*method, Method::POST | Method::PUT | Method::PATCH)
+            && !headers.contains_key(http::header::TRANSFER_ENCODING));
     if needs_length {
         push_header(
             &mut out,

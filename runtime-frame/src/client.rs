@@ -245,7 +245,47 @@ impl Client {
             transfer.cancel_handle(),
             false,
             Box::new(sink),
+            None,
         );
+        transfer
+    }
+
+    /// Starts the request of `builder` with a body streamed from `upload`
+    /// (read on the ticking thread, within the tick's budget) at the next
+    /// tick; the builder's body, if any, is replaced. See
+    /// [`Upload`](urlrequest::Upload) for lengths and redirects.
+    pub fn start_upload(
+        &self,
+        builder: urlrequest_core::RequestBuilder,
+        upload: urlrequest::Upload,
+    ) -> Result<Transfer, urlrequest_core::BuildError> {
+        let request = builder.body_stream(upload.body_stream()).build()?;
+        Ok(self.start_streamed(request, upload))
+    }
+
+    /// Starts `request`, whose streamed body
+    /// ([`RequestBuilder::body_stream`](urlrequest_core::RequestBuilder::body_stream))
+    /// is read from `upload`, at the next tick.
+    pub fn start_streamed(&self, request: Request, upload: urlrequest::Upload) -> Transfer {
+        let (sink, transfer) = QueueSink::new();
+        let now = Instant::now();
+        let ex = match self.inner.shared.recording {
+            Some(_) => Exchange::recording(request, now),
+            None => Exchange::new(request, now),
+        };
+        let tls = self.inner.shared.tls.clone();
+        let run = Run::new(
+            ex,
+            tls,
+            transfer.cancel_handle(),
+            false,
+            Box::new(sink),
+            now,
+        )
+        .with_upload(Some(upload));
+        let mut runs = self.runs();
+        runs.list.push(run);
+        runs.ready = true;
         transfer
     }
 
@@ -257,6 +297,7 @@ impl Client {
         cancel: CancelHandle,
         debug: bool,
         sink: Box<dyn EventSink>,
+        upload: Option<urlrequest::Upload>,
     ) {
         let now = Instant::now();
         let mut request = request;
@@ -273,7 +314,7 @@ impl Client {
             None => Exchange::new(request, now),
         };
         let tls = tls.unwrap_or_else(|| self.inner.shared.tls.clone());
-        let run = Run::new(ex, tls, cancel, debug, sink, now);
+        let run = Run::new(ex, tls, cancel, debug, sink, now).with_upload(upload);
         let mut runs = self.runs();
         runs.list.push(run);
         runs.ready = true;

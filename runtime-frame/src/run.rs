@@ -71,6 +71,8 @@ pub(crate) struct Run {
     drained: bool,
     /// What the last advance waited for.
     pub(crate) status: Status,
+    /// The source of a streamed request body.
+    upload: Option<urlrequest::Upload>,
 }
 
 impl Run {
@@ -94,7 +96,14 @@ impl Run {
             born,
             drained: false,
             status: Status::Idle,
+            upload: None,
         }
+    }
+
+    /// Reads a streamed request body from `upload`, on the ticking thread.
+    pub(crate) fn with_upload(mut self, upload: Option<urlrequest::Upload>) -> Run {
+        self.upload = upload;
+        self
     }
 
     /// The socket a blocked request waits on.
@@ -220,6 +229,17 @@ impl Run {
                         return status;
                     }
                 }
+                Action::SendBody => {
+                    if let Some(status) = self.send_body(now, budget) {
+                        return status;
+                    }
+                }
+                Action::RewindBody => {
+                    let result = self.upload.as_mut().map_or(Ok(()), |u| u.rewind());
+                    if let Err(e) = result {
+                        self.ex.handle_body_error(now, e.to_string());
+                    }
+                }
                 Action::Close => self.close(),
                 Action::Release(key) => {
                     cancel::detach(&self.cancel);
@@ -332,6 +352,32 @@ impl Run {
             Err(e) => self
                 .ex
                 .handle_transport_error(now, TransportError::write(&e)),
+        }
+        None
+    }
+
+    /// Reads the next piece of a streamed request body from its source (a
+    /// blocking read on this thread), counted against the tick's budget.
+    fn send_body(&mut self, now: Instant, budget: &mut usize) -> Option<Status> {
+        if *budget == 0 {
+            return Some(Status::OutOfBudget);
+        }
+        let Some(upload) = self.upload.as_mut() else {
+            self.ex.handle_body_error(
+                now,
+                "the request declares a streamed body but no source was given",
+            );
+            return None;
+        };
+        match upload.read(self.ex.body_buf()) {
+            Ok(n) => {
+                *budget = budget.saturating_sub(n);
+                self.ex.handle_body_read(now, n);
+                if n > 0 {
+                    upload.report(self.ex.upload_progress());
+                }
+            }
+            Err(e) => self.ex.handle_body_error(now, e.to_string()),
         }
         None
     }

@@ -40,8 +40,16 @@ impl FrameRuntime for Frame {
             request,
             cancel,
             debug,
+            upload,
         } = job;
-        client.submit(request, tls, cancel, debug, Box::new(FeedSink(feed)));
+        client.submit(
+            request,
+            tls,
+            cancel,
+            debug,
+            Box::new(FeedSink(feed)),
+            upload,
+        );
     }
 }
 

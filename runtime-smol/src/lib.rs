@@ -76,7 +76,9 @@ pub use runtime::{
     ErrorCallback, PlainCallback, ProgressCallback, RequestEvents, ResultCallback, Smol,
     UrlRequest, UrlRequestBuilder,
 };
-pub use urlrequest_async::{EventStream, DEFAULT_IDLE_TIMEOUT, DEFAULT_PER_HOST_LIMIT};
+pub use urlrequest_async::{
+    AsyncUpload, BodySource, EventStream, DEFAULT_IDLE_TIMEOUT, DEFAULT_PER_HOST_LIMIT,
+};
 pub use urlrequest_tls::{CaMode, TlsConfigError, TlsSettings};
 
 /// An HTTP client for async code on smol. Cheap to clone: clones share one
@@ -102,7 +104,7 @@ pub type Client = urlrequest_async::Client<SmolNet>;
 /// Configures a [`Client`] (see [`urlrequest_async::ClientBuilder`]).
 pub type ClientBuilder = urlrequest_async::ClientBuilder<SmolNet>;
 
-pub use urlrequest::{FileSink, Recording, Replay, ResultValue, DEFAULT_PROXY_PORT};
+pub use urlrequest::{FileSink, Recording, Replay, ResultValue, Upload, DEFAULT_PROXY_PORT};
 // The core's types every runtime names the same way (users need no
 // dependency on the core, on http or on serde_json of their own).
 pub use urlrequest_core::{

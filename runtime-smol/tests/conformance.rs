@@ -9,7 +9,20 @@ fn fetch(request: Request) -> Result<Vec<Event>, String> {
     // A fresh client per case: cases about keep-alive script their own
     // connections and must not inherit one from another case.
     let client = Client::new();
-    Ok(smol::block_on(client.events_collecting(request).collect()))
+    // A case with a streamed body says which one.
+    Ok(smol::block_on(
+        match urlrequest_conformance::upload::current_upload() {
+            Some(u) => client.events_with_upload(
+                request,
+                urlrequest_smol::AsyncUpload::new(
+                    urlrequest_conformance::upload::PatternSource(u.reader()),
+                    u.stream,
+                ),
+            ),
+            None => client.events_collecting(request),
+        }
+        .collect(),
+    ))
 }
 
 #[test]

@@ -272,6 +272,18 @@ impl Agent {
     where
         F: FnMut(Event, &Exchange) -> ControlFlow<()>,
     {
+        self.drive_inner(ex, options, None, sink);
+    }
+
+    fn drive_inner<F>(
+        &self,
+        ex: &mut Exchange,
+        options: &DriveOptions,
+        upload: Option<&mut urlrequest::Upload>,
+        sink: F,
+    ) where
+        F: FnMut(Event, &Exchange) -> ControlFlow<()>,
+    {
         let tls = options.tls.as_ref().unwrap_or(&self.inner.tls);
         let mut sink = sink;
         let mut recorded = false;
@@ -287,11 +299,61 @@ impl Agent {
             }
             sink(event, ex)
         };
-        Driver::new(&self.inner, tls, &options.cancel, options.debug).run(ex, &mut keep);
+        Driver::new(&self.inner, tls, &options.cancel, options.debug)
+            .with_upload(upload)
+            .run(ex, &mut keep);
         // A run the sink stopped: its terminal event was not handed over.
         if let (false, Some(rec), Some(t)) = (recorded, recording, ex.transcript()) {
             rec.push(t);
         }
+    }
+
+    /// Sends the request of `builder` with a body streamed from `upload`
+    /// (the builder's body, if any, is replaced) and returns the final
+    /// response. See [`Upload`](crate::Upload) for lengths and redirects.
+    pub fn upload(
+        &self,
+        builder: urlrequest_core::RequestBuilder,
+        upload: urlrequest::Upload,
+    ) -> Result<Response, Error> {
+        self.upload_with(builder, upload, &DriveOptions::default())
+    }
+
+    /// [`upload`](Self::upload) with per-call options.
+    pub fn upload_with(
+        &self,
+        builder: urlrequest_core::RequestBuilder,
+        mut upload: urlrequest::Upload,
+        options: &DriveOptions,
+    ) -> Result<Response, Error> {
+        let request = builder.body_stream(upload.body_stream()).build()?;
+        let mut ex = self.exchange(request);
+        let mut outcome = None;
+        self.drive_upload(&mut ex, options, Some(&mut upload), |event, _| {
+            match event {
+                Event::Done(r) => outcome = Some(Ok(r)),
+                Event::Failure(e) => outcome = Some(Err(Error::Request(e))),
+                _ => {}
+            }
+            ControlFlow::Continue(())
+        });
+        outcome.unwrap_or(Err(Error::Request(urlrequest_core::Error::Cancelled)))
+    }
+
+    /// [`drive`](Self::drive) for an exchange whose request has a streamed
+    /// body ([`RequestBuilder::body_stream`](urlrequest_core::RequestBuilder::body_stream)):
+    /// its bytes are read from `upload` as the core asks for them. Without
+    /// a source such a request fails with a `request-body` error.
+    pub fn drive_upload<F>(
+        &self,
+        ex: &mut Exchange,
+        options: &DriveOptions,
+        upload: Option<&mut urlrequest::Upload>,
+        sink: F,
+    ) where
+        F: FnMut(Event, &Exchange) -> ControlFlow<()>,
+    {
+        self.drive_inner(ex, options, upload, sink);
     }
 
     /// A new exchange for `request`, recording when this agent records

@@ -9,6 +9,7 @@ use urlrequest_core::{trace_line, Action, ConnectTarget, Event, Exchange, State,
 use crate::agent::AgentInner;
 use crate::cancel::{self, CancelHandle};
 use crate::transport::{connect, is_timeout, Connection, OpenError};
+use urlrequest::Upload;
 use urlrequest_tls::TlsSettings;
 
 /// One run of an exchange: the connection it holds and how to behave.
@@ -18,6 +19,8 @@ pub(crate) struct Driver<'a> {
     pub(crate) cancel: &'a CancelHandle,
     pub(crate) debug: bool,
     conn: Option<Connection>,
+    /// The source of a streamed request body.
+    upload: Option<&'a mut Upload>,
 }
 
 impl<'a> Driver<'a> {
@@ -33,7 +36,14 @@ impl<'a> Driver<'a> {
             cancel,
             debug,
             conn: None,
+            upload: None,
         }
+    }
+
+    /// Reads a streamed request body from `upload`.
+    pub(crate) fn with_upload(mut self, upload: Option<&'a mut Upload>) -> Self {
+        self.upload = upload;
+        self
     }
 
     /// Drives `ex` until it is finished, handing every event to `sink`.
@@ -75,6 +85,8 @@ impl<'a> Driver<'a> {
                 Action::StartTls { server_name } => self.start_tls(ex, &server_name),
                 Action::Write => self.write(ex),
                 Action::Read => self.read(ex),
+                Action::SendBody => self.send_body(ex),
+                Action::RewindBody => self.rewind_body(ex),
                 Action::Close => {
                     cancel::detach(self.cancel);
                     self.conn = None;
@@ -195,6 +207,35 @@ impl<'a> Driver<'a> {
             Err(e) if is_timeout(&e) => ex.handle_timeout(now),
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => ex.handle_transport_error(now, TransportError::write(&e)),
+        }
+    }
+
+    fn send_body(&mut self, ex: &mut Exchange) {
+        let Some(upload) = self.upload.as_deref_mut() else {
+            ex.handle_body_error(
+                Instant::now(),
+                "the request declares a streamed body but no source was given",
+            );
+            return;
+        };
+        match upload.read(ex.body_buf()) {
+            Ok(n) => {
+                ex.handle_body_read(Instant::now(), n);
+                if n > 0 {
+                    upload.report(ex.upload_progress());
+                }
+            }
+            Err(e) => ex.handle_body_error(Instant::now(), e.to_string()),
+        }
+    }
+
+    fn rewind_body(&mut self, ex: &mut Exchange) {
+        let result = match self.upload.as_deref_mut() {
+            Some(upload) => upload.rewind(),
+            None => Ok(()),
+        };
+        if let Err(e) = result {
+            ex.handle_body_error(Instant::now(), e.to_string());
         }
     }
 

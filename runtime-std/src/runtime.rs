@@ -42,7 +42,9 @@ impl BlockingRuntime for Std {
             options = options.tls(tls);
         }
         let mut ex = job.client.exchange(job.request);
-        job.client.drive(&mut ex, &options, sink);
+        let mut upload = job.upload;
+        job.client
+            .drive_upload(&mut ex, &options, upload.as_mut(), sink);
     }
 
     fn spawn(work: Box<dyn FnOnce() + Send>) -> io::Result<()> {

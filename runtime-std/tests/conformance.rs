@@ -14,10 +14,23 @@ fn fetch(request: Request) -> Result<Vec<Event>, String> {
     let agent = Agent::new();
     let mut ex = Exchange::new(request, Instant::now());
     let mut events = Vec::new();
-    agent.drive(&mut ex, &DriveOptions::new(), |event, _| {
-        events.push(event);
-        ControlFlow::Continue(())
+    // A case with a streamed body says which one.
+    let mut upload = urlrequest_conformance::upload::current_upload().map(|u| {
+        if u.stream.replayable {
+            urlrequest_std::Upload::from_seekable(u.reader(), u.stream.length).unwrap()
+        } else {
+            urlrequest_std::Upload::from_reader(u.reader(), u.stream.length)
+        }
     });
+    agent.drive_upload(
+        &mut ex,
+        &DriveOptions::new(),
+        upload.as_mut(),
+        |event, _| {
+            events.push(event);
+            ControlFlow::Continue(())
+        },
+    );
     Ok(events)
 }
 

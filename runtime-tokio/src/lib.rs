@@ -71,16 +71,20 @@
 
 mod net;
 mod runtime;
+mod upload;
 
 pub use net::{Conn, TokioNet};
 pub use runtime::{
     ErrorCallback, PlainCallback, ProgressCallback, RequestEvents, ResultCallback, Tokio,
     UrlRequest, UrlRequestBuilder,
 };
+pub use upload::{upload_from_file, upload_from_reader, NoSeek, TokioBody};
 pub use urlrequest::{
-    CancelHandle, Error, FileSink, Recording, Replay, ResultValue, DEFAULT_PROXY_PORT,
+    CancelHandle, Error, FileSink, Recording, Replay, ResultValue, Upload, DEFAULT_PROXY_PORT,
 };
-pub use urlrequest_async::{EventStream, DEFAULT_IDLE_TIMEOUT, DEFAULT_PER_HOST_LIMIT};
+pub use urlrequest_async::{
+    AsyncUpload, BodySource, EventStream, DEFAULT_IDLE_TIMEOUT, DEFAULT_PER_HOST_LIMIT,
+};
 pub use urlrequest_tls::{CaMode, TlsConfigError, TlsSettings};
 // The core's types every runtime names the same way (users need no
 // dependency on the core, on http or on serde_json of their own).

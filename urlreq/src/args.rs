@@ -28,6 +28,16 @@ pub struct Args {
     #[arg(short = 'd', long = "data", value_name = "DATA")]
     pub data: Option<String>,
 
+    /// Upload FILE as the request body, streamed (PUT unless -X says
+    /// otherwise; `-` reads stdin and sends it chunked).
+    #[arg(
+        short = 'T',
+        long = "upload-file",
+        value_name = "FILE",
+        conflicts_with = "data"
+    )]
+    pub upload_file: Option<PathBuf>,
+
     /// Write the body to FILE (atomically: a temporary file renamed into
     /// place when the download completed) instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]

@@ -35,6 +35,14 @@ pub fn run(args: &Args, show_progress: bool) -> i32 {
         tls = tls.ca_file(ca);
     }
     let agent = Agent::builder().tls(tls).build();
+    let mut upload = match args.upload_file.as_deref().map(crate::upload::open) {
+        None => None,
+        Some(Ok(u)) => Some(u),
+        Some(Err(e)) => {
+            eprintln!("urlreq: {e}");
+            return USAGE;
+        }
+    };
     let now = Instant::now();
     let mut ex = if args.record.is_some() {
         Exchange::recording(request, now)
@@ -48,26 +56,31 @@ pub fn run(args: &Args, show_progress: bool) -> i32 {
             return 1;
         }
     };
-    agent.drive(&mut ex, &DriveOptions::new(), |event, ex| {
-        let head = ex.response_head().map(|(status, headers)| {
-            let (version, reason) = ex
-                .response_status_line()
-                .unwrap_or((http::Version::HTTP_11, ""));
-            Head {
-                status,
-                version,
-                reason: reason.to_string(),
-                headers: headers.clone(),
+    agent.drive_upload(
+        &mut ex,
+        &DriveOptions::new(),
+        upload.as_mut(),
+        |event, ex| {
+            let head = ex.response_head().map(|(status, headers)| {
+                let (version, reason) = ex
+                    .response_status_line()
+                    .unwrap_or((http::Version::HTTP_11, ""));
+                Head {
+                    status,
+                    version,
+                    reason: reason.to_string(),
+                    headers: headers.clone(),
+                }
+            });
+            match sink.on_event(&event, head) {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(e) => {
+                    sink.write_error = Some(e);
+                    ControlFlow::Break(())
+                }
             }
-        });
-        match sink.on_event(&event, head) {
-            Ok(()) => ControlFlow::Continue(()),
-            Err(e) => {
-                sink.write_error = Some(e);
-                ControlFlow::Break(())
-            }
-        }
-    });
+        },
+    );
     if let (Some(path), Some(t)) = (&args.record, ex.transcript()) {
         if let Err(e) = std::fs::write(path, t.to_json_lines()) {
             eprintln!(
@@ -136,6 +149,12 @@ fn build_request(args: &Args) -> Result<Request, String> {
             None => d.as_bytes().to_vec(),
         };
         b = b.body(body);
+    }
+    if let Some(path) = &args.upload_file {
+        b = b.body_stream(crate::upload::stream_for(path)?);
+        if args.method.is_none() {
+            b = b.method("PUT");
+        }
     }
     if let Some(p) = &args.proxy {
         let (host, port) = split_host_port(p)?;

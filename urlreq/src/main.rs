@@ -6,6 +6,7 @@ mod demo;
 mod events;
 mod extras;
 mod fetch;
+mod upload;
 
 use clap::Parser;
 

@@ -31,7 +31,12 @@ pub struct UrlRequestBuilder<R: Runtime> {
     dispatch: Dispatch,
     client: Option<R::Client>,
     autostart: bool,
+    upload: Option<crate::Upload>,
+    on_upload_progress: Option<UploadProgressFn>,
 }
+
+/// The builder's `on_upload_progress` callback.
+type UploadProgressFn = Box<dyn FnMut(u64, Option<u64>) + Send>;
 
 impl<R: Runtime> UrlRequestBuilder<R> {
     pub(crate) fn new(url: String) -> UrlRequestBuilder<R> {
@@ -43,6 +48,8 @@ impl<R: Runtime> UrlRequestBuilder<R> {
             tls: None,
             dispatch: R::DEFAULT_DISPATCH,
             client: None,
+            upload: None,
+            on_upload_progress: None,
             autostart: true,
         }
     }
@@ -235,6 +242,37 @@ impl<R: Runtime> UrlRequestBuilder<R> {
         self
     }
 
+    /// The request body, streamed from `upload` (a reader or a file) while
+    /// the request is written, instead of `req_body`: `Content-Length` when
+    /// its length is known, chunked otherwise, memory flat at any size. A
+    /// 307/308 redirect is followed only for a file; with a reader it is the
+    /// result (`on_redirect`). With no method set, the method is POST.
+    pub fn upload(mut self, upload: crate::Upload) -> Self {
+        self.params.body_stream = Some(upload.body_stream());
+        self.params.req_body = None;
+        self.upload = Some(upload);
+        self
+    }
+
+    /// Called with `(sent, total)` each time a piece of the
+    /// [`upload`](Self::upload) body is taken from its source (`total` is
+    /// `None` for a body of unknown length; `sent` restarts at 0 when the
+    /// body is sent again after a redirect). It runs where the request runs
+    /// (its worker thread, the awaiting task, the tick), not through the
+    /// dispatch of the other callbacks.
+    pub fn on_upload_progress(mut self, f: impl FnMut(u64, Option<u64>) + Send + 'static) -> Self {
+        self.on_upload_progress = Some(Box::new(f));
+        self
+    }
+
+    /// Send `Expect: 100-continue` with the body and hold the body back
+    /// until the server's `100 Continue` or `wait`, whichever comes first;
+    /// a final status first ends the request without sending the body.
+    pub fn expect_continue(mut self, wait: std::time::Duration) -> Self {
+        self.params.expect_continue = Some(wait);
+        self
+    }
+
     /// Stream the body to this file instead of memory. It is written to a
     /// temporary file in the same directory and renamed into place when the
     /// response is complete (whatever its status, as in Kivy); after an
@@ -390,7 +428,7 @@ impl<R: Runtime> UrlRequestBuilder<R> {
 
     #[allow(clippy::type_complexity)]
     fn finish(
-        self,
+        mut self,
         wants_progress: bool,
         local: Option<Box<dyn FnOnce(usize) + '_>>,
     ) -> Result<UrlRequest<R>, Error> {
@@ -399,7 +437,12 @@ impl<R: Runtime> UrlRequestBuilder<R> {
         // defeat the point.
         params.collect_body = self.file_path.is_none();
         let request: Request = params.to_request()?;
+        let upload = match (self.upload.take(), self.on_upload_progress.take()) {
+            (Some(u), Some(f)) => Some(u.on_progress(f)),
+            (u, _) => u,
+        };
         let launch = Launch {
+            upload,
             request,
             client: self.client,
             tls: self.tls,

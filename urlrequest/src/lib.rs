@@ -49,6 +49,7 @@ mod replay;
 mod run;
 mod runtime;
 mod session;
+mod upload;
 mod url_request;
 
 pub use builder::UrlRequestBuilder;
@@ -65,6 +66,7 @@ pub use outcome::{ResultValue, Route};
 pub use params::{RequestParams, DEFAULT_PROXY_PORT};
 pub use replay::{Recording, Replay, ReplayEvents};
 pub use runtime::{AsyncRuntime, BlockingRuntime, EventSource, Job, Runtime};
+pub use upload::Upload;
 pub use url_request::{Dispatch, UrlRequest};
 pub use urlrequest_core::{CookieJar, Multipart};
 pub use urlrequest_tls::{CaMode, TlsSettings};

@@ -88,6 +88,10 @@ pub struct RequestParams {
     /// (unless `proxy_host` is given); a client's `env_proxies` does the
     /// same for all its requests.
     pub env_proxies: Option<EnvProxies>,
+    /// A body streamed from a source (set with the builder's `upload`).
+    pub body_stream: Option<urlrequest_core::BodyStream>,
+    /// Send `Expect: 100-continue` and hold the body this long for the 100.
+    pub expect_continue: Option<Duration>,
 }
 
 impl RequestParams {
@@ -119,6 +123,8 @@ impl RequestParams {
             cookie_jar: None,
             wall_time: None,
             env_proxies: None,
+            body_stream: None,
+            expect_continue: None,
         }
     }
 
@@ -161,6 +167,12 @@ impl RequestParams {
         }
         if let Some(t) = self.wall_time {
             b = b.wall_time(t);
+        }
+        if let Some(stream) = self.body_stream {
+            b = b.body_stream(stream);
+        }
+        if let Some(wait) = self.expect_continue {
+            b = b.expect_continue(wait);
         }
         for (n, v) in &self.req_headers {
             let replaced = (self.auth.is_some() && n.eq_ignore_ascii_case("authorization"))

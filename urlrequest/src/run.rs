@@ -16,6 +16,7 @@ pub(crate) fn job<R: Runtime>(req: &UrlRequest<R>, launch: Launch<R>) -> (Job<R>
         request: launch.request,
         cancel: req.cancel_ref().clone(),
         debug: launch.debug,
+        upload: launch.upload,
     };
     (job, session)
 }

@@ -57,6 +57,8 @@ pub struct Job<R: Runtime> {
     pub cancel: CancelHandle,
     /// Log the exchange at `debug` level.
     pub debug: bool,
+    /// The source of a streamed request body, when the request has one.
+    pub upload: Option<crate::Upload>,
 }
 
 /// A runtime whose requests run on a thread of their own and block there.

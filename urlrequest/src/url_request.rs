@@ -91,6 +91,7 @@ pub(crate) struct Launch<R: Runtime> {
     pub(crate) tls: Option<TlsSettings>,
     pub(crate) file_path: Option<PathBuf>,
     pub(crate) debug: bool,
+    pub(crate) upload: Option<crate::Upload>,
 }
 
 struct Inner<R: Runtime> {

@@ -11,6 +11,7 @@ pub mod nginx;
 pub mod report;
 pub mod server;
 pub mod stats;
+pub mod upload;
 
 use report::{Table, Target};
 use stats::load_average;
@@ -40,7 +41,7 @@ pub struct Config {
 
 const MIB: u64 = 1 << 20;
 /// Every case letter.
-pub const ALL_CASES: &str = "abcdefg";
+pub const ALL_CASES: &str = "abcdefgh";
 
 impl Config {
     /// The full run (about three minutes) or the quick one (about 30 s).
@@ -202,6 +203,11 @@ pub fn run(cfg: &Config) -> Result<(), String> {
     }
     if cfg.runs_case('e') {
         println!("{}", core_section(&mut targets).render());
+    }
+    if cfg.runs_case('h') {
+        // Case H: a streamed upload of the case A size (1 GiB in full).
+        let h = upload::section(cfg.download, cfg.runs.min(3), &mut targets)?;
+        println!("{}", h.render());
     }
     if cfg.runs_case('g') {
         let title = ngx.as_ref().map(|n| nginx_title(&n.exe, true));

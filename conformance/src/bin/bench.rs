@@ -12,7 +12,7 @@
 //! spent inside each tick).
 //! `--quick` runs smaller sizes and fewer repetitions in cases A to D and F
 //! (case E is the same in both); `--only ab` runs only the cases named
-//! (letters `a` to `g`), `--clients std,smol` only those clients (for
+//! (letters `a` to `h`; case H is a streamed upload's peak RSS), `--clients std,smol` only those clients (for
 //! profiling one of them; the targets are then not judged), `--size MIB`
 //! sets the body size of cases A and F.
 
@@ -28,6 +28,9 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some(bench::memory::SUBCOMMAND) {
         return finish(bench::memory::child(&args[1..]));
+    }
+    if args.first().map(String::as_str) == Some(bench::upload::SUBCOMMAND) {
+        return finish(bench::upload::child(&args[1..]));
     }
     if args.first().map(String::as_str) == Some(bench::in_flight::SUBCOMMAND) {
         return finish(bench::in_flight::child(&args[1..]));

@@ -59,6 +59,9 @@ fn drive(request: Request, reply: &[u8], splits: &[u8]) -> Vec<Event> {
             }
             Some(Action::StartTls { .. }) => ex.handle_tls_ready(now),
             Some(Action::Close | Action::Release(_)) => {}
+            // Fuzzed requests carry no streamed body.
+            Some(Action::SendBody) => ex.handle_body_end(now),
+            Some(Action::RewindBody) => {}
             None => {
                 let deadline = ex.poll_timeout().expect("waiting with no deadline");
                 now = deadline.max(now + Duration::from_millis(1));

@@ -105,6 +105,11 @@ impl Exchange {
 
     pub(super) fn queue_request(&mut self) {
         self.hop.connect_deadline = None;
+        self.add_expect_header();
+        if self.queue_streamed_request() {
+            self.hold_body();
+            return;
+        }
         let via_plain_proxy = if self.url.scheme() == "http" {
             self.request.proxy.as_ref()
         } else {
@@ -129,6 +134,7 @@ impl Exchange {
             }
         }
         self.state = State::WritingRequest;
+        self.hold_body();
     }
 
     /// A reused connection that died before answering was stale: try once
@@ -140,6 +146,7 @@ impl Exchange {
                     && c.response_bytes == 0
                     && !self.fresh_only
                     && IDEMPOTENT.contains(&self.method)
+                    && self.upload_repeatable()
             }
             None => false,
         }

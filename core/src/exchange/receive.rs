@@ -111,6 +111,9 @@ impl Exchange {
             return;
         }
         if head.status.is_informational() {
+            if status == 100 {
+                self.release_body(); // a body held for `Expect: 100-continue` goes now
+            }
             return; // 100 Continue, 103 Early Hints: the real head follows
         }
         self.hop.head_deadline = None;
@@ -130,6 +133,7 @@ impl Exchange {
             }
         };
         self.hop.reusable = decision.reusable && self.keep_alive(&head);
+        self.body_never_sent();
         let max_trailers = self.request.limits.max_head_bytes;
         self.hop.decoder = Some(BodyDecoder::new(decision.framing, max_trailers));
         if is_redirect_status(head.status) && self.request.max_redirects > 0 {
@@ -145,6 +149,7 @@ impl Exchange {
                     self.fail(e);
                     return;
                 }
+                Ok(Some(hop)) if self.upload_blocks_redirect(&hop) => {}
                 Ok(Some(hop)) => {
                     self.begin_redirect(head, hop, decision.framing);
                     return;
@@ -529,6 +534,7 @@ impl Exchange {
         if !hop.keep_body {
             self.body = None;
         }
+        self.upload_after_redirect(hop.keep_body);
         self.method = hop.method.clone();
         self.url = hop.url.clone();
         if let Some(env) = &self.request.env_proxies {

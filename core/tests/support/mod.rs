@@ -110,6 +110,9 @@ pub fn run_with(
                 out.written.last_mut().unwrap().extend_from_slice(&bytes);
                 ex.handle_written(now, bytes.len());
             }
+            // These requests carry no streamed body.
+            Some(Action::SendBody) => ex.handle_body_end(now),
+            Some(Action::RewindBody) => {}
             Some(Action::Read) => {
                 let (idx, sent) = current.expect("read without a connection");
                 let conn = &conns[idx];
