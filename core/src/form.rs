@@ -139,24 +139,99 @@ impl Part {
     }
 
     fn write_head(&self, out: &mut BytesMut) {
-        out.put_slice(b"Content-Disposition: form-data; name=\"");
-        put_quoted(out, &self.name);
+        write_head(
+            out,
+            &self.name,
+            self.filename.as_deref(),
+            self.content_type.as_deref(),
+        );
+    }
+}
+
+/// The header block of one multipart part (`Content-Disposition`, the
+/// `Content-Type` of a file part, and the blank line), exactly as
+/// [`Multipart::encode`] writes it after the delimiter line. `file` is
+/// `(filename, content_type)` for a file part (an empty type means
+/// `application/octet-stream`), `None` for a text field. For callers that
+/// stream a part's data themselves.
+pub fn multipart_part_head(name: &str, file: Option<(&str, &str)>) -> Bytes {
+    let mut out = BytesMut::new();
+    match file {
+        Some((filename, content_type)) => {
+            let ct = if content_type.is_empty() {
+                "application/octet-stream"
+            } else {
+                content_type
+            };
+            write_head(&mut out, name, Some(filename), Some(ct));
+        }
+        None => write_head(&mut out, name, None, None),
+    }
+    out.freeze()
+}
+
+/// Checks a given multipart boundary against RFC 2046's rules (1 to 70
+/// characters of its set, not ending in a space), as [`Multipart::encode`]
+/// does.
+pub fn check_multipart_boundary(boundary: &str) -> Result<(), BuildError> {
+    check_boundary(boundary)
+}
+
+/// The hash a derived multipart boundary is seeded from: for each part,
+/// its head ([`multipart_part_head`]), its data and its length as 8
+/// little-endian bytes, fed in that order (in pieces if need be), as
+/// [`Multipart::encode`] does. Then [`derive`](Self::derive) gives the
+/// boundary, the same one `encode` would give for the same parts.
+#[derive(Clone)]
+pub struct MultipartSeed(Fnv);
+
+impl Default for MultipartSeed {
+    fn default() -> Self {
+        MultipartSeed::new()
+    }
+}
+
+impl std::fmt::Debug for MultipartSeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "MultipartSeed({:016x})", self.0.finish())
+    }
+}
+
+impl MultipartSeed {
+    /// An empty seed.
+    pub fn new() -> MultipartSeed {
+        MultipartSeed(Fnv::new())
+    }
+
+    /// Feeds bytes to the hash.
+    pub fn write(&mut self, bytes: &[u8]) {
+        self.0.write(bytes);
+    }
+
+    /// The first candidate boundary that `occurs` says is in no part.
+    pub fn derive(&self, occurs: impl Fn(&str) -> bool) -> String {
+        derive_boundary(&self.0, occurs)
+    }
+}
+
+fn write_head(out: &mut BytesMut, name: &str, filename: Option<&str>, content_type: Option<&str>) {
+    out.put_slice(b"Content-Disposition: form-data; name=\"");
+    put_quoted(out, name);
+    out.put_slice(b"\"");
+    if let Some(f) = filename {
+        out.put_slice(b"; filename=\"");
+        put_quoted(out, f);
         out.put_slice(b"\"");
-        if let Some(f) = &self.filename {
-            out.put_slice(b"; filename=\"");
-            put_quoted(out, f);
-            out.put_slice(b"\"");
-        }
-        out.put_slice(b"\r\n");
-        if let Some(t) = &self.content_type {
-            out.put_slice(b"Content-Type: ");
-            // Control bytes would end the header early; they are dropped.
-            let clean: String = t.chars().filter(|c| !c.is_control()).collect();
-            out.put_slice(clean.as_bytes());
-            out.put_slice(b"\r\n");
-        }
+    }
+    out.put_slice(b"\r\n");
+    if let Some(t) = content_type {
+        out.put_slice(b"Content-Type: ");
+        // Control bytes would end the header early; they are dropped.
+        let clean: String = t.chars().filter(|c| !c.is_control()).collect();
+        out.put_slice(clean.as_bytes());
         out.put_slice(b"\r\n");
     }
+    out.put_slice(b"\r\n");
 }
 
 /// A `multipart/form-data` body (RFC 7578): text fields and files, in

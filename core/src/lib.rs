@@ -97,7 +97,10 @@ pub use error::{
 };
 pub use event::{Event, Response, ResponseBody};
 pub use exchange::{Action, ConnectTarget, Exchange, State};
-pub use form::{form_urlencoded, Multipart, Part, FORM_URLENCODED};
+pub use form::{
+    check_multipart_boundary, form_urlencoded, multipart_part_head, Multipart, MultipartSeed, Part,
+    FORM_URLENCODED,
+};
 pub use pool::{Pool, PoolKey};
 pub use request::{
     basic_auth_value, Limits, Proxy, Request, RequestBuilder, DEFAULT_CHUNK_SIZE,

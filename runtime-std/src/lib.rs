@@ -121,10 +121,10 @@ pub use runtime::{
     ErrorCallback, PlainCallback, ProgressCallback, ResultCallback, Std, UrlRequest,
     UrlRequestBuilder,
 };
-pub use urlrequest::Upload;
 pub use urlrequest::{
     dispatch_all, Dispatch, FileSink, Recording, Replay, ResultValue, DEFAULT_PROXY_PORT,
 };
+pub use urlrequest::{MultipartUpload, Upload};
 pub use urlrequest_core::BodyStream;
 // The core's types every runtime names the same way (users need no
 // dependency on the core, on http or on serde_json of their own).
