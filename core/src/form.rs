@@ -11,8 +11,9 @@
 //!
 //! Files are given as bytes: the core touches no file. Reading a file from
 //! disk is the caller's job (the Kivy layer's `multipart_file` and `urlreq
-//! -F name=@path` do it); streaming a large file as the body is not
-//! supported yet.
+//! -F name=@path` do it). To stream files from disk instead, the `urlrequest`
+//! crate's `MultipartUpload` uses [`multipart_part_head`] and
+//! [`MultipartSeed`] to give the same bytes piece by piece.
 
 use bytes::{BufMut, Bytes, BytesMut};
 use http::HeaderValue;

@@ -6,7 +6,8 @@ use std::path::Path;
 use urlrequest_core::Multipart;
 
 /// Adds the file at `path` to `form` as the field `name`: its bytes (read
-/// whole into memory: streaming request bodies are not supported yet), its
+/// whole into memory; [`MultipartUpload`](crate::MultipartUpload) streams
+/// files from disk instead), its
 /// file name (the path's last component) and `content_type` (empty means
 /// `application/octet-stream`). A file that cannot be read is an error
 /// naming the path.
