@@ -111,6 +111,7 @@ pub struct Args {
     /// Multipart form field (repeatable): `name=value`, `name=@file` (a file
     /// part, optionally `;type=TYPE`) or `name=<file` (a text field read
     /// from a file). Sends `multipart/form-data`; POST unless -X is given.
+    /// Files are streamed from disk, with a `Content-Length`.
     #[arg(short = 'F', long = "form", value_name = "NAME=VALUE")]
     pub form: Vec<String>,
 

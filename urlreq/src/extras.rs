@@ -4,7 +4,9 @@
 
 use std::path::Path;
 
-use urlrequest_std::{CookieJar, EnvProxies, Multipart, Request, RequestBuilder};
+use urlrequest_std::{
+    CookieJar, EnvProxies, Multipart, MultipartUpload, Request, RequestBuilder, Upload,
+};
 
 use crate::args::{split_header, Args};
 
@@ -37,6 +39,16 @@ pub fn form_body(args: &Args, mut b: RequestBuilder) -> Result<RequestBuilder, S
         if args.data.is_some() {
             return Err("-F cannot be combined with -d".into());
         }
+        if let Some((content_type, upload)) = form_upload(args)? {
+            b = b.body_stream(upload.body_stream());
+            if !user_type {
+                b = b.header("Content-Type", content_type);
+            }
+            if args.method.is_none() {
+                b = b.method("POST");
+            }
+            return Ok(b);
+        }
         let mut form = Multipart::new();
         for item in &args.form {
             form = form_item(form, item)?;
@@ -44,6 +56,38 @@ pub fn form_body(args: &Args, mut b: RequestBuilder) -> Result<RequestBuilder, S
         b = b.multipart(form);
     }
     Ok(b)
+}
+
+/// The `-F` form streamed from disk when it has a file (`name=@file`) and
+/// no other body option: its `Content-Type` and body, the same bytes the
+/// in-memory form would be. `None` otherwise.
+pub fn form_upload(args: &Args) -> Result<Option<(String, Upload)>, String> {
+    let has_file = args
+        .form
+        .iter()
+        .any(|i| i.split_once('=').is_some_and(|(_, v)| v.starts_with('@')));
+    if !has_file
+        || args.data.is_some()
+        || !args.data_urlencode.is_empty()
+        || args.upload_file.is_some()
+    {
+        return Ok(None);
+    }
+    let mut form = MultipartUpload::new();
+    for item in &args.form {
+        let (name, value) = item
+            .split_once('=')
+            .ok_or_else(|| format!("-F {item:?} is not of the form name=value"))?;
+        form = if let Some(spec) = value.strip_prefix('@') {
+            let (path, ctype) = spec.split_once(";type=").unwrap_or((spec, ""));
+            form.file(name, path, ctype)
+        } else if let Some(path) = value.strip_prefix('<') {
+            form.text(name, read_text(Path::new(path))?)
+        } else {
+            form.text(name, value)
+        };
+    }
+    form.into_upload().map(Some).map_err(|e| e.to_string())
 }
 
 /// One `--data-urlencode` item, as curl reads it.
@@ -152,6 +196,39 @@ mod tests {
             Request::builder("http://a.test/"),
         );
         assert!(req.is_err());
+    }
+
+    #[test]
+    fn form_with_a_file_streams_the_in_memory_bytes() {
+        let dir = std::env::temp_dir().join(format!("urlreq-extras-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("n.bin");
+        std::fs::write(&path, b"\x00data\r\n--x").unwrap();
+        let file_arg = format!("f=@{}", path.display());
+        let a = args(&["http://a.test/", "-F", "t=1", "-F", &file_arg]);
+        let (ct, mut upload) = form_upload(&a).unwrap().expect("streamed");
+        let mut sent = Vec::new();
+        let mut buf = [0u8; 5];
+        loop {
+            let n = upload.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            sent.extend_from_slice(&buf[..n]);
+        }
+        let (boundary, body) = Multipart::new()
+            .text("t", "1")
+            .file("f", "n.bin", "", std::fs::read(&path).unwrap())
+            .encode()
+            .unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(ct, format!("multipart/form-data; boundary={boundary}"));
+        assert_eq!(upload.body_stream().length, Some(body.len() as u64));
+        assert_eq!(sent, body.as_ref());
+        // Without a file the form stays in memory.
+        assert!(form_upload(&args(&["http://a.test/", "-F", "t=1"]))
+            .unwrap()
+            .is_none());
     }
 
     #[test]

@@ -35,10 +35,14 @@ pub fn run(args: &Args, show_progress: bool) -> i32 {
         tls = tls.ca_file(ca);
     }
     let agent = Agent::builder().tls(tls).build();
-    let mut upload = match args.upload_file.as_deref().map(crate::upload::open) {
-        None => None,
-        Some(Ok(u)) => Some(u),
-        Some(Err(e)) => {
+    let upload = match args.upload_file.as_deref() {
+        Some(path) => crate::upload::open(path).map(Some),
+        // `-F name=@file`: the form streamed from disk.
+        None => crate::extras::form_upload(args).map(|f| f.map(|(_, u)| u)),
+    };
+    let mut upload = match upload {
+        Ok(u) => u,
+        Err(e) => {
             eprintln!("urlreq: {e}");
             return USAGE;
         }
