@@ -72,7 +72,9 @@ pub use runtime::{
     UrlRequestBuilder,
 };
 pub use transfer::Transfer;
-pub use urlrequest::{CancelHandle, Error, FileSink, Recording, Replay, ResultValue, Upload};
+pub use urlrequest::{
+    CancelHandle, Error, FileSink, MultipartUpload, Recording, Replay, ResultValue, Upload,
+};
 // The core's types every runtime names the same way.
 pub use urlrequest_core::{
     self as core, http, serde_json, trace_line, trace_text, BodyError, BuildError, Event, Exchange,

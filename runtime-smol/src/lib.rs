@@ -104,7 +104,9 @@ pub type Client = urlrequest_async::Client<SmolNet>;
 /// Configures a [`Client`] (see [`urlrequest_async::ClientBuilder`]).
 pub type ClientBuilder = urlrequest_async::ClientBuilder<SmolNet>;
 
-pub use urlrequest::{FileSink, Recording, Replay, ResultValue, Upload, DEFAULT_PROXY_PORT};
+pub use urlrequest::{
+    FileSink, MultipartUpload, Recording, Replay, ResultValue, Upload, DEFAULT_PROXY_PORT,
+};
 // The core's types every runtime names the same way (users need no
 // dependency on the core, on http or on serde_json of their own).
 pub use urlrequest_core::{

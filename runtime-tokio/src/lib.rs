@@ -80,7 +80,8 @@ pub use runtime::{
 };
 pub use upload::{upload_from_file, upload_from_reader, NoSeek, TokioBody};
 pub use urlrequest::{
-    CancelHandle, Error, FileSink, Recording, Replay, ResultValue, Upload, DEFAULT_PROXY_PORT,
+    CancelHandle, Error, FileSink, MultipartUpload, Recording, Replay, ResultValue, Upload,
+    DEFAULT_PROXY_PORT,
 };
 pub use urlrequest_async::{
     AsyncUpload, BodySource, EventStream, DEFAULT_IDLE_TIMEOUT, DEFAULT_PER_HOST_LIMIT,
