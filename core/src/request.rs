@@ -349,6 +349,24 @@ impl Request {
     pub fn connect_timeout(&self) -> Option<Duration> {
         self.connect_timeout
     }
+
+    /// Sets or clears the longest time without progress on a built
+    /// request (a client's `read_timeout` fills it in when unset).
+    pub fn set_timeout(&mut self, timeout: Option<Duration>) {
+        self.timeout = timeout;
+    }
+
+    /// Sets or clears the longest time for the whole exchange on a built
+    /// request (a client's `timeout` fills it in when unset).
+    pub fn set_total_timeout(&mut self, timeout: Option<Duration>) {
+        self.total_timeout = timeout;
+    }
+
+    /// Sets or clears the longest time for a new connection to be ready on
+    /// a built request (a client's `connect_timeout` fills it in when unset).
+    pub fn set_connect_timeout(&mut self, timeout: Option<Duration>) {
+        self.connect_timeout = timeout;
+    }
 }
 
 /// Builder for [`Request`]. Errors are kept and returned by [`build`](Self::build),

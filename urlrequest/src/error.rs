@@ -20,6 +20,9 @@ pub enum Error {
     /// malformed or truncated response, redirects, proxy refusal,
     /// cancellation...
     Request(urlrequest_core::Error),
+    /// The client's TLS settings cannot be used (a `ca_file` that cannot
+    /// be read or holds no certificate); reported when the client is built.
+    TlsConfig(urlrequest_tls::TlsConfigError),
     /// Writing the `file_path` download failed.
     File {
         /// The file being written.
@@ -48,6 +51,7 @@ impl Error {
     pub fn kind_name(&self) -> &'static str {
         match self {
             Error::Build(_) => "build",
+            Error::TlsConfig(_) => "tls-config",
             Error::Request(e) => e.kind_name(),
             Error::File { .. } => "file",
         }
@@ -66,6 +70,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Build(e) => e.fmt(f),
+            Error::TlsConfig(e) => e.fmt(f),
             Error::Request(e) => e.fmt(f),
             Error::File { path, source } => {
                 write!(f, "cannot write {}: {source}", path.display())

@@ -38,6 +38,7 @@
 mod builder;
 mod callbacks;
 mod cancel;
+pub mod client;
 mod error;
 mod file_sink;
 mod form_file;
@@ -58,6 +59,7 @@ pub use callbacks::{
     Callbacks, ErrorCallback, Outcome, PlainCallback, ProgressCallback, ResultCallback,
 };
 pub use cancel::{CancelHandle, CancelHook};
+pub use client::{BuildClient, ClientBuilder, ClientSettings};
 pub use error::Error;
 pub use file_sink::FileSink;
 pub use form_file::multipart_file;
