@@ -75,6 +75,7 @@ fn std_agent() -> Agent {
     Agent::builder()
         .tls(TlsSettings::default().ca_file(TestCa::trusted().pem_file()))
         .build()
+        .expect("client settings")
 }
 
 /// Runs `ex` to the end with runtime-std, collecting its events (a

@@ -134,7 +134,8 @@ fn run_ours(case: &Case) -> Result<Seen, String> {
     let mut end = Err("no terminal event".to_string());
     let agent = Agent::builder()
         .tls(TlsSettings::default().ca_file(TestCa::trusted().pem_file()))
-        .build();
+        .build()
+        .expect("client settings");
     agent.drive(&mut ex, &DriveOptions::new(), |event, _| {
         match event {
             Event::Body(b) => body.extend_from_slice(&b),

@@ -37,7 +37,10 @@ fn env(proxy: &HttpProxy, no_proxy: &str) -> EnvProxies {
 type Fetch = fn(EnvProxies, Request) -> Result<(u16, Vec<u8>), String>;
 
 fn std_fetch(env: EnvProxies, req: Request) -> Result<(u16, Vec<u8>), String> {
-    let agent = urlrequest_std::Agent::builder().env_proxies(env).build();
+    let agent = urlrequest_std::Agent::builder()
+        .env_proxies(env)
+        .build()
+        .expect("client settings");
     let r = agent.send(req).map_err(|e| e.to_string())?;
     Ok((
         r.status().as_u16(),

@@ -29,7 +29,14 @@ fn each_runtime(
     if let Some(j) = jar() {
         agent = agent.cookie_jar(j);
     }
-    out.push(("std", agent.build().send(request()).expect("std")));
+    out.push((
+        "std",
+        agent
+            .build()
+            .expect("client settings")
+            .send(request())
+            .expect("std"),
+    ));
     let mut smol = urlrequest_smol::ClientBuilder::default();
     if let Some(j) = jar() {
         smol = smol.cookie_jar(j);
@@ -138,7 +145,8 @@ fn cookie_set_by_a_302_reaches_the_next_hop_and_stays_in_the_jar() {
     let jar = CookieJar::new();
     let agent = urlrequest_std::Agent::builder()
         .cookie_jar(jar.clone())
-        .build();
+        .build()
+        .expect("client settings");
     let first = agent.send(Request::get(&set).unwrap()).unwrap();
     assert_eq!(json_of(&first)["cookies"], json!({"k": "v"}));
     // The same jar on a later request, then deleted by the server.

@@ -282,7 +282,8 @@ fn https_with_the_ca_file_and_refused_without_it() {
 
     let std = Agent::builder()
         .tls(TlsSettings::default().ca_file(tls.ca()))
-        .build();
+        .build()
+        .expect("client settings");
     let smol = urlrequest_smol::Client::builder()
         .ca_file(tls.ca())
         .build()

@@ -145,7 +145,8 @@ fn https_through_a_connect_tunnel_to_local_tls() {
 
     let std = Agent::builder()
         .tls(TlsSettings::default().ca_file(tls.ca()))
-        .build();
+        .build()
+        .expect("client settings");
     let smol = urlrequest_smol::Client::builder()
         .ca_file(tls.ca())
         .build()
@@ -201,7 +202,10 @@ fn proxy_variables_send_requests_through_tinyproxy_unless_no_proxy() {
         .unwrap()
     };
     let fetch_all = |no_proxy: &str| {
-        let std_agent = Agent::builder().env_proxies(env(no_proxy)).build();
+        let std_agent = Agent::builder()
+            .env_proxies(env(no_proxy))
+            .build()
+            .expect("client settings");
         let r = std_agent
             .send(urlrequest_std::Request::get(nginx.url("/env.txt")).unwrap())
             .unwrap();

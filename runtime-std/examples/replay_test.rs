@@ -38,7 +38,10 @@ fn main() -> std::io::Result<()> {
 
     // Once, live: record the session to a file (a test fixture).
     let recording = Recording::new();
-    let agent = Agent::builder().record(&recording).build();
+    let agent = Agent::builder()
+        .record(&recording)
+        .build()
+        .expect("client settings");
     let live = show_planet::<Std>(&base, &agent);
     recording.save(&session)?;
 

@@ -87,39 +87,40 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod agent;
-mod cancel;
+mod client;
 mod driver;
 mod error;
 mod runtime;
 mod transport;
 
-pub use agent::{
-    get, send, Agent, AgentBuilder, DriveOptions, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_IDLE_PER_HOST,
-};
-pub use cancel::CancelHandle;
+pub use client::{get, send, Client, DriveOptions, Events};
+pub use urlrequest::CancelHandle;
 
-/// [`Agent`] under the name the async runtimes give their client, so code
-/// that names its client (`.client(&client)`, `Client::new()`) reads the
-/// same on every runtime. (smol's `ClientBuilder::build` returns a
-/// `Result`, as it reads a `ca_file` when built; this one reads it at the
-/// first TLS connection.)
+/// Configures a [`Client`]: the builder every runtime shares, with the same
+/// settings under the same names (see [`urlrequest::ClientBuilder`]).
 ///
 /// ```
-/// let client = urlrequest_std::Client::new();
-/// let _req = urlrequest_std::UrlRequest::builder("http://127.0.0.1:9/")
-///     .client(&client)
-///     .autostart(false)
+/// use std::time::Duration;
+/// let client = urlrequest_std::Client::builder()
+///     .timeout(Duration::from_secs(30))
+///     .connect_timeout(Duration::from_secs(5))
+///     .per_host_limit(8)
 ///     .build()?;
+/// # let _ = client;
 /// # Ok::<(), urlrequest_std::Error>(())
 /// ```
-pub type Client = Agent;
-/// [`AgentBuilder`] under the async runtimes' name (see [`Client`]).
-pub type ClientBuilder = AgentBuilder;
+pub type ClientBuilder = urlrequest::ClientBuilder<Client>;
+/// [`Client`] under ureq's name.
+pub type Agent = Client;
+/// [`ClientBuilder`] under ureq's name.
+pub type AgentBuilder = ClientBuilder;
 pub use error::Error;
 pub use runtime::{
     ErrorCallback, PlainCallback, ProgressCallback, ResultCallback, Std, UrlRequest,
     UrlRequestBuilder,
+};
+pub use urlrequest::client::{
+    DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_IDLE_PER_HOST, DEFAULT_PER_HOST_LIMIT,
 };
 pub use urlrequest::{
     dispatch_all, Dispatch, FileSink, Recording, Replay, ResultValue, DEFAULT_PROXY_PORT,

@@ -1,5 +1,5 @@
 //! How this crate runs the shared Kivy layer: [`Std`], its runtime (a
-//! request on a thread of its own, driven by [`Agent::drive`]), and the
+//! request on a thread of its own, driven by its [`Client`]), and the
 //! names an application uses.
 
 use std::io;
@@ -8,7 +8,7 @@ use std::ops::ControlFlow;
 use urlrequest::{BlockingRuntime, Dispatch, Job, Runtime};
 use urlrequest_core::{Event, Exchange};
 
-use crate::agent::{Agent, DriveOptions};
+use crate::client::{Client, DriveOptions};
 
 /// The std runtime: threads and blocking sockets. Requests run on a worker
 /// thread each; their callbacks are queued to the thread that calls
@@ -18,12 +18,12 @@ use crate::agent::{Agent, DriveOptions};
 pub struct Std;
 
 impl Runtime for Std {
-    type Client = Agent;
+    type Client = Client;
     const DEFAULT_DISPATCH: Dispatch = Dispatch::Queued;
     const DISPATCHING_THREAD: bool = true;
 
-    fn default_client() -> Agent {
-        Agent::shared()
+    fn default_client() -> Client {
+        Client::shared()
     }
 
     fn on_build(request: &UrlRequest, autostart: bool) {
@@ -41,10 +41,7 @@ impl BlockingRuntime for Std {
         if let Some(tls) = job.tls {
             options = options.tls(tls);
         }
-        let mut ex = job.client.exchange(job.request);
-        let mut upload = job.upload;
-        job.client
-            .drive_upload(&mut ex, &options, upload.as_mut(), sink);
+        job.client.run_job(job.request, &options, job.upload, sink);
     }
 
     fn spawn(work: Box<dyn FnOnce() + Send>) -> io::Result<()> {

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use rustls::{ClientConfig, ClientConnection, StreamOwned};
 
-use crate::cancel::CancelHandle;
+use urlrequest::client::PooledConnection;
+use urlrequest::{CancelHandle, CancelHook};
 use urlrequest_core::TransportError;
 use urlrequest_tls::{describe_error, server_name};
 
@@ -78,7 +79,7 @@ fn remaining(deadline: Option<Instant>) -> Result<Option<Duration>, ()> {
 }
 
 /// Whether an I/O error is a socket timeout firing.
-pub(crate) fn is_timeout(e: &io::Error) -> bool {
+fn is_timeout(e: &io::Error) -> bool {
     matches!(
         e.kind(),
         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
@@ -249,4 +250,19 @@ impl Connection {
 fn set_timeouts(tcp: &TcpStream, left: Option<Duration>) -> io::Result<()> {
     tcp.set_read_timeout(left)?;
     tcp.set_write_timeout(left)
+}
+
+impl PooledConnection for Connection {
+    fn is_reusable(&self) -> bool {
+        self.looks_alive()
+    }
+
+    /// Shutting the socket down wakes a read or write blocked on it at
+    /// once; the driver then sees the cancel.
+    fn shutdown_hook(&self) -> Option<CancelHook> {
+        let socket = self.tcp().try_clone().ok()?;
+        Some(Box::new(move || {
+            let _ = socket.shutdown(std::net::Shutdown::Both);
+        }))
+    }
 }

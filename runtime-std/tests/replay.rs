@@ -109,7 +109,10 @@ fn a_recorded_session_replays_to_the_same_callbacks_with_no_network() {
     let recording = Recording::new();
     let (base, live) = {
         let server = server();
-        let agent = Agent::builder().record(&recording).build();
+        let agent = Agent::builder()
+            .record(&recording)
+            .build()
+            .expect("client settings");
         (server.url(""), session::<Std>(&server.url(""), &agent))
     };
     // The server is gone: nothing below touches the network.
@@ -138,7 +141,10 @@ fn a_recorded_session_replays_to_the_same_callbacks_with_no_network() {
 fn replaying_another_request_than_recorded_fails_saying_which() {
     let server = server();
     let recording = Recording::new();
-    let agent = Agent::builder().record(&recording).build();
+    let agent = Agent::builder()
+        .record(&recording)
+        .build()
+        .expect("client settings");
     agent.get(&server.url("/echo")).unwrap();
     let req = UrlRequest::<Replay>::builder(server.url("/other"))
         .client(&recording)
@@ -159,7 +165,10 @@ fn binary_bodies_take_about_a_third_more_in_a_transcript() {
         Ok(true)
     });
     let recording = Recording::new();
-    let agent = Agent::builder().record(&recording).build();
+    let agent = Agent::builder()
+        .record(&recording)
+        .build()
+        .expect("client settings");
     let r = agent.get(&server.url("/bin")).unwrap();
     assert_eq!(r.bytes().unwrap().len(), size);
     let text = recording.to_json_lines();

@@ -38,7 +38,8 @@ fn ca_file_is_trusted_and_connections_are_reused() {
     let pem = ca.write_pem("trusted", "");
     let agent = Agent::builder()
         .tls(TlsSettings::default().ca_file(&pem))
-        .build();
+        .build()
+        .expect("client settings");
     for i in 0..3 {
         let url = server.https_url("localhost", &format!("/{i}"));
         let r = agent.get(&url).unwrap();

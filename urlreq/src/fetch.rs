@@ -34,7 +34,15 @@ pub fn run(args: &Args, show_progress: bool) -> i32 {
     if let Some(ca) = &args.cacert {
         tls = tls.ca_file(ca);
     }
-    let agent = Agent::builder().tls(tls).build();
+    // The environment's proxies are applied to the request above, where
+    // `--noproxy` can change them; the client adds none of its own.
+    let agent = match Agent::builder().tls(tls).no_env_proxies().build() {
+        Ok(agent) => agent,
+        Err(e) => {
+            eprintln!("urlreq: {e}");
+            return USAGE;
+        }
+    };
     let upload = match args.upload_file.as_deref() {
         Some(path) => crate::upload::open(path).map(Some),
         // `-F name=@file`: the form streamed from disk.

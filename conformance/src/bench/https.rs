@@ -49,7 +49,8 @@ fn with_ureq(url: &str) -> Result<u64, String> {
 fn with_std(url: &str) -> Result<u64, String> {
     let agent = Agent::builder()
         .tls(TlsSettings::default().ca_file(TestCa::trusted().pem_file()))
-        .build();
+        .build()
+        .expect("client settings");
     std_body(&agent, url)
 }
 

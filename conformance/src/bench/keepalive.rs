@@ -117,6 +117,7 @@ fn std_agent() -> urlrequest_std::Agent {
     urlrequest_std::Agent::builder()
         .max_idle_per_host(CLIENTS)
         .build()
+        .expect("client settings")
 }
 
 fn check(len: usize) -> Result<(), String> {

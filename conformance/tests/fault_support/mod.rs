@@ -118,7 +118,9 @@ impl Clients {
         frame: impl FnOnce(urlrequest_frame::ClientBuilder) -> urlrequest_frame::ClientBuilder,
     ) -> Clients {
         Clients {
-            agent: std(urlrequest_std::Agent::builder()).build(),
+            agent: std(urlrequest_std::Agent::builder())
+                .build()
+                .expect("client settings"),
             smol: smol(urlrequest_smol::Client::builder()).build().unwrap(),
             tokio: tokio(urlrequest_tokio::Client::builder()).build().unwrap(),
             tokio_runtime: urlrequest_conformance::TokioDriver::CURRENT_THREAD

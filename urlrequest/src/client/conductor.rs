@@ -24,6 +24,7 @@
 //! }
 //! ```
 
+use std::borrow::BorrowMut;
 use std::io;
 use std::sync::Arc;
 use std::time::Instant;
@@ -82,9 +83,10 @@ pub enum Next {
 }
 
 /// One request run by a client: the exchange, the connection and slot it
-/// holds, and what it has handed over.
-pub struct Conductor<C: PooledConnection> {
-    ex: Exchange,
+/// holds, and what it has handed over. The exchange is owned, or borrowed
+/// (`E = &mut Exchange`) by a caller that built it and looks at it after.
+pub struct Conductor<C: PooledConnection, E: BorrowMut<Exchange> = Exchange> {
+    ex: E,
     client: Arc<ClientCore<C>>,
     tls: TlsSettings,
     conn: Option<C>,
@@ -100,20 +102,20 @@ pub struct Conductor<C: PooledConnection> {
     debug: bool,
 }
 
-impl<C: PooledConnection> std::fmt::Debug for Conductor<C> {
+impl<C: PooledConnection, E: BorrowMut<Exchange>> std::fmt::Debug for Conductor<C, E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Conductor")
-            .field("url", &self.ex.url().as_str())
-            .field("state", &self.ex.state())
+            .field("url", &self.ex_ref().url().as_str())
+            .field("state", &self.ex_ref().state())
             .field("connected", &self.conn.is_some())
             .finish()
     }
 }
 
-impl<C: PooledConnection> Conductor<C> {
+impl<C: PooledConnection, E: BorrowMut<Exchange>> Conductor<C, E> {
     /// A request on `client`, its exchange already prepared
     /// ([`ClientSettings::exchange`](crate::client::ClientSettings::exchange)).
-    pub fn new(client: Arc<ClientCore<C>>, ex: Exchange) -> Conductor<C> {
+    pub fn new(client: Arc<ClientCore<C>>, ex: E) -> Conductor<C, E> {
         let tls = client.settings().tls().clone();
         Conductor {
             ex,
@@ -159,12 +161,20 @@ impl<C: PooledConnection> Conductor<C> {
 
     /// The exchange, for its state and response head.
     pub fn exchange(&self) -> &Exchange {
-        &self.ex
+        self.ex.borrow()
+    }
+
+    fn ex_ref(&self) -> &Exchange {
+        self.ex.borrow()
+    }
+
+    fn ex_mut(&mut self) -> &mut Exchange {
+        self.ex.borrow_mut()
     }
 
     /// The exchange and the open connection, for a runtime's I/O step.
     pub fn io(&mut self) -> (&mut Exchange, Option<&mut C>) {
-        (&mut self.ex, self.conn.as_mut())
+        (self.ex.borrow_mut(), self.conn.as_mut())
     }
 
     /// The open connection.
@@ -179,7 +189,7 @@ impl<C: PooledConnection> Conductor<C> {
 
     /// The exchange's next deadline.
     pub fn deadline(&self) -> Option<Instant> {
-        self.ex.poll_timeout()
+        self.ex_ref().poll_timeout()
     }
 
     /// The TLS settings this request runs with.
@@ -189,13 +199,13 @@ impl<C: PooledConnection> Conductor<C> {
 
     /// Whether the request is over and settled.
     pub fn is_finished(&self) -> bool {
-        self.ex.is_finished() && self.conn.is_none()
+        self.ex_ref().is_finished() && self.conn.is_none()
     }
 
     /// The next thing to do at `now`.
     pub fn poll(&mut self, now: Instant) -> Next {
         loop {
-            if let Some(event) = self.ex.poll_event() {
+            if let Some(event) = self.ex_mut().poll_event() {
                 self.log_event(&event);
                 if event.is_terminal() {
                     // The connection goes back (or is closed) and the
@@ -209,16 +219,16 @@ impl<C: PooledConnection> Conductor<C> {
                 }
                 return Next::Event(event);
             }
-            if self.ex.is_finished() {
+            if self.ex_mut().is_finished() {
                 self.settle(now);
                 return Next::Finished;
             }
-            if self.cancel.is_cancelled() && self.ex.state() != State::Finished {
-                self.ex.cancel();
+            if self.cancel.is_cancelled() && self.ex_mut().state() != State::Finished {
+                self.ex_mut().cancel();
                 continue;
             }
-            if self.ex.poll_timeout().is_some_and(|d| now >= d) {
-                self.ex.handle_timeout(now);
+            if self.ex_mut().poll_timeout().is_some_and(|d| now >= d) {
+                self.ex_mut().handle_timeout(now);
                 continue;
             }
             if let Some(target) = self.pending_connect.take() {
@@ -227,15 +237,15 @@ impl<C: PooledConnection> Conductor<C> {
                     None => continue,
                 }
             }
-            let Some(action) = self.ex.poll_action() else {
-                match self.ex.poll_timeout() {
+            let Some(action) = self.ex_mut().poll_action() else {
+                match self.ex_mut().poll_timeout() {
                     Some(deadline) => return Next::Sleep(deadline),
                     None => {
                         // Waiting for nothing but time, with no deadline:
                         // it would never move again. Fail rather than hang.
-                        let state = self.ex.state();
+                        let state = self.ex_mut().state();
                         let e = TransportError::Io(format!("request stalled in state {state}"));
-                        self.ex.handle_transport_error(now, e);
+                        self.ex_mut().handle_transport_error(now, e);
                         continue;
                     }
                 }
@@ -265,7 +275,7 @@ impl<C: PooledConnection> Conductor<C> {
                 Action::Write => return Next::Write,
                 Action::Read if self.conn.is_none() => self.no_connection(now, "read from"),
                 Action::Read => return Next::Read,
-                Action::SendBody if !self.has_body_source => self.ex.handle_body_error(
+                Action::SendBody if !self.has_body_source => self.ex_mut().handle_body_error(
                     now,
                     "the request declares a streamed body but no source was given",
                 ),
@@ -307,7 +317,7 @@ impl<C: PooledConnection> Conductor<C> {
                     log::debug!("reusing idle connection for {}", target.key);
                 }
                 self.attach(conn);
-                self.ex.handle_connected(now, true);
+                self.ex_mut().handle_connected(now, true);
                 return None;
             }
         } else {
@@ -321,10 +331,10 @@ impl<C: PooledConnection> Conductor<C> {
         self.attach(conn);
         if self.cancel.is_cancelled() {
             // Cancelled while connecting: the hook came too late to fire.
-            self.ex.cancel();
+            self.ex_mut().cancel();
             return;
         }
-        self.ex.handle_connected(now, false);
+        self.ex_mut().handle_connected(now, false);
     }
 
     /// Takes the open connection out, to wrap it in TLS.
@@ -337,41 +347,41 @@ impl<C: PooledConnection> Conductor<C> {
     pub fn tls_ready(&mut self, now: Instant, conn: C) {
         self.attach(conn);
         if self.cancel.is_cancelled() {
-            self.ex.cancel();
+            self.ex_mut().cancel();
             return;
         }
-        self.ex.handle_tls_ready(now);
+        self.ex_mut().handle_tls_ready(now);
     }
 
     /// Connecting or TLS failed (a cancel meanwhile is reported as the
     /// cancel: the socket was shut down under the runtime).
     pub fn failed(&mut self, now: Instant, e: TransportError) {
         if self.cancel.is_cancelled() {
-            self.ex.cancel();
+            self.ex_mut().cancel();
         } else {
-            self.ex.handle_transport_error(now, e);
+            self.ex_mut().handle_transport_error(now, e);
         }
     }
 
     /// The runtime's own wait for the current step ran past the exchange's
     /// deadline.
     pub fn timed_out(&mut self, now: Instant) {
-        self.ex.handle_timeout(now);
+        self.ex_mut().handle_timeout(now);
     }
 
     /// The outcome of a [`Next::Write`]. A socket timeout counts as the
     /// deadline passing; `Interrupted` is tried again.
     pub fn write_result(&mut self, now: Instant, result: io::Result<usize>) {
         if self.cancel.is_cancelled() {
-            self.ex.cancel();
+            self.ex_mut().cancel();
             return;
         }
         match result {
-            Ok(n) => self.ex.handle_written(now, n),
-            Err(e) if is_timeout(&e) => self.ex.handle_timeout(now),
+            Ok(n) => self.ex_mut().handle_written(now, n),
+            Err(e) if is_timeout(&e) => self.ex_mut().handle_timeout(now),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => self
-                .ex
+                .ex_mut()
                 .handle_transport_error(now, TransportError::write(&e)),
         }
     }
@@ -382,17 +392,17 @@ impl<C: PooledConnection> Conductor<C> {
     pub fn read_result(&mut self, now: Instant, result: io::Result<usize>) {
         if self.cancel.is_cancelled() {
             // The socket was shut down under us: a cancel, not an EOF.
-            self.ex.cancel();
+            self.ex_mut().cancel();
             return;
         }
         match result {
-            Ok(0) => self.ex.handle_eof(now),
-            Ok(n) => self.ex.handle_read(now, n),
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => self.ex.handle_eof(now),
-            Err(e) if is_timeout(&e) => self.ex.handle_timeout(now),
+            Ok(0) => self.ex_mut().handle_eof(now),
+            Ok(n) => self.ex_mut().handle_read(now, n),
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => self.ex_mut().handle_eof(now),
+            Err(e) if is_timeout(&e) => self.ex_mut().handle_timeout(now),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => self
-                .ex
+                .ex_mut()
                 .handle_transport_error(now, TransportError::read(&e)),
         }
     }
@@ -406,12 +416,12 @@ impl<C: PooledConnection> Conductor<C> {
     ) -> Option<(u64, Option<u64>)> {
         match result {
             Ok(n) => {
-                self.ex.handle_body_read(now, n);
+                self.ex_mut().handle_body_read(now, n);
                 if n > 0 {
-                    return self.ex.upload_progress();
+                    return self.ex_mut().upload_progress();
                 }
             }
-            Err(e) => self.ex.handle_body_error(now, e.to_string()),
+            Err(e) => self.ex_mut().handle_body_error(now, e.to_string()),
         }
         None
     }
@@ -419,7 +429,7 @@ impl<C: PooledConnection> Conductor<C> {
     /// The outcome of a [`Next::RewindBody`].
     pub fn rewound(&mut self, now: Instant, result: io::Result<()>) {
         if let Err(e) = result {
-            self.ex.handle_body_error(now, e.to_string());
+            self.ex_mut().handle_body_error(now, e.to_string());
         }
     }
 
@@ -428,7 +438,7 @@ impl<C: PooledConnection> Conductor<C> {
     pub fn stop(&mut self) {
         if !self.stopped {
             self.stopped = true;
-            self.ex.cancel();
+            self.ex_mut().cancel();
             self.record();
         }
     }
@@ -437,7 +447,7 @@ impl<C: PooledConnection> Conductor<C> {
     /// `Release` can remain), then lets go of the connection and slot.
     fn settle(&mut self, now: Instant) {
         self.pending_connect = None;
-        while let Some(action) = self.ex.poll_action() {
+        while let Some(action) = self.ex_mut().poll_action() {
             match action {
                 Action::Release(key) => {
                     self.detach();
@@ -474,14 +484,17 @@ impl<C: PooledConnection> Conductor<C> {
 
     fn no_connection(&mut self, now: Instant, what: &str) {
         let e = TransportError::Io(format!("no open connection to {what}"));
-        self.ex.handle_transport_error(now, e);
+        self.ex_mut().handle_transport_error(now, e);
     }
 
     fn record(&mut self) {
         if self.recorded {
             return;
         }
-        if let (Some(rec), Some(t)) = (self.client.settings().recording(), self.ex.transcript()) {
+        if let (Some(rec), Some(t)) = (
+            self.client.settings().recording(),
+            self.ex_ref().transcript(),
+        ) {
             rec.push(t);
             self.recorded = true;
         }
@@ -489,7 +502,7 @@ impl<C: PooledConnection> Conductor<C> {
 
     fn log_event(&self, event: &Event) {
         if self.debug {
-            log::debug!("{} event: {}", self.ex.url(), trace_line(event));
+            log::debug!("{} event: {}", self.ex_ref().url(), trace_line(event));
         }
     }
 
@@ -497,16 +510,16 @@ impl<C: PooledConnection> Conductor<C> {
         if self.debug && !matches!(action, Action::Read | Action::Write) {
             log::debug!(
                 "{} action: {action:?} (state {})",
-                self.ex.url(),
-                self.ex.state()
+                self.ex_ref().url(),
+                self.ex_ref().state()
             );
         } else {
-            log::trace!("{} {:?}", self.ex.state(), action);
+            log::trace!("{} {:?}", self.ex_ref().state(), action);
         }
     }
 }
 
-impl<C: PooledConnection> Drop for Conductor<C> {
+impl<C: PooledConnection, E: BorrowMut<Exchange>> Drop for Conductor<C, E> {
     fn drop(&mut self) {
         // A socket closed or pooled must not be shut down by a late cancel.
         self.detach();
