@@ -1,31 +1,35 @@
-//! The async driver: runs the core's [`Exchange`] over real connections.
-//!
-//! It spawns nothing. All I/O happens inside [`Driver::next_event`], in the
-//! task that polls it, so dropping the driver (or the future or stream that
-//! owns it) closes its socket and frees its per-host slot right away.
+//! The async I/O of one request: the shared [`Conductor`] says what to do
+//! next, this does it with the runtime's sockets and timer in the task that
+//! polls it, each step raced against the exchange's deadline and, when the
+//! request can be cancelled from elsewhere, against the cancel.
 
 use std::io;
 use std::sync::Arc;
 use std::time::Instant;
 
-use async_lock::SemaphoreGuardArc;
 use futures_lite::future;
+use urlrequest::client::{ClientCore, Conductor, Next, PooledConnection};
 use urlrequest::CancelHandle;
 use urlrequest_core::http::{HeaderMap, StatusCode};
-use urlrequest_core::{Action, ConnectTarget, Event, Exchange, Request, TransportError};
+use urlrequest_core::{Event, Request};
+use urlrequest_tls::TlsSettings;
 
 use crate::deadline::until;
 use crate::net::{open, Connection, Net};
-use crate::shared::Shared;
 use crate::upload::AsyncUpload;
 
-/// One request in flight, with the connection and slot it currently holds.
+/// A runtime's connection as the shared pool keeps it.
+pub(crate) struct Pooled<C>(pub(crate) C);
+
+impl<C: Connection> PooledConnection for Pooled<C> {
+    fn is_reusable(&self) -> bool {
+        self.0.usable_here()
+    }
+}
+
+/// One request in flight.
 pub(crate) struct Driver<N: Net> {
-    ex: Exchange,
-    shared: Arc<Shared<N>>,
-    conn: Option<N::Conn>,
-    slot: Option<SemaphoreGuardArc>,
-    cancel: Option<CancelHandle>,
+    conductor: Conductor<Pooled<N::Conn>>,
     /// Whether the exchange has read bytes, and so holds its read buffer
     /// for the rest of its life: reads are then tried at once, waiting for
     /// readiness only on an empty socket (a reactor round trip per read of
@@ -36,26 +40,9 @@ pub(crate) struct Driver<N: Net> {
 }
 
 impl<N: Net> Driver<N> {
-    pub(crate) fn new(shared: Arc<Shared<N>>, request: Request) -> Driver<N> {
-        let mut request = request;
-        if let Some(env) = &shared.env_proxies {
-            env.apply(&mut request);
-        }
-        if let Some(jar) = &shared.cookie_jar {
-            jar.apply(&mut request, std::time::SystemTime::now);
-        } else if request.cookie_jar().is_some() && request.wall_time().is_none() {
-            request.set_wall_time(std::time::SystemTime::now());
-        }
-        let ex = match shared.recording {
-            Some(_) => Exchange::recording(request, Instant::now()),
-            None => Exchange::new(request, Instant::now()),
-        };
+    pub(crate) fn new(core: &Arc<ClientCore<Pooled<N::Conn>>>, request: Request) -> Driver<N> {
         Driver {
-            ex,
-            shared,
-            conn: None,
-            slot: None,
-            cancel: None,
+            conductor: core.conductor(request, Instant::now()),
             holds_buffer: false,
             upload: None,
         }
@@ -64,18 +51,31 @@ impl<N: Net> Driver<N> {
     /// Reads a streamed request body from `upload`.
     pub(crate) fn with_upload(mut self, upload: AsyncUpload) -> Driver<N> {
         self.upload = Some(upload);
+        self.conductor = self.conductor.with_body_source(true);
         self
     }
 
     /// Lets `handle` cancel this request from elsewhere.
     pub(crate) fn with_cancel(mut self, handle: CancelHandle) -> Driver<N> {
-        self.cancel = Some(handle);
+        self.conductor = self.conductor.with_cancel(handle);
+        self
+    }
+
+    /// Runs with these TLS settings instead of the client's.
+    pub(crate) fn with_tls(mut self, tls: Option<TlsSettings>) -> Driver<N> {
+        self.conductor = self.conductor.with_tls(tls);
+        self
+    }
+
+    /// Logs the exchange at `debug` level.
+    pub(crate) fn with_debug(mut self, debug: bool) -> Driver<N> {
+        self.conductor = self.conductor.with_debug(debug);
         self
     }
 
     /// The final response's status and headers once its head arrived.
     pub(crate) fn response_head(&self) -> Option<(StatusCode, &HeaderMap)> {
-        self.ex.response_head()
+        self.conductor.exchange().response_head()
     }
 
     /// Does I/O until the core has an event; `None` once the terminal event
@@ -83,47 +83,21 @@ impl<N: Net> Driver<N> {
     /// only learns of I/O after it completed.
     pub(crate) async fn next_event(&mut self) -> Option<Event> {
         loop {
-            if let Some(event) = self.ex.poll_event() {
-                if event.is_terminal() {
-                    // Release or close now, so a caller that stops polling
-                    // after the terminal event still returns the connection.
-                    self.settle();
-                    if let (Some(recording), Some(t)) =
-                        (&self.shared.recording, self.ex.transcript())
-                    {
-                        recording.push(t);
-                    }
-                }
-                return Some(event);
-            }
-            if self.ex.is_finished() {
-                self.settle();
-                return None;
-            }
-            let Some(handle) = self.cancel.clone() else {
-                self.step().await;
-                continue;
+            let next = match self.conductor.poll(Instant::now()) {
+                Next::Event(event) => return Some(event),
+                Next::Finished => return None,
+                next => next,
             };
-            if handle.is_cancelled() {
-                self.ex.cancel();
+            let cancel = self.conductor.cancel_handle();
+            if !cancel.is_shared() {
+                self.perform(next).await;
                 continue;
             }
-            let stepped = future::or(
-                async {
-                    self.step().await;
-                    true
-                },
-                async {
-                    handle.cancelled().await;
-                    false
-                },
-            )
-            .await;
-            if !stepped {
-                // The interrupted I/O was never reported to the core, so
-                // cancelling leaves it consistent; its socket goes with Close.
-                self.ex.cancel();
-            }
+            // Cancellable from elsewhere: the step races the cancel. An
+            // interrupted step was never reported to the core, so the
+            // cancel seen at the next poll leaves it consistent.
+            let cancel = cancel.clone();
+            future::or(self.perform(next), cancel.cancelled()).await;
         }
     }
 
@@ -137,221 +111,107 @@ impl<N: Net> Driver<N> {
         }
     }
 
-    async fn step(&mut self) {
-        match self.ex.poll_action() {
-            Some(action) => self.perform(action).await,
-            None => self.wait_for_deadline().await,
-        }
-    }
-
-    /// Handles the actions left after the terminal event (only `Close` and
-    /// `Release` can remain), then lets go of the connection and slot.
-    fn settle(&mut self) {
-        while let Some(action) = self.ex.poll_action() {
-            match action {
-                Action::Release(key) => self.release(key),
-                _ => self.close(),
-            }
-        }
-        self.close();
-    }
-
-    async fn perform(&mut self, action: Action) {
-        log::trace!("{} {:?}", self.ex.state(), action);
-        match action {
-            Action::Connect(target) => self.connect(target).await,
-            Action::StartTls { server_name } => self.start_tls(&server_name).await,
-            Action::Write => self.write().await,
-            Action::Read => self.read().await,
-            Action::SendBody => self.send_body().await,
-            Action::RewindBody => self.rewind_body().await,
-            Action::Close => self.close(),
-            Action::Release(key) => self.release(key),
-        }
-    }
-
-    fn close(&mut self) {
-        self.conn = None;
-        self.slot = None;
-    }
-
-    fn release(&mut self, key: urlrequest_core::PoolKey) {
-        if let Some(conn) = self.conn.take() {
-            self.shared.check_in(key, conn);
-        }
-        self.slot = None;
-    }
-
-    async fn connect(&mut self, target: ConnectTarget) {
-        self.close();
-        let deadline = self.ex.poll_timeout();
-        let Some(slot) = until::<N, _>(deadline, self.shared.slot(&target.key)).await else {
-            self.ex.handle_timeout(Instant::now());
-            return;
-        };
-        // Looked up only once a slot is held, so a connection released
-        // while this request waited is found instead of opening another.
-        if target.reuse {
-            if let Some(conn) = self.shared.check_out(&target.key) {
-                self.conn = Some(conn);
-                self.slot = Some(slot);
-                log::debug!("reusing a connection to {}", target.key);
-                self.ex.handle_connected(Instant::now(), true);
-                return;
-            }
-        } else {
-            self.shared.discard_one(&target.key);
-        }
-        let opened = until::<N, _>(deadline, open::<N>(&target.host, target.port)).await;
-        let now = Instant::now();
-        match opened {
-            None => self.ex.handle_timeout(now),
-            Some(Err(e)) => {
-                log::debug!("connecting to {}:{} failed: {e}", target.host, target.port);
-                self.ex.handle_transport_error(now, e);
-            }
-            Some(Ok(conn)) => {
-                log::debug!("connected to {}:{}", target.host, target.port);
-                self.conn = Some(conn);
-                self.slot = Some(slot);
-                self.ex.handle_connected(now, false);
-            }
-        }
-    }
-
-    async fn start_tls(&mut self, server_name: &str) {
-        let Some(conn) = self.conn.take() else {
-            return self.no_connection();
-        };
-        let config = self.shared.tls.clone();
-        let deadline = self.ex.poll_timeout();
-        match until::<N, _>(deadline, N::start_tls(conn, config, server_name)).await {
-            None => self.ex.handle_timeout(Instant::now()),
-            Some(Err(e)) => self.ex.handle_transport_error(Instant::now(), e),
-            Some(Ok(tls)) => {
-                self.conn = Some(tls);
-                self.ex.handle_tls_ready(Instant::now());
-            }
-        }
-    }
-
-    async fn write(&mut self) {
-        if self.conn.is_none() {
-            return self.no_connection();
-        }
-        let deadline = self.ex.poll_timeout();
-        let Driver { ex, conn, .. } = self;
-        let conn = conn.as_mut().expect("checked above");
-        let data = ex.transmit();
-        // The connection flushes what TLS buffered: the bytes must reach
-        // the socket before the response is awaited.
-        let done = until::<N, _>(deadline, conn.write(data)).await;
-        let now = Instant::now();
-        match done {
-            None => ex.handle_timeout(now),
-            Some(Ok(n)) => ex.handle_written(now, n),
-            Some(Err(e)) => ex.handle_transport_error(now, TransportError::write(&e)),
-        }
-    }
-
-    async fn send_body(&mut self) {
-        let deadline = self.ex.poll_timeout();
-        let Driver { ex, upload, .. } = self;
-        let Some(upload) = upload.as_mut() else {
-            ex.handle_body_error(
-                Instant::now(),
-                "the request declares a streamed body but no source was given",
-            );
-            return;
-        };
-        let buf = ex.body_buf();
-        let source = &mut upload.source;
-        let read = until::<N, _>(
-            deadline,
-            future::poll_fn(|cx| source.as_mut().poll_read(cx, buf)),
-        )
-        .await;
-        let now = Instant::now();
-        match read {
-            None => ex.handle_timeout(now),
-            Some(Ok(n)) => {
-                ex.handle_body_read(now, n);
-                if n > 0 {
-                    upload.report(ex.upload_progress());
+    async fn perform(&mut self, next: Next) {
+        let c = &mut self.conductor;
+        let deadline = c.deadline();
+        match next {
+            Next::Connect(target) => {
+                let opened = until::<N, _>(deadline, open::<N>(&target.host, target.port)).await;
+                let now = Instant::now();
+                match opened {
+                    None => c.timed_out(now),
+                    Some(Err(e)) => {
+                        log::debug!("connecting to {}:{} failed: {e}", target.host, target.port);
+                        c.failed(now, e);
+                    }
+                    Some(Ok(conn)) => c.connected(now, Pooled(conn)),
                 }
             }
-            Some(Err(e)) => ex.handle_body_error(now, e.to_string()),
-        }
-    }
-
-    async fn rewind_body(&mut self) {
-        let Driver { ex, upload, .. } = self;
-        let Some(upload) = upload.as_mut() else {
-            return;
-        };
-        let source = &mut upload.source;
-        if let Err(e) = future::poll_fn(|cx| source.as_mut().poll_rewind(cx)).await {
-            ex.handle_body_error(Instant::now(), e.to_string());
-        }
-    }
-
-    async fn read(&mut self) {
-        if self.conn.is_none() {
-            return self.no_connection();
-        }
-        let deadline = self.ex.poll_timeout();
-        let Driver {
-            ex,
-            conn,
-            holds_buffer,
-            ..
-        } = self;
-        let conn = conn.as_mut().expect("checked above");
-        // Straight into the core's buffer (no copy on the body path), taken
-        // only once bytes are there unless it is already held.
-        let eager = *holds_buffer;
-        let got = until::<N, _>(deadline, async {
-            if !eager {
-                conn.readable().await?;
+            // Polled again after: a passed deadline is seen there.
+            Next::WaitForSlot(listener) => drop(until::<N, _>(deadline, listener).await),
+            Next::StartTls {
+                config,
+                server_name,
+            } => {
+                let Some(Pooled(conn)) = c.take_connection() else {
+                    return;
+                };
+                let started = N::start_tls(conn, config, &server_name);
+                match until::<N, _>(deadline, started).await {
+                    None => c.timed_out(Instant::now()),
+                    Some(Err(e)) => c.failed(Instant::now(), e),
+                    Some(Ok(tls)) => c.tls_ready(Instant::now(), Pooled(tls)),
+                }
             }
-            conn.read(ex.read_buf()).await
-        })
-        .await;
-        let now = Instant::now();
-        match got {
-            None => ex.handle_timeout(now),
-            Some(Ok(0)) => ex.handle_eof(now),
-            Some(Ok(n)) => {
-                *holds_buffer = true;
-                ex.handle_read(now, n)
+            Next::Write => {
+                let (ex, Some(Pooled(conn))) = c.io() else {
+                    return;
+                };
+                // The connection flushes what TLS buffered: the bytes must
+                // reach the socket before the response is awaited.
+                match until::<N, _>(deadline, conn.write(ex.transmit())).await {
+                    None => c.timed_out(Instant::now()),
+                    Some(result) => c.write_result(Instant::now(), result),
+                }
             }
-            // A TLS peer that closes without close_notify: the core's
-            // framing still decides whether the body was complete.
-            Some(Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof => ex.handle_eof(now),
-            Some(Err(e)) => ex.handle_transport_error(now, TransportError::read(&e)),
-        }
-    }
-
-    async fn wait_for_deadline(&mut self) {
-        match self.ex.poll_timeout() {
-            Some(at) => {
-                N::sleep_until(at).await;
-                self.ex.handle_timeout(Instant::now());
+            Next::Read => {
+                let eager = self.holds_buffer;
+                let (ex, Some(Pooled(conn))) = c.io() else {
+                    return;
+                };
+                // Straight into the core's buffer (no copy on the body
+                // path), taken only once bytes are there unless it is
+                // already held.
+                let got = until::<N, _>(deadline, async {
+                    if !eager {
+                        conn.readable().await?;
+                    }
+                    conn.read(ex.read_buf()).await
+                })
+                .await;
+                match got {
+                    None => c.timed_out(Instant::now()),
+                    Some(result) => {
+                        if matches!(result, Ok(n) if n > 0) {
+                            self.holds_buffer = true;
+                        }
+                        c.read_result(Instant::now(), result);
+                    }
+                }
             }
-            // The core waits for nothing but time, and has no deadline: it
-            // would never move again. Fail rather than hang.
-            None => self.ex.handle_transport_error(
-                Instant::now(),
-                TransportError::Io(format!("request stalled in state {}", self.ex.state())),
-            ),
+            Next::SendBody => {
+                let Some(upload) = self.upload.as_mut() else {
+                    return;
+                };
+                let (ex, _) = c.io();
+                let buf = ex.body_buf();
+                let source = &mut upload.source;
+                let read = until::<N, _>(
+                    deadline,
+                    future::poll_fn(|cx| source.as_mut().poll_read(cx, buf)),
+                )
+                .await;
+                match read {
+                    None => c.timed_out(Instant::now()),
+                    Some(result) => {
+                        if let Some(progress) = c.body_read(Instant::now(), result) {
+                            upload.report(Some(progress));
+                        }
+                    }
+                }
+            }
+            Next::RewindBody => {
+                let Some(upload) = self.upload.as_mut() else {
+                    return;
+                };
+                let source = &mut upload.source;
+                let result: io::Result<()> =
+                    future::poll_fn(|cx| source.as_mut().poll_rewind(cx)).await;
+                c.rewound(Instant::now(), result);
+            }
+            Next::Sleep(at) => N::sleep_until(at).await,
+            Next::Event(_) | Next::Finished => {}
         }
-    }
-
-    fn no_connection(&mut self) {
-        self.ex.handle_transport_error(
-            Instant::now(),
-            TransportError::Io("no open connection for the requested I/O".into()),
-        );
     }
 }
 
@@ -364,6 +224,7 @@ mod tests {
 
     use super::*;
     use crate::client::Client;
+    use urlrequest_core::TransportError;
 
     /// A runtime whose every connection attempt is refused at once.
     struct Refusing;
@@ -411,9 +272,8 @@ mod tests {
     #[test]
     fn asking_past_the_terminal_event_gives_cancelled() {
         block_on(async {
-            let shared = Client::<Refusing>::shared().shared_state();
             let request = Request::get("http://127.0.0.1:1/").unwrap();
-            let mut driver = Driver::new(shared, request);
+            let mut driver = Client::<Refusing>::shared().driver(request);
             let mut first = driver.next_or_cancelled().await;
             while !first.is_terminal() {
                 first = driver.next_or_cancelled().await;

@@ -11,8 +11,8 @@ use crate::client::Client;
 use crate::driver::Driver;
 use crate::net::Net;
 
-/// Prepares the run of `job` on its client: the client's sibling for the
-/// job's own TLS settings when it has some (its CA file read on the
+/// Prepares the run of `job` on its client: the rustls configuration of
+/// the job's own TLS settings when it has some (its CA file read on the
 /// blocking pool), the request, and its cancel handle. Nothing is sent
 /// until the events are polled.
 pub async fn job_events<R, N>(job: Job<R>) -> Result<RequestEvents<N>, Error>
@@ -20,17 +20,21 @@ where
     R: Runtime<Client = Client<N>>,
     N: Net,
 {
-    let client = match &job.tls {
-        Some(settings) => job.client.for_tls(settings).await.map_err(|e| {
+    if let Some(settings) = &job.tls {
+        job.client.prepare_tls(settings).await.map_err(|e| {
             // Reported as the TLS failure it leads to, as the std runtime
             // does when it builds its configuration at connect time.
             Error::Request(urlrequest_core::Error::Transport(TransportError::Tls(
                 e.to_string(),
             )))
-        })?,
-        None => job.client,
-    };
-    let mut driver = client.driver(job.request).with_cancel(job.cancel);
+        })?;
+    }
+    let mut driver = job
+        .client
+        .driver(job.request)
+        .with_tls(job.tls)
+        .with_cancel(job.cancel)
+        .with_debug(job.debug);
     if let Some(upload) = job.upload {
         driver = driver.with_upload(crate::AsyncUpload::from_blocking(upload));
     }

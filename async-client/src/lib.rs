@@ -24,12 +24,12 @@ mod driver;
 mod kivy;
 mod names;
 mod net;
-mod shared;
 mod upload;
 
-pub use client::{
-    Client, ClientBuilder, EventStream, DEFAULT_IDLE_TIMEOUT, DEFAULT_PER_HOST_LIMIT,
-};
+pub use client::{Client, ClientBuilder, EventStream};
 pub use kivy::{job_events, RequestEvents};
 pub use net::{Connection, Net};
 pub use upload::{AsyncUpload, BodySource};
+pub use urlrequest::client::{
+    DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_IDLE_PER_HOST, DEFAULT_PER_HOST_LIMIT,
+};

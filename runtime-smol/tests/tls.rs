@@ -107,12 +107,15 @@ fn a_bad_ca_file_is_a_build_error() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("missing.pem");
     let err = Client::builder().ca_file(&missing).build().unwrap_err();
-    assert!(matches!(err, TlsConfigError::CaFile { .. }), "{err}");
+    assert!(
+        matches!(err, Error::TlsConfig(TlsConfigError::CaFile { .. })),
+        "{err}"
+    );
     let empty = dir.path().join("empty.pem");
     std::fs::write(&empty, "no certificates here\n").unwrap();
     let err = Client::builder().ca_file(&empty).build().unwrap_err();
     assert!(
-        matches!(err, TlsConfigError::NoCertificates { .. }),
+        matches!(err, Error::TlsConfig(TlsConfigError::NoCertificates { .. })),
         "{err}"
     );
 }

@@ -47,12 +47,11 @@ pub struct ClientCore<C> {
 impl<C: PooledConnection> ClientCore<C> {
     /// The shared state for `settings`. The TLS configuration of the
     /// client's own settings is built now, so a `ca_file` that cannot be
-    /// used is reported when the client is built.
+    /// used is reported when the client is built, and no request waits
+    /// for it later.
     pub fn new(settings: ClientSettings) -> Result<Arc<ClientCore<C>>, Error> {
         let pool = ConnectionPool::new(&settings);
-        if settings.tls().ca_file_path().is_some() {
-            pool.tls_config(settings.tls()).map_err(Error::TlsConfig)?;
-        }
+        pool.tls_config(settings.tls()).map_err(Error::TlsConfig)?;
         Ok(Arc::new(ClientCore { settings, pool }))
     }
 
