@@ -152,7 +152,8 @@ fn fetch_tokio(driver: TokioDriver, request: Request) -> Result<Vec<Event>, Stri
 fn fetch_frame(request: Request) -> Result<Vec<Event>, String> {
     let client = urlrequest_frame::Client::builder()
         .ca_file(TestCa::trusted().pem_file())
-        .build();
+        .build()
+        .expect("client settings");
     let transfer = match blocking_upload() {
         Some(upload) => client.start_streamed(request, upload),
         None => client.start(request),

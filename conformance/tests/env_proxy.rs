@@ -77,7 +77,10 @@ fn tokio_fetch(env: EnvProxies, req: Request) -> Result<(u16, Vec<u8>), String> 
 }
 
 fn frame_fetch(env: EnvProxies, req: Request) -> Result<(u16, Vec<u8>), String> {
-    let client = urlrequest_frame::Client::builder().env_proxies(env).build();
+    let client = urlrequest_frame::Client::builder()
+        .env_proxies(env)
+        .build()
+        .expect("client settings");
     let transfer = client.start(req);
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {

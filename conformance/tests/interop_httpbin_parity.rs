@@ -171,7 +171,8 @@ fn frame_runtime_keeps_cookies_too() {
     let jar = CookieJar::new();
     let client = urlrequest_frame::Client::builder()
         .cookie_jar(jar.clone())
-        .build();
+        .build()
+        .expect("client settings");
     let transfer = client.start(Request::get(hb.url("/cookies/set?f=1")).unwrap());
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     let response = loop {

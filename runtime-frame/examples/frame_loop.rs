@@ -36,7 +36,8 @@ fn main() {
     let client = Client::builder()
         .ca_file(TestCa::trusted().pem_file())
         .tick_budget(budget_kib << 10)
-        .build();
+        .build()
+        .expect("client settings");
     let path = std::env::temp_dir().join(format!("frame-loop-{}.bin", std::process::id()));
 
     let received = Arc::new(AtomicU64::new(0));

@@ -6,23 +6,23 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use urlrequest::{CancelHandle, Recording};
-use urlrequest_core::{CookieJar, EnvProxies, Exchange, Request};
+use urlrequest::client::{BuildClient, ClientCore, ClientSettings};
+use urlrequest::{CancelHandle, Error};
+use urlrequest_core::Request;
 use urlrequest_tls::TlsSettings;
 
+use crate::net::Conn;
 use crate::run::{EventSink, Run, Status};
-use crate::shared::Shared;
 use crate::transfer::{QueueSink, Transfer};
 use crate::wait;
 
-/// Default bytes read per [`Client::tick`], over all requests: 1 MiB, about
-/// 60 MiB/s at 60 frames a second. A tick stops reading when it is spent
-/// and leaves the rest in the kernel for the next one.
-pub const DEFAULT_TICK_BUDGET: usize = 1 << 20;
-/// Default time an idle connection is kept for reuse.
-pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
-/// Default number of idle connections kept per origin.
-pub const DEFAULT_MAX_IDLE_PER_HOST: usize = 4;
+/// Configures a [`Client`]: the builder every runtime shares, with the same
+/// settings under the same names (see [`urlrequest::ClientBuilder`]); its
+/// [`tick_budget`](urlrequest::ClientBuilder::tick_budget) is the bytes
+/// read per [`Client::tick`] over all requests (default 1 MiB, about
+/// 60 MiB/s at 60 frames a second: a tick stops reading when it is spent
+/// and leaves the rest in the kernel for the next one).
+pub type ClientBuilder = urlrequest::ClientBuilder<Client>;
 
 /// Requests driven by the caller's own loop: no thread, no async runtime.
 ///
@@ -59,7 +59,7 @@ pub struct Client {
 }
 
 struct ClientInner {
-    shared: Shared,
+    core: Arc<ClientCore<Conn>>,
     runs: Mutex<Runs>,
 }
 
@@ -90,96 +90,14 @@ pub struct Tick {
     pub budget_spent: bool,
 }
 
-/// Configures a [`Client`].
-#[derive(Debug, Clone)]
-pub struct ClientBuilder {
-    tls: TlsSettings,
-    idle_timeout: Duration,
-    max_idle_per_host: usize,
-    budget: usize,
-    recording: Option<Recording>,
-    env_proxies: Option<EnvProxies>,
-    cookie_jar: Option<CookieJar>,
-}
-
-impl ClientBuilder {
-    /// Keeps cookies for this client's requests in `jar` (off by default):
-    /// RFC 6265 rules, applied by the core on every hop, redirects
-    /// included, so a `Set-Cookie` on a 302 goes out on the next hop when
-    /// it matches that URL. A request with a jar of its own keeps it. The
-    /// jar is a shared handle: keep a clone to look at it or share it.
-    pub fn cookie_jar(mut self, jar: CookieJar) -> Self {
-        self.cookie_jar = Some(jar);
-        self
-    }
-
-    /// Sends each request that sets no proxy of its own through the proxy
-    /// `proxies` names for its URL (off by default). Usually
-    /// `EnvProxies::from_env()?`: `http_proxy`, `https_proxy`, `ALL_PROXY`
-    /// and `NO_PROXY` as curl reads them, user-info in a proxy URL sent as
-    /// `Proxy-Authorization`. The proxy is chosen for the URL of each hop:
-    /// a redirect to a `NO_PROXY` host goes direct.
-    pub fn env_proxies(mut self, proxies: EnvProxies) -> Self {
-        self.env_proxies = Some(proxies);
-        self
-    }
-
-    /// Bytes read per tick over all requests (default
-    /// [`DEFAULT_TICK_BUDGET`]); at least 1. `usize::MAX`: no bound.
-    pub fn tick_budget(mut self, bytes: usize) -> Self {
-        self.budget = bytes.max(1);
-        self
-    }
-
-    /// Default TLS settings for this client's requests.
-    pub fn tls(mut self, tls: TlsSettings) -> Self {
-        self.tls = tls;
-        self
-    }
-
-    /// Trusts the CA certificates of this PEM file instead of the built-in
-    /// roots (Kivy's `ca_file`); shorthand for [`tls`](Self::tls).
-    pub fn ca_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
-        self.tls = self.tls.ca_file(path);
-        self
-    }
-
-    /// How long an idle connection is kept (default 30 s).
-    pub fn idle_timeout(mut self, t: Duration) -> Self {
-        self.idle_timeout = t;
-        self
-    }
-
-    /// Idle connections kept per origin (default 4; 0 disables reuse).
-    pub fn max_idle_per_host(mut self, n: usize) -> Self {
-        self.max_idle_per_host = n;
-        self
-    }
-
-    /// Records the transcript of every request this client runs, for
-    /// replay in tests (see [`urlrequest::Replay`]).
-    pub fn record(mut self, recording: &Recording) -> Self {
-        self.recording = Some(recording.clone());
-        self
-    }
-
-    /// The client.
-    pub fn build(self) -> Client {
-        let mut shared = Shared::new(
-            self.tls,
-            self.idle_timeout,
-            self.max_idle_per_host,
-            self.budget,
-            self.recording,
-        );
-        shared.env_proxies = self.env_proxies;
-        shared.cookie_jar = self.cookie_jar;
-        Client {
+impl BuildClient for Client {
+    fn from_config(settings: ClientSettings) -> Result<Client, Error> {
+        Ok(Client {
             inner: Arc::new(ClientInner {
-                shared,
+                core: ClientCore::new(settings)?,
                 runs: Mutex::new(Runs::default()),
             }),
-        }
+        })
     }
 }
 
@@ -194,7 +112,7 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field("active", &self.active())
             .field("idle_connections", &self.idle_connections())
-            .field("tick_budget", &self.inner.shared.budget)
+            .field("tick_budget", &self.inner.core.settings().tick_budget())
             .finish()
     }
 }
@@ -206,20 +124,14 @@ thread_local! {
 impl Client {
     /// A client with default settings and its own, empty pool.
     pub fn new() -> Client {
-        Client::builder().build()
+        Client::builder()
+            .build()
+            .expect("the default settings read no file and cannot fail")
     }
 
-    /// Configures a client.
+    /// Configures a client (the builder every runtime shares).
     pub fn builder() -> ClientBuilder {
-        ClientBuilder {
-            tls: TlsSettings::default(),
-            idle_timeout: DEFAULT_IDLE_TIMEOUT,
-            max_idle_per_host: DEFAULT_MAX_IDLE_PER_HOST,
-            budget: DEFAULT_TICK_BUDGET,
-            recording: None,
-            env_proxies: None,
-            cookie_jar: None,
-        }
+        ClientBuilder::new()
     }
 
     /// This thread's client: the one a `UrlRequest` built on this thread
@@ -268,24 +180,14 @@ impl Client {
     /// is read from `upload`, at the next tick.
     pub fn start_streamed(&self, request: Request, upload: urlrequest::Upload) -> Transfer {
         let (sink, transfer) = QueueSink::new();
-        let now = Instant::now();
-        let ex = match self.inner.shared.recording {
-            Some(_) => Exchange::recording(request, now),
-            None => Exchange::new(request, now),
-        };
-        let tls = self.inner.shared.tls.clone();
-        let run = Run::new(
-            ex,
-            tls,
+        self.submit(
+            request,
+            None,
             transfer.cancel_handle(),
             false,
             Box::new(sink),
-            now,
-        )
-        .with_upload(Some(upload));
-        let mut runs = self.runs();
-        runs.list.push(run);
-        runs.ready = true;
+            Some(upload),
+        );
         transfer
     }
 
@@ -300,21 +202,15 @@ impl Client {
         upload: Option<urlrequest::Upload>,
     ) {
         let now = Instant::now();
-        let mut request = request;
-        if let Some(env) = &self.inner.shared.env_proxies {
-            env.apply(&mut request);
-        }
-        if let Some(jar) = &self.inner.shared.cookie_jar {
-            jar.apply(&mut request, std::time::SystemTime::now);
-        } else if request.cookie_jar().is_some() && request.wall_time().is_none() {
-            request.set_wall_time(std::time::SystemTime::now());
-        }
-        let ex = match self.inner.shared.recording {
-            Some(_) => Exchange::recording(request, now),
-            None => Exchange::new(request, now),
-        };
-        let tls = tls.unwrap_or_else(|| self.inner.shared.tls.clone());
-        let run = Run::new(ex, tls, cancel, debug, sink, now).with_upload(upload);
+        let conductor = self
+            .inner
+            .core
+            .conductor(request, now)
+            .with_tls(tls)
+            .with_cancel(cancel)
+            .with_debug(debug)
+            .with_body_source(upload.is_some());
+        let run = Run::new(conductor, sink, now).with_upload(upload);
         let mut runs = self.runs();
         runs.list.push(run);
         runs.ready = true;
@@ -342,8 +238,8 @@ impl Client {
                 first: runs.next_first,
             }
         };
-        let shared = &self.inner.shared;
-        let mut budget = shared.budget;
+        let core = &self.inner.core;
+        let mut budget = core.settings().tick_budget();
         let mut tick = Tick::default();
         let n = guard.list.len();
         let first = if n == 0 { 0 } else { guard.first % n };
@@ -352,12 +248,12 @@ impl Client {
         for i in 0..n {
             let run = &mut guard.list[(first + i) % n];
             let before = budget;
-            let status = run.advance(now, shared, &mut budget);
+            let status = run.advance(now, core, &mut budget);
             tick.bytes_read += before - budget;
             match status {
                 Status::Finished => tick.finished += 1,
                 Status::OutOfBudget => tick.budget_spent = true,
-                Status::Blocked(_) | Status::Idle => {}
+                Status::Blocked(_) | Status::Idle | Status::WaitingForSlot(_) => {}
             }
         }
         guard.list.retain(|r| r.status != Status::Finished);
@@ -380,7 +276,7 @@ impl Client {
         if runs.ready || runs.ticking {
             return;
         }
-        wait::for_readiness(&runs.list, timeout);
+        wait::for_readiness(&runs.list, timeout, self.inner.core.pool().slots_freed());
     }
 
     /// Requests in flight.
@@ -390,7 +286,7 @@ impl Client {
 
     /// Idle connections kept for reuse.
     pub fn idle_connections(&self) -> usize {
-        self.inner.shared.idle_connections()
+        self.inner.core.pool().idle_count()
     }
 }
 

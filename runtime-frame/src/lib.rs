@@ -11,7 +11,7 @@
 //!   rustls driven with non-blocking `read_tls`/`write_tls`; the same TLS
 //!   configuration ([`TlsSettings`]) and keep-alive pool bookkeeping as the
 //!   other runtimes; many requests at once on one thread.
-//! - A byte budget per tick ([`ClientBuilder::tick_budget`]): a frame never
+//! - A byte budget per tick ([`tick_budget`](urlrequest::ClientBuilder::tick_budget)): a frame never
 //!   stalls on one fast download; what is over stays in the kernel for the
 //!   next frame.
 //! - [`Client::wait`] sleeps until a socket is ready or the next deadline,
@@ -54,24 +54,22 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod cancel;
 mod client;
 mod net;
 mod run;
 mod runtime;
-mod shared;
 mod transfer;
 mod wait;
 
-pub use client::{
-    Client, ClientBuilder, Tick, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_IDLE_PER_HOST,
-    DEFAULT_TICK_BUDGET,
-};
+pub use client::{Client, ClientBuilder, Tick};
 pub use runtime::{
     ErrorCallback, Frame, PlainCallback, ProgressCallback, ResultCallback, UrlRequest,
     UrlRequestBuilder,
 };
 pub use transfer::Transfer;
+pub use urlrequest::client::{
+    DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_IDLE_PER_HOST, DEFAULT_PER_HOST_LIMIT, DEFAULT_TICK_BUDGET,
+};
 pub use urlrequest::{
     CancelHandle, Error, FileSink, MultipartUpload, Recording, Replay, ResultValue, Upload,
 };

@@ -302,3 +302,18 @@ impl TlsConn {
         }
     }
 }
+
+impl urlrequest::client::PooledConnection for Conn {
+    fn is_reusable(&self) -> bool {
+        self.looks_alive()
+    }
+
+    /// Shutting the socket down closes the connection the moment a cancel
+    /// is called, not at the next tick.
+    fn shutdown_hook(&self) -> Option<urlrequest::CancelHook> {
+        let socket = self.tcp().try_clone().ok()?;
+        Some(Box::new(move || {
+            let _ = socket.shutdown(std::net::Shutdown::Both);
+        }))
+    }
+}

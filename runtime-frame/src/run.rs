@@ -1,5 +1,6 @@
-//! One request in flight: its exchange, the connection it holds (or is
-//! opening), and [`Run::advance`], which does every action of the core
+//! One request in flight: its [`Conductor`] (the shared client layer's
+//! view of the exchange), the connect or TLS handshake under way, and
+//! [`Run::advance`], which does every piece of I/O the conductor asks for
 //! that can be done without waiting and hands the events to the request's
 //! sink.
 
@@ -8,13 +9,10 @@ use std::net::TcpStream;
 use std::ops::ControlFlow;
 use std::time::Instant;
 
-use urlrequest::CancelHandle;
-use urlrequest_core::{trace_line, Action, ConnectTarget, Event, Exchange, State, TransportError};
-use urlrequest_tls::TlsSettings;
+use urlrequest::client::{ClientCore, Conductor, Next};
+use urlrequest_core::{Event, Exchange, TransportError};
 
-use crate::cancel;
 use crate::net::{Conn, Connecting, Handshake, Interest, Step};
-use crate::shared::Shared;
 
 /// Where a request's events go: a `UrlRequest`'s feed, or the queue of a
 /// [`Transfer`](crate::Transfer).
@@ -40,29 +38,25 @@ pub(crate) enum Status {
     Blocked(Interest),
     /// Waiting for nothing but time (its deadline, if any).
     Idle,
+    /// Waiting for a connection slot of its host (the per-host limit);
+    /// the pool's count of freed slots when it started waiting.
+    WaitingForSlot(u64),
     /// Stopped by the tick's byte budget with bytes possibly waiting.
     OutOfBudget,
 }
 
-/// The I/O a request holds.
-enum Io {
+/// A connection being made, before the conductor holds it.
+enum Opening {
     None,
     Connecting(Connecting),
     Handshaking(Box<Handshake>),
-    Open(Conn),
 }
 
 /// One request in flight.
 pub(crate) struct Run {
-    ex: Exchange,
-    io: Io,
-    tls: TlsSettings,
-    cancel: CancelHandle,
+    conductor: Conductor<Conn>,
+    opening: Opening,
     sink: Option<Box<dyn EventSink>>,
-    /// The sink broke: later events are dropped.
-    stopped: bool,
-    recorded: bool,
-    debug: bool,
     /// When the exchange was made: a tick's `now` is never earlier.
     born: Instant,
     /// A read in this advance came back short from a plain socket: the
@@ -76,23 +70,11 @@ pub(crate) struct Run {
 }
 
 impl Run {
-    pub(crate) fn new(
-        ex: Exchange,
-        tls: TlsSettings,
-        cancel: CancelHandle,
-        debug: bool,
-        sink: Box<dyn EventSink>,
-        born: Instant,
-    ) -> Run {
+    pub(crate) fn new(conductor: Conductor<Conn>, sink: Box<dyn EventSink>, born: Instant) -> Run {
         Run {
-            ex,
-            io: Io::None,
-            tls,
-            cancel,
+            conductor,
+            opening: Opening::None,
             sink: Some(sink),
-            stopped: false,
-            recorded: false,
-            debug,
             born,
             drained: false,
             status: Status::Idle,
@@ -101,6 +83,7 @@ impl Run {
     }
 
     /// Reads a streamed request body from `upload`, on the ticking thread.
+    /// (The conductor was told it has a body source.)
     pub(crate) fn with_upload(mut self, upload: Option<urlrequest::Upload>) -> Run {
         self.upload = upload;
         self
@@ -108,31 +91,33 @@ impl Run {
 
     /// The socket a blocked request waits on.
     pub(crate) fn socket(&self) -> Option<&TcpStream> {
-        match &self.io {
-            Io::None => None,
-            Io::Connecting(c) => c.socket(),
-            Io::Handshaking(h) => Some(h.socket()),
-            Io::Open(conn) => Some(conn.tcp()),
+        match &self.opening {
+            Opening::Connecting(c) => c.socket(),
+            Opening::Handshaking(h) => Some(h.socket()),
+            Opening::None => self.conductor.connection().map(Conn::tcp),
         }
     }
 
     /// The exchange's next deadline.
     pub(crate) fn deadline(&self) -> Option<Instant> {
-        self.ex.poll_timeout()
+        self.conductor.deadline()
     }
 
     /// Does everything that can be done now without waiting, reading at
     /// most `budget` bytes (and counting them off it).
-    pub(crate) fn advance(&mut self, now: Instant, shared: &Shared, budget: &mut usize) -> Status {
+    pub(crate) fn advance(
+        &mut self,
+        now: Instant,
+        core: &ClientCore<Conn>,
+        budget: &mut usize,
+    ) -> Status {
         let now = now.max(self.born);
         self.drained = false;
-        self.status = self.step(now, shared, budget);
+        self.status = self.step(now, core, budget);
         if let Some(sink) = self.sink.as_mut() {
             sink.flush();
         }
         if self.status == Status::Finished {
-            self.io = Io::None;
-            cancel::detach(&self.cancel);
             if let Some(sink) = self.sink.take() {
                 sink.finish();
             }
@@ -140,220 +125,128 @@ impl Run {
         self.status
     }
 
-    fn step(&mut self, now: Instant, shared: &Shared, budget: &mut usize) -> Status {
+    fn step(&mut self, now: Instant, core: &ClientCore<Conn>, budget: &mut usize) -> Status {
         loop {
-            self.hand_over_events(shared);
-            if self.ex.is_finished() {
-                return Status::Finished;
+            if let Some(status) = self.open(now) {
+                return status;
             }
-            if self.cancel.is_cancelled() && self.ex.state() != State::Finished {
-                self.ex.cancel();
-                continue;
-            }
-            if self.ex.poll_timeout().is_some_and(|d| now >= d) {
-                self.ex.handle_timeout(now);
-                continue;
-            }
-            // A connect or handshake the exchange no longer wants (it
-            // ended meanwhile: a deadline, a cancel) is dropped, so that the
-            // `Close` it asked for is reached instead of waiting on a socket
-            // that may never become ready.
-            if self.ex.state() == State::Finished
-                && matches!(self.io, Io::Connecting(_) | Io::Handshaking(_))
-            {
-                cancel::detach(&self.cancel);
-                self.io = Io::None;
-            }
-            // A connect or handshake under way comes first.
-            match &mut self.io {
-                Io::Connecting(c) => match c.poll() {
-                    Step::Ready(tcp) => {
-                        cancel::attach(&self.cancel, &tcp);
-                        self.io = Io::Open(Conn::Plain(tcp));
-                        self.ex.handle_connected(now, false);
-                        continue;
+            match self.conductor.poll(now) {
+                Next::Event(event) => {
+                    if let Some(sink) = self.sink.as_mut() {
+                        if sink.event(event, self.conductor.exchange()).is_break() {
+                            self.conductor.stop();
+                        }
                     }
-                    Step::Blocked(interest) => return Status::Blocked(interest),
-                    Step::Failed(e) => {
-                        self.io = Io::None;
-                        self.failed(now, e);
-                        continue;
-                    }
-                },
-                Io::Handshaking(h) => match h.poll() {
-                    Step::Ready(()) => {
-                        let Io::Handshaking(h) = std::mem::replace(&mut self.io, Io::None) else {
-                            unreachable!("matched above")
-                        };
-                        self.io = Io::Open(h.into_conn());
-                        self.ex.handle_tls_ready(now);
-                        continue;
-                    }
-                    Step::Blocked(interest) => return Status::Blocked(interest),
-                    Step::Failed(e) => {
-                        self.io = Io::None;
-                        self.failed(now, e);
-                        continue;
-                    }
-                },
-                Io::None | Io::Open(_) => {}
-            }
-            let Some(action) = self.ex.poll_action() else {
-                if self.ex.poll_timeout().is_none() {
-                    // Waiting for nothing but time, with no deadline: it
-                    // would never move again. Fail rather than hang.
-                    let state = self.ex.state();
-                    let e = TransportError::Io(format!("request stalled in state {state}"));
-                    self.ex.handle_transport_error(now, e);
-                    continue;
                 }
-                return Status::Idle;
-            };
-            if self.debug && !matches!(action, Action::Read | Action::Write) {
-                log::debug!(
-                    "{} action: {action:?} (state {})",
-                    self.ex.url(),
-                    self.ex.state()
-                );
-            }
-            match action {
-                Action::Connect(target) => self.connect(now, shared, target),
-                Action::StartTls { server_name } => self.start_tls(now, shared, &server_name),
-                Action::Write => {
+                Next::Finished => return Status::Finished,
+                Next::Connect(target) => match Connecting::start(&target.host, target.port) {
+                    Ok(c) => self.opening = Opening::Connecting(c),
+                    Err(e) => self.conductor.failed(now, e),
+                },
+                Next::WaitForSlot(_) => return Status::WaitingForSlot(core.pool().slots_freed()),
+                Next::StartTls {
+                    config,
+                    server_name,
+                } => {
+                    let started = match self.conductor.take_connection() {
+                        Some(Conn::Plain(tcp)) => Handshake::start(tcp, config, &server_name),
+                        _ => Err(TransportError::Io(
+                            "no plain connection to start TLS on".into(),
+                        )),
+                    };
+                    match started {
+                        Ok(h) => self.opening = Opening::Handshaking(Box::new(h)),
+                        Err(e) => self.conductor.failed(now, e),
+                    }
+                }
+                Next::Write => {
                     if let Some(status) = self.write(now) {
                         return status;
                     }
                 }
-                Action::Read => {
+                Next::Read => {
                     if let Some(status) = self.read(now, budget) {
                         return status;
                     }
                 }
-                Action::SendBody => {
+                Next::SendBody => {
                     if let Some(status) = self.send_body(now, budget) {
                         return status;
                     }
                 }
-                Action::RewindBody => {
+                Next::RewindBody => {
                     let result = self.upload.as_mut().map_or(Ok(()), |u| u.rewind());
-                    if let Err(e) = result {
-                        self.ex.handle_body_error(now, e.to_string());
+                    self.conductor.rewound(now, result);
+                }
+                Next::Sleep(_) => return Status::Idle,
+            }
+        }
+    }
+
+    /// Moves a connect or handshake under way on; `Some` when it must wait
+    /// for its socket. One the exchange no longer wants (its deadline
+    /// passed, it was cancelled or it ended) is dropped, so that the
+    /// conductor reaches the end instead of waiting on a socket that may
+    /// never become ready.
+    fn open(&mut self, now: Instant) -> Option<Status> {
+        loop {
+            if matches!(self.opening, Opening::None) {
+                return None;
+            }
+            let expired = self.conductor.deadline().is_some_and(|d| now >= d);
+            if expired
+                || self.conductor.cancel_handle().is_cancelled()
+                || self.conductor.exchange().is_finished()
+            {
+                self.opening = Opening::None;
+                return None;
+            }
+            match &mut self.opening {
+                Opening::Connecting(c) => match c.poll() {
+                    Step::Ready(tcp) => {
+                        self.opening = Opening::None;
+                        self.conductor.connected(now, Conn::Plain(tcp));
                     }
-                }
-                Action::Close => self.close(),
-                Action::Release(key) => {
-                    cancel::detach(&self.cancel);
-                    if let Io::Open(conn) = std::mem::replace(&mut self.io, Io::None) {
-                        shared.check_in(key, &self.tls, conn, now);
+                    Step::Blocked(interest) => return Some(Status::Blocked(interest)),
+                    Step::Failed(e) => {
+                        self.opening = Opening::None;
+                        self.conductor.failed(now, e);
                     }
-                }
+                },
+                Opening::Handshaking(h) => match h.poll() {
+                    Step::Ready(()) => {
+                        let Opening::Handshaking(h) =
+                            std::mem::replace(&mut self.opening, Opening::None)
+                        else {
+                            unreachable!("matched above")
+                        };
+                        self.conductor.tls_ready(now, h.into_conn());
+                    }
+                    Step::Blocked(interest) => return Some(Status::Blocked(interest)),
+                    Step::Failed(e) => {
+                        self.opening = Opening::None;
+                        self.conductor.failed(now, e);
+                    }
+                },
+                Opening::None => {}
             }
-        }
-    }
-
-    fn hand_over_events(&mut self, shared: &Shared) {
-        while let Some(event) = self.ex.poll_event() {
-            if self.debug {
-                log::debug!("{} event: {}", self.ex.url(), trace_line(&event));
-            }
-            // Kept before the terminal event is handed over: whoever waits
-            // for the outcome finds it recorded.
-            if event.is_terminal() {
-                self.record(shared);
-            }
-            if self.stopped {
-                continue;
-            }
-            let Some(sink) = self.sink.as_mut() else {
-                continue;
-            };
-            if sink.event(event, &self.ex).is_break() {
-                self.stopped = true;
-                self.ex.cancel();
-                // A run the sink stopped keeps where it stopped.
-                self.record(shared);
-            }
-        }
-    }
-
-    fn record(&mut self, shared: &Shared) {
-        if self.recorded {
-            return;
-        }
-        if let (Some(rec), Some(t)) = (&shared.recording, self.ex.transcript()) {
-            rec.push(t);
-            self.recorded = true;
-        }
-    }
-
-    fn close(&mut self) {
-        cancel::detach(&self.cancel);
-        self.io = Io::None;
-    }
-
-    /// A transport failure, or a cancel if the request was cancelled
-    /// meanwhile (its socket was shut down under it).
-    fn failed(&mut self, now: Instant, e: TransportError) {
-        if self.cancel.is_cancelled() {
-            self.ex.cancel();
-        } else {
-            self.ex.handle_transport_error(now, e);
-        }
-    }
-
-    fn connect(&mut self, now: Instant, shared: &Shared, target: ConnectTarget) {
-        self.close();
-        if target.reuse {
-            if let Some(conn) = shared.check_out(&target.key, &self.tls, now) {
-                if self.debug {
-                    log::debug!("reusing idle connection for {}", target.key);
-                }
-                cancel::attach(&self.cancel, conn.tcp());
-                self.io = Io::Open(conn);
-                self.ex.handle_connected(now, true);
-                return;
-            }
-        }
-        match Connecting::start(&target.host, target.port) {
-            Ok(c) => self.io = Io::Connecting(c),
-            Err(e) => self.failed(now, e),
-        }
-    }
-
-    fn start_tls(&mut self, now: Instant, shared: &Shared, server_name: &str) {
-        let Io::Open(Conn::Plain(tcp)) = std::mem::replace(&mut self.io, Io::None) else {
-            let e = TransportError::Io("no plain connection to start TLS on".into());
-            return self.failed(now, e);
-        };
-        let started = shared
-            .client_config(&self.tls)
-            .map_err(TransportError::Tls)
-            .and_then(|config| Handshake::start(tcp, config, server_name));
-        match started {
-            Ok(h) => self.io = Io::Handshaking(Box::new(h)),
-            Err(e) => self.failed(now, e),
         }
     }
 
     /// Writes what the core offers; `Some` when the socket is full.
     fn write(&mut self, now: Instant) -> Option<Status> {
-        let Io::Open(conn) = &mut self.io else {
-            let e = TransportError::Io("no connection to write to".into());
-            self.failed(now, e);
+        let (ex, Some(conn)) = self.conductor.io() else {
             return None;
         };
-        match conn.write(self.ex.transmit()) {
-            _ if self.cancel.is_cancelled() => self.ex.cancel(),
-            Ok(n) => self.ex.handle_written(now, n),
+        match conn.write(ex.transmit()) {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                return Some(Status::Blocked(Interest::Write))
+                Some(Status::Blocked(Interest::Write))
             }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => self
-                .ex
-                .handle_transport_error(now, TransportError::write(&e)),
+            result => {
+                self.conductor.write_result(now, result);
+                None
+            }
         }
-        None
     }
 
     /// Reads the next piece of a streamed request body from its source (a
@@ -362,22 +255,14 @@ impl Run {
         if *budget == 0 {
             return Some(Status::OutOfBudget);
         }
-        let Some(upload) = self.upload.as_mut() else {
-            self.ex.handle_body_error(
-                now,
-                "the request declares a streamed body but no source was given",
-            );
-            return None;
-        };
-        match upload.read(self.ex.body_buf()) {
-            Ok(n) => {
-                *budget = budget.saturating_sub(n);
-                self.ex.handle_body_read(now, n);
-                if n > 0 {
-                    upload.report(self.ex.upload_progress());
-                }
-            }
-            Err(e) => self.ex.handle_body_error(now, e.to_string()),
+        let upload = self.upload.as_mut()?;
+        let (ex, _) = self.conductor.io();
+        let result = upload.read(ex.body_buf());
+        if let Ok(n) = result {
+            *budget = budget.saturating_sub(n);
+        }
+        if let Some(progress) = self.conductor.body_read(now, result) {
+            upload.report(Some(progress));
         }
         None
     }
@@ -391,9 +276,7 @@ impl Run {
         if *budget == 0 {
             return Some(Status::OutOfBudget);
         }
-        let Io::Open(conn) = &mut self.io else {
-            let e = TransportError::Io("no connection to read from".into());
-            self.failed(now, e);
+        let (ex, Some(conn)) = self.conductor.io() else {
             return None;
         };
         // TLS records of the request still buffered go out first: the
@@ -404,33 +287,25 @@ impl Run {
                 return Some(Status::Blocked(Interest::Write))
             }
             Err(e) => {
-                self.failed(now, TransportError::write(&e));
+                self.conductor.failed(now, TransportError::write(&e));
                 return None;
             }
         }
-        let buf = self.ex.read_buf();
+        let buf = ex.read_buf();
         let room = buf.len().min(*budget);
         let got = conn.read(&mut buf[..room]);
-        if self.cancel.is_cancelled() {
-            // The socket was shut down under us: a cancel, not an EOF.
-            self.ex.cancel();
-            return None;
-        }
+        let plain = matches!(conn, Conn::Plain(_));
         match got {
-            Ok(0) => self.ex.handle_eof(now),
-            Ok(n) => {
-                *budget -= n;
-                self.drained = n < room && matches!(conn, Conn::Plain(_));
-                self.ex.handle_read(now, n);
-            }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                 return Some(Status::Blocked(Interest::Read))
             }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => self
-                .ex
-                .handle_transport_error(now, TransportError::read(&e)),
+            Ok(n) if n > 0 => {
+                *budget -= n;
+                self.drained = n < room && plain;
+            }
+            _ => {}
         }
+        self.conductor.read_result(now, got);
         None
     }
 }
@@ -438,7 +313,6 @@ impl Run {
 impl Drop for Run {
     /// A request dropped unfinished (its client dropped) ends cancelled.
     fn drop(&mut self) {
-        cancel::detach(&self.cancel);
         if let Some(sink) = self.sink.take() {
             sink.finish();
         }

@@ -16,8 +16,9 @@ use crate::run::{Run, Status};
 
 /// Waits until a socket some request is blocked on is ready, the nearest
 /// deadline of a request is due, or `timeout` passes. Returns at once when
-/// no request is in flight.
-pub(crate) fn for_readiness(runs: &[Run], timeout: Option<Duration>) {
+/// no request is in flight, or when a request waits for a connection slot
+/// and one came free since (`slots_freed` is the pool's count).
+pub(crate) fn for_readiness(runs: &[Run], timeout: Option<Duration>, slots_freed: u64) {
     if runs.is_empty() {
         return;
     }
@@ -34,6 +35,10 @@ pub(crate) fn for_readiness(runs: &[Run], timeout: Option<Duration>) {
             Status::Blocked(Interest::Write) => PollFlags::OUT,
             // Work without waiting, or only time: no socket to watch.
             Status::OutOfBudget => return,
+            Status::WaitingForSlot(seen) if seen != slots_freed => return,
+            // A slot comes free only in a tick of this client: nothing to
+            // watch until then.
+            Status::WaitingForSlot(_) => continue,
             Status::Idle | Status::Finished => continue,
         };
         if let Some(socket) = run.socket() {

@@ -18,7 +18,10 @@ fn requests_run_with_no_thread_but_this_one() {
     let before = threads();
     let me = thread::current().id();
     let mut server = LoopServer::start();
-    let client = Client::builder().tick_budget(64 * 1024).build();
+    let client = Client::builder()
+        .tick_budget(64 * 1024)
+        .build()
+        .expect("client settings");
     let path = std::env::temp_dir().join(format!("urlrequest-frame-{}.bin", std::process::id()));
     let log: Arc<Mutex<Vec<String>>> = Arc::default();
     let on_this_thread = Arc::new(Mutex::new(true));

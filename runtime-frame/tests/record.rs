@@ -33,7 +33,10 @@ fn request<R: Runtime>(url: &str, lines: &Lines) -> UrlRequestBuilder<R> {
 fn a_recorded_frame_session_replays_to_the_same_callbacks() {
     let mut server = LoopServer::start();
     let recording = Recording::new();
-    let client = Client::builder().record(&recording).build();
+    let client = Client::builder()
+        .record(&recording)
+        .build()
+        .expect("client settings");
     let live: Lines = Arc::default();
     let url = server.url("/big/10000");
     let req: UrlRequest = request::<Frame>(&url, &live)

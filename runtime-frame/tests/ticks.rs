@@ -37,7 +37,10 @@ fn a_tick_reads_at_most_its_budget_and_progress_moves_by_no_more() {
     const BUDGET: usize = 50_000;
     const SIZE: usize = 1_000_000;
     let mut server = LoopServer::start();
-    let client = Client::builder().tick_budget(BUDGET).build();
+    let client = Client::builder()
+        .tick_budget(BUDGET)
+        .build()
+        .expect("client settings");
     let seen: Arc<Mutex<Vec<u64>>> = Arc::default();
     let s = seen.clone();
     let req = UrlRequest::builder(server.url(&format!("/big/{SIZE}")))
@@ -74,7 +77,10 @@ fn a_tick_reads_at_most_its_budget_and_progress_moves_by_no_more() {
 #[test]
 fn a_small_request_beside_a_fast_download_is_not_starved() {
     let mut server = LoopServer::start();
-    let client = Client::builder().tick_budget(16 * 1024).build();
+    let client = Client::builder()
+        .tick_budget(16 * 1024)
+        .build()
+        .expect("client settings");
     let big = UrlRequest::builder(server.url("/big/4000000"))
         .client(&client)
         .file_path(

@@ -87,7 +87,7 @@ fn frame_client(tls: bool, budget: Option<usize>) -> Client {
     if let Some(budget) = budget {
         b = b.tick_budget(budget);
     }
-    b.build()
+    b.build().expect("client settings")
 }
 
 /// The table of the first half: MB/s of the raw loop, urlrequest-std and

@@ -126,7 +126,9 @@ impl Clients {
             tokio_runtime: urlrequest_conformance::TokioDriver::CURRENT_THREAD
                 .runtime()
                 .unwrap(),
-            frame: frame(urlrequest_frame::Client::builder()).build(),
+            frame: frame(urlrequest_frame::Client::builder())
+                .build()
+                .expect("client settings"),
         }
     }
 
