@@ -1,10 +1,17 @@
 //! Proxies from the environment, as curl reads them: `http_proxy`,
 //! `https_proxy` (either case), `ALL_PROXY`/`all_proxy` as the fallback, and
-//! `NO_PROXY`/`no_proxy` for the hosts that go direct.
+//! `NO_PROXY`/`no_proxy` for the hosts that go direct. Each proxy chosen
+//! this way carries the variable that named it
+//! ([`ProxySource::Env`](crate::ProxySource::Env)), which a failure with
+//! the proxy names.
 //!
 //! The rules are a pure function of an environment given as a lookup, so
 //! they are tested with tables and never touch the process environment;
-//! [`EnvProxies::from_env`] is the one place that reads it.
+//! [`EnvProxies::from_env`] (an unusable variable is an error) and
+//! [`EnvProxies::from_env_lenient`] (it is skipped with a warning: what the
+//! clients use, as they read the environment by default, like curl and
+//! reqwest, unless told not to with `ClientBuilder::no_env_proxies()`) are
+//! the places that read it.
 
 use std::net::IpAddr;
 
@@ -54,6 +61,9 @@ pub const DEFAULT_ENV_PROXY_PORT: u16 = 1080;
 /// }
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// The default value, like [`EnvProxies::none`], sends every URL direct;
+/// [`is_empty`](EnvProxies::is_empty) says so without looking at a URL.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EnvProxies {
     http: Option<Proxy>,
