@@ -101,14 +101,20 @@ impl EnvProxies {
     /// environment explicitly should use [`from_env`](Self::from_env),
     /// which reports an unusable value as an error instead.
     pub fn from_env_lenient() -> EnvProxies {
+        // A variable may be looked up more than once (ALL_PROXY serves
+        // both schemes): warn about it once.
+        let warned = std::cell::RefCell::new(std::collections::HashSet::new());
         let (proxies, skipped) =
             EnvProxies::from_lookup_lenient(|name| match std::env::var(name) {
                 Ok(v) => Some(v),
                 Err(std::env::VarError::NotPresent) => None,
                 Err(std::env::VarError::NotUnicode(_)) => {
-                    log::warn!(
-                        "ignoring the {name} environment variable: its value is not valid UTF-8"
-                    );
+                    if warned.borrow_mut().insert(name.to_string()) {
+                        log::warn!(
+                            "ignoring the {name} environment variable: \
+                             its value is not valid UTF-8"
+                        );
+                    }
                     None
                 }
             });
@@ -221,7 +227,8 @@ impl EnvProxies {
         vars.sort();
         vars.dedup();
         // An unusable ALL_PROXY is met once per scheme: report it once.
-        skipped.dedup_by(|a, b| a.to_string() == b.to_string());
+        let mut seen = std::collections::HashSet::new();
+        skipped.retain(|e| seen.insert(e.to_string()));
         Ok((
             EnvProxies {
                 http,
@@ -668,6 +675,9 @@ mod tests {
         let (p, skipped) = lenient(&[("ALL_PROXY", "http://p:99999")]);
         assert!(p.is_empty());
         assert_eq!(skipped.len(), 1, "{skipped:?}");
+        let (p, skipped) = lenient(&[("all_proxy", "ftp://a"), ("https_proxy", "ftp://s")]);
+        assert!(p.is_empty());
+        assert_eq!(skipped.len(), 2, "{skipped:?}");
         // A usable environment reads as strictly, with nothing skipped.
         let env = [("http_proxy", "u:p@h:1"), ("NO_PROXY", "x.test")];
         let (p, skipped) = lenient(&env);
