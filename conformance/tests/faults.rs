@@ -3,7 +3,7 @@
 //! good for the next request. Truncation at every stage and stalls are also
 //! in the case suite (all drivers); these are the faults that need real
 //! sockets: refused, unresolvable, reset, silent servers, trickling servers,
-//! TLS failures, proxy refusals, early answers, stray bytes.
+//! TLS failures, dead and refusing proxies, early answers, stray bytes.
 
 mod fault_support;
 
@@ -273,6 +273,26 @@ fn refusing_proxy(status: &'static str) -> FaultServer {
 }
 
 #[test]
+fn dead_proxy_is_named_with_its_source() {
+    let port = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    for url in ["http://example.test/", "https://example.test/"] {
+        let req = Request::builder(url)
+            .timeout(Duration::from_secs(2))
+            .proxy(Proxy::new("127.0.0.1", port).unwrap())
+            .build()
+            .unwrap();
+        Clients::new().expect_failure(
+            &req,
+            "connect",
+            &format!("could not connect to proxy 127.0.0.1:{port} (from the proxy setting): "),
+        );
+    }
+}
+
+#[test]
 fn proxy_refuses_connect_403_and_407() {
     for (status, code) in [
         ("403 Forbidden", "403"),
@@ -284,7 +304,14 @@ fn proxy_refuses_connect_403_and_407() {
             .proxy(Proxy::new("127.0.0.1", proxy.port).unwrap())
             .build()
             .unwrap();
-        Clients::new().expect_failure(&req, "proxy-refused", &format!("status {code}"));
+        Clients::new().expect_failure(
+            &req,
+            "proxy-refused",
+            &format!(
+                "proxy 127.0.0.1:{} (from the proxy setting) refused CONNECT with status {code}",
+                proxy.port
+            ),
+        );
     }
 }
 
@@ -378,6 +405,10 @@ fn proxy_that_never_answers_connect_meets_the_connect_timeout() {
     Clients::new().expect_failure(
         &req,
         "timeout",
-        "timed out after 300ms while setting up the proxy tunnel",
+        &format!(
+            "proxy 127.0.0.1:{} (from the proxy setting): \
+             timed out after 300ms while setting up the proxy tunnel",
+            proxy.port
+        ),
     );
 }

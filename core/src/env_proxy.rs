@@ -1,17 +1,24 @@
 //! Proxies from the environment, as curl reads them: `http_proxy`,
 //! `https_proxy` (either case), `ALL_PROXY`/`all_proxy` as the fallback, and
-//! `NO_PROXY`/`no_proxy` for the hosts that go direct.
+//! `NO_PROXY`/`no_proxy` for the hosts that go direct. Each proxy chosen
+//! this way carries the variable that named it
+//! ([`ProxySource::Env`](crate::ProxySource::Env)), which a failure with
+//! the proxy names.
 //!
 //! The rules are a pure function of an environment given as a lookup, so
 //! they are tested with tables and never touch the process environment;
-//! [`EnvProxies::from_env`] is the one place that reads it.
+//! [`EnvProxies::from_env`] (an unusable variable is an error) and
+//! [`EnvProxies::from_env_lenient`] (it is skipped with a warning: what the
+//! clients use, as they read the environment by default, like curl and
+//! reqwest, unless told not to with `ClientBuilder::no_env_proxies()`) are
+//! the places that read it.
 
 use std::net::IpAddr;
 
 use url::{Host, Url};
 
 use crate::error::BuildError;
-use crate::request::{basic_auth_value, Proxy, Request};
+use crate::request::{basic_auth_value, Proxy, ProxySource, Request};
 
 /// Port used for a proxy URL that names none (curl's default).
 pub const DEFAULT_ENV_PROXY_PORT: u16 = 1080;
@@ -54,13 +61,17 @@ pub const DEFAULT_ENV_PROXY_PORT: u16 = 1080;
 /// }
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// The default value, like [`EnvProxies::none`], sends every URL direct;
+/// [`is_empty`](EnvProxies::is_empty) says so without looking at a URL.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EnvProxies {
     http: Option<Proxy>,
     https: Option<Proxy>,
     no_proxy: NoProxy,
-    /// The variables read (those set and not empty), and the `no_proxy`
-    /// override: what a transcript keeps to rebuild the same rules.
+    /// The variables used (a proxy variable that was skipped as unusable is
+    /// not among them), and the `no_proxy` override: what a transcript
+    /// keeps to rebuild the same rules.
     vars: Vec<(String, String)>,
     no_proxy_override: Option<String>,
 }
@@ -72,9 +83,45 @@ impl EnvProxies {
     }
 
     /// The settings of this process's environment. An unusable proxy
-    /// variable is an error naming it.
+    /// variable is an error naming it: what to call when the environment
+    /// was asked for explicitly. A value that is not valid UTF-8 counts as
+    /// unset.
     pub fn from_env() -> Result<EnvProxies, BuildError> {
         EnvProxies::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// The settings of this process's environment, for a client that reads
+    /// it by default: never fails. A variable whose value is unusable (not
+    /// an `http://` proxy URL, or not valid UTF-8) is skipped, as if unset,
+    /// with a `log::warn!` naming it and saying why; the next variable in
+    /// the lookup order is used instead.
+    ///
+    /// Reading the environment by default is what curl and reqwest do; the
+    /// clients do it with this and offer an opt-out. Code that asks for the
+    /// environment explicitly should use [`from_env`](Self::from_env),
+    /// which reports an unusable value as an error instead.
+    pub fn from_env_lenient() -> EnvProxies {
+        // A variable may be looked up more than once (ALL_PROXY serves
+        // both schemes): warn about it once.
+        let warned = std::cell::RefCell::new(std::collections::HashSet::new());
+        let (proxies, skipped) =
+            EnvProxies::from_lookup_lenient(|name| match std::env::var(name) {
+                Ok(v) => Some(v),
+                Err(std::env::VarError::NotPresent) => None,
+                Err(std::env::VarError::NotUnicode(_)) => {
+                    if warned.borrow_mut().insert(name.to_string()) {
+                        log::warn!(
+                            "ignoring the {name} environment variable: \
+                             its value is not valid UTF-8"
+                        );
+                    }
+                    None
+                }
+            });
+        for problem in skipped {
+            log::warn!("ignoring a proxy variable of the environment: {problem}");
+        }
+        proxies
     }
 
     /// The settings of an environment given as `(name, value)` pairs.
@@ -97,41 +144,101 @@ impl EnvProxies {
     }
 
     /// The settings of an environment given as a lookup function (the
-    /// value of a variable, or `None` when unset).
+    /// value of a variable, or `None` when unset). The first unusable proxy
+    /// variable is an error naming it.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<EnvProxies, BuildError> {
-        let read = std::cell::RefCell::new(Vec::new());
-        let get = |name: &str| {
-            let v = get(name).filter(|v| !v.trim().is_empty());
-            if let Some(v) = &v {
-                read.borrow_mut().push((name.to_string(), v.clone()));
-            }
-            v
-        };
-        let cgi = get("REQUEST_METHOD").is_some();
-        let pick = |names: &[&'static str]| names.iter().find_map(|n| get(n).map(|v| (*n, v)));
-        let all = pick(&["all_proxy", "ALL_PROXY"]);
-        let http = if cgi {
-            pick(&["http_proxy"])
-        } else {
-            pick(&["http_proxy", "HTTP_PROXY"])
+        EnvProxies::read(get, true).map(|(proxies, _)| proxies)
+    }
+
+    /// The settings of an environment given as a lookup function, never
+    /// failing: each unusable proxy variable is skipped as if unset (the
+    /// next one in the lookup order is used), and its error is returned
+    /// for the caller to report. What
+    /// [`from_env_lenient`](Self::from_env_lenient) does with the process
+    /// environment.
+    ///
+    /// ```
+    /// use urlrequest_core::{EnvProxies, Url};
+    /// let env = [("http_proxy", "socks5://s:1"), ("ALL_PROXY", "fallback:3128")];
+    /// let (proxies, skipped) = EnvProxies::from_lookup_lenient(|name| {
+    ///     env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+    /// });
+    /// assert!(skipped[0].to_string().starts_with("invalid proxy: http_proxy="));
+    /// let proxy = proxies.proxy_for(&Url::parse("http://example.com/")?).unwrap();
+    /// assert_eq!(proxy.host(), "fallback");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_lookup_lenient(
+        get: impl Fn(&str) -> Option<String>,
+    ) -> (EnvProxies, Vec<BuildError>) {
+        match EnvProxies::read(get, false) {
+            Ok(read) => read,
+            // Only the strict reading fails.
+            Err(e) => (EnvProxies::none(), vec![e]),
         }
-        .or_else(|| all.clone());
-        let https = pick(&["https_proxy", "HTTPS_PROXY"]).or(all);
-        let no_proxy = pick(&["no_proxy", "NO_PROXY"])
+    }
+
+    /// Reads the variables; `strict`: the first unusable one is an error,
+    /// else it is skipped and its error collected.
+    fn read(
+        get: impl Fn(&str) -> Option<String>,
+        strict: bool,
+    ) -> Result<(EnvProxies, Vec<BuildError>), BuildError> {
+        // The variables used, to rebuild the same rules from a transcript.
+        let mut used: Vec<(String, String)> = Vec::new();
+        let get = |name: &str| get(name).filter(|v| !v.trim().is_empty());
+        let cgi = get("REQUEST_METHOD").is_some();
+        let mut skipped = Vec::new();
+        // The first variable of `names` that is set and usable.
+        let mut pick = |names: &[&'static str]| -> Result<Option<Proxy>, BuildError> {
+            for name in names {
+                let Some(value) = get(name) else { continue };
+                match parse_proxy_url(name, &value) {
+                    Ok(proxy) => {
+                        used.push((name.to_string(), value));
+                        return Ok(Some(proxy));
+                    }
+                    Err(e) if strict => return Err(e),
+                    Err(e) => skipped.push(e),
+                }
+            }
+            Ok(None)
+        };
+        let http_names: &[&'static str] = if cgi {
+            &["http_proxy", "all_proxy", "ALL_PROXY"]
+        } else {
+            &["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"]
+        };
+        let http = pick(http_names)?;
+        let https = pick(&["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"])?;
+        let no_proxy = ["no_proxy", "NO_PROXY"]
+            .iter()
+            .find_map(|n| get(n).map(|v| (*n, v)));
+        if let Some((name, value)) = &no_proxy {
+            used.push((name.to_string(), value.clone()));
+        }
+        if let Some(method) = get("REQUEST_METHOD") {
+            used.push(("REQUEST_METHOD".to_string(), method));
+        }
+        let no_proxy = no_proxy
             .map(|(_, v)| NoProxy::parse(&v))
             .unwrap_or_default();
-        let http = http.map(|(n, v)| parse_proxy_url(n, &v)).transpose()?;
-        let https = https.map(|(n, v)| parse_proxy_url(n, &v)).transpose()?;
-        let mut vars = read.into_inner();
+        let mut vars = used;
         vars.sort();
         vars.dedup();
-        Ok(EnvProxies {
-            http,
-            https,
-            no_proxy,
-            vars,
-            no_proxy_override: None,
-        })
+        // An unusable ALL_PROXY is met once per scheme: report it once.
+        let mut seen = std::collections::HashSet::new();
+        skipped.retain(|e| seen.insert(e.to_string()));
+        Ok((
+            EnvProxies {
+                http,
+                https,
+                no_proxy,
+                vars,
+                no_proxy_override: None,
+            },
+            skipped,
+        ))
     }
 
     /// Replaces the `NO_PROXY` list (`urlreq --noproxy`).
@@ -300,7 +407,8 @@ fn parse_proxy_url(var: &str, value: &str) -> Result<Proxy, BuildError> {
         None => return Err(bad("no host".into())),
     };
     let mut proxy = Proxy::new(host, url.port().unwrap_or(DEFAULT_ENV_PROXY_PORT))
-        .map_err(|e| bad(e.to_string()))?;
+        .map_err(|e| bad(e.to_string()))?
+        .with_source(ProxySource::Env(var.to_string()));
     if !url.username().is_empty() || url.password().is_some() {
         let user: Vec<u8> = percent_encoding::percent_decode_str(url.username()).collect();
         let pass: Vec<u8> =
@@ -496,6 +604,101 @@ mod tests {
         // A variable the request's scheme does not use is still checked:
         // the error is found when the client is built, not on some request.
         assert!(EnvProxies::from_vars([("https_proxy", "ftp://x")]).is_err());
+    }
+
+    #[test]
+    fn each_proxy_knows_its_variable_as_spelled() {
+        let source = |env: &[(&str, &str)], url: &str| {
+            let p = EnvProxies::from_vars(env.iter().copied()).unwrap();
+            p.proxy_for(&Url::parse(url).unwrap())
+                .map(|p| p.source().clone())
+        };
+        let env = |v: &str| Some(ProxySource::Env(v.into()));
+        assert_eq!(
+            source(&[("http_proxy", "p:1")], "http://a/"),
+            env("http_proxy")
+        );
+        assert_eq!(
+            source(&[("HTTP_PROXY", "p:1")], "http://a/"),
+            env("HTTP_PROXY")
+        );
+        assert_eq!(
+            source(&[("HTTPS_PROXY", "p:1")], "https://a/"),
+            env("HTTPS_PROXY")
+        );
+        assert_eq!(
+            source(&[("all_proxy", "p:1")], "https://a/"),
+            env("all_proxy")
+        );
+        let both = [("ALL_PROXY", "a:1"), ("https_proxy", "s:2")];
+        assert_eq!(source(&both, "http://a/"), env("ALL_PROXY"));
+        assert_eq!(source(&both, "https://a/"), env("https_proxy"));
+    }
+
+    fn lenient(env: &[(&str, &str)]) -> (EnvProxies, Vec<String>) {
+        let (p, skipped) = EnvProxies::from_lookup_lenient(|name| {
+            env.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        });
+        (p, skipped.iter().map(ToString::to_string).collect())
+    }
+
+    #[test]
+    fn lenient_reading_skips_an_unusable_variable_and_says_which() {
+        // The unusable variable is as if unset: the next one is used.
+        let (p, skipped) = lenient(&[
+            ("http_proxy", "socks5://s:1"),
+            ("HTTP_PROXY", "good:2"),
+            ("https_proxy", "https://tls:3"),
+        ]);
+        let http = p.proxy_for(&Url::parse("http://a.test/").unwrap()).unwrap();
+        assert_eq!(
+            (http.host(), http.source()),
+            ("good", &ProxySource::Env("HTTP_PROXY".into()))
+        );
+        assert!(p
+            .proxy_for(&Url::parse("https://a.test/").unwrap())
+            .is_none());
+        assert_eq!(skipped.len(), 2, "{skipped:?}");
+        assert!(
+            skipped[0].starts_with("invalid proxy: http_proxy=\"socks5://s:1\""),
+            "{skipped:?}"
+        );
+        assert!(
+            skipped[1].starts_with("invalid proxy: https_proxy="),
+            "{skipped:?}"
+        );
+        // The strict reading of the same environment is an error.
+        assert!(EnvProxies::from_vars([("http_proxy", "socks5://s:1")]).is_err());
+        // An unusable ALL_PROXY is met for both schemes, reported once.
+        let (p, skipped) = lenient(&[("ALL_PROXY", "http://p:99999")]);
+        assert!(p.is_empty());
+        assert_eq!(skipped.len(), 1, "{skipped:?}");
+        let (p, skipped) = lenient(&[("all_proxy", "ftp://a"), ("https_proxy", "ftp://s")]);
+        assert!(p.is_empty());
+        assert_eq!(skipped.len(), 2, "{skipped:?}");
+        // A usable environment reads as strictly, with nothing skipped.
+        let env = [("http_proxy", "u:p@h:1"), ("NO_PROXY", "x.test")];
+        let (p, skipped) = lenient(&env);
+        assert!(skipped.is_empty());
+        assert_eq!(p, EnvProxies::from_vars(env).unwrap());
+        // Nothing set: no proxies, the same as the default.
+        let (p, skipped) = lenient(&[]);
+        assert!(p.is_empty() && skipped.is_empty());
+        assert_eq!(p, EnvProxies::default());
+    }
+
+    #[test]
+    fn a_skipped_variable_is_not_kept_for_a_replay() {
+        let (env, _) = lenient(&[("http_proxy", "ftp://x"), ("ALL_PROXY", "all:4")]);
+        let mut r = Request::get("http://a.test/").unwrap();
+        env.apply(&mut r);
+        let ex = crate::Exchange::recording(r, std::time::Instant::now());
+        let text = ex.transcript().unwrap().to_json_lines();
+        assert!(!text.contains("ftp://x"), "{text}");
+        let back = crate::Transcript::parse(&text).unwrap();
+        assert_eq!(back.request.env_proxies(), Some(&env));
     }
 
     #[test]

@@ -11,6 +11,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
+use crate::request::ProxySource;
+
 /// A request description was rejected before anything was sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -346,6 +348,25 @@ pub enum Error {
     /// cut-short compressed data, or decoded output past the decompression
     /// limit.
     ContentEncoding(ContentEncodingError),
+    /// A failure with the proxy itself, before any request reached the
+    /// server: the proxy's name did not resolve, it could not be connected
+    /// to (in time), or it refused or broke off the `CONNECT` tunnel.
+    /// `error` is the failure as it would read without a proxy (see
+    /// [`cause`](Error::cause)), and [`kind_name`](Error::kind_name) is
+    /// its kind (`dns`, `connect`, `timeout`, `proxy-refused`, ...). The
+    /// message names the proxy and where it came from, as in
+    /// `could not connect to proxy 127.0.0.1:9 (from environment variable
+    /// http_proxy): Connection refused (os error 111)`.
+    Proxy {
+        /// The proxy's host (an IPv6 address without brackets).
+        host: String,
+        /// The proxy's port.
+        port: u16,
+        /// Where the proxy came from.
+        from: ProxySource,
+        /// What went wrong.
+        error: Box<Error>,
+    },
 }
 
 /// Why a content coding could not be undone: the payload of
@@ -407,8 +428,11 @@ impl fmt::Display for ContentEncodingError {
 
 impl Error {
     /// A short stable name for the kind of failure, used in event traces.
+    /// A failure with a proxy ([`Error::Proxy`]) has the kind of its
+    /// cause.
     pub fn kind_name(&self) -> &'static str {
         match self {
+            Error::Proxy { error, .. } => error.kind_name(),
             Error::Transport(TransportError::Dns(_)) => "dns",
             Error::Transport(TransportError::Connect(_)) => "connect",
             Error::Transport(TransportError::Tls(_)) => "tls",
@@ -431,6 +455,33 @@ impl Error {
             }) => "decompression-bomb",
             Error::ContentEncoding(_) => "content-encoding",
             Error::RequestBody { .. } => "request-body",
+        }
+    }
+
+    /// The failure itself: for [`Error::Proxy`] the error it wraps, for
+    /// every other error the error itself. What to match on to treat a
+    /// failure the same whether or not a proxy was in the way.
+    ///
+    /// ```
+    /// use urlrequest_core::{Error, ProxySource, TransportError};
+    /// let refused = Error::Transport(TransportError::Connect("127.0.0.1:9: refused".into()));
+    /// let via = Error::Proxy {
+    ///     host: "127.0.0.1".into(),
+    ///     port: 9,
+    ///     from: ProxySource::Env("http_proxy".into()),
+    ///     error: Box::new(refused.clone()),
+    /// };
+    /// assert_eq!(via.cause(), &refused);
+    /// assert_eq!(via.kind_name(), "connect");
+    /// assert_eq!(
+    ///     via.to_string(),
+    ///     "could not connect to proxy 127.0.0.1:9 (from environment variable http_proxy): refused"
+    /// );
+    /// ```
+    pub fn cause(&self) -> &Error {
+        match self {
+            Error::Proxy { error, .. } => error.cause(),
+            other => other,
         }
     }
 
@@ -503,7 +554,61 @@ impl fmt::Display for Error {
             Error::Cancelled => f.write_str("request cancelled"),
             Error::ContentEncoding(e) => e.fmt(f),
             Error::RequestBody { what } => write!(f, "request body: {what}"),
+            Error::Proxy {
+                host,
+                port,
+                from,
+                error,
+            } => proxy_failure(f, host, *port, from, error),
         }
+    }
+}
+
+/// The message of [`Error::Proxy`]: what failed, with which proxy, set
+/// where. The runtimes' own prefix naming the address (which is the proxy's
+/// here) is left out when it says nothing more than the proxy's name.
+fn proxy_failure(
+    f: &mut fmt::Formatter<'_>,
+    host: &str,
+    port: u16,
+    from: &ProxySource,
+    error: &Error,
+) -> fmt::Result {
+    let proxy = if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    };
+    let strip = |message: &str, prefixes: &[String]| -> String {
+        prefixes
+            .iter()
+            .find_map(|p| message.strip_prefix(p.as_str()))
+            .unwrap_or(message)
+            .to_string()
+    };
+    match error {
+        Error::Transport(TransportError::Dns(m)) => {
+            let m = strip(m, &[format!("{host}: ")]);
+            write!(f, "could not resolve proxy {proxy} (from {from}): {m}")
+        }
+        Error::Transport(TransportError::Connect(m)) => {
+            let m = strip(m, &[format!("{proxy}: "), format!("{host} port {port}: ")]);
+            write!(f, "could not connect to proxy {proxy} (from {from}): {m}")
+        }
+        Error::Timeout {
+            phase: Phase::Connect,
+            after,
+            ..
+        } => write!(
+            f,
+            "could not connect to proxy {proxy} (from {from}): timed out after {}",
+            human_duration(*after)
+        ),
+        Error::ProxyRefused { status, reason } => write!(
+            f,
+            "proxy {proxy} (from {from}) refused CONNECT with status {status} {reason}"
+        ),
+        other => write!(f, "proxy {proxy} (from {from}): {other}"),
     }
 }
 
@@ -600,6 +705,12 @@ mod tests {
                 compressed: 0,
             }),
             Error::RequestBody { what: "x".into() },
+            Error::Proxy {
+                host: "p".into(),
+                port: 1,
+                from: ProxySource::Setting,
+                error: Box::new(Error::Cancelled),
+            },
         ];
         fn position(e: &Error) -> usize {
             match e {
@@ -625,13 +736,145 @@ mod tests {
                 }) => 17,
                 Error::ContentEncoding(_) => 16,
                 Error::RequestBody { .. } => 18,
+                Error::Proxy { .. } => 19,
             }
         }
         let positions: Vec<usize> = every.iter().map(position).collect();
-        assert_eq!(positions, (0..19).collect::<Vec<_>>(), "one of each kind");
-        let mut names: Vec<&str> = every.iter().map(Error::kind_name).collect();
+        assert_eq!(positions, (0..20).collect::<Vec<_>>(), "one of each kind");
+        // A failure with a proxy is of its cause's kind; every other kind
+        // has a name of its own.
+        let (wrapped, kinds) = every.split_last().unwrap();
+        assert_eq!(wrapped.kind_name(), "cancelled");
+        let mut names: Vec<&str> = kinds.iter().map(Error::kind_name).collect();
         names.sort_unstable();
         names.dedup();
-        assert_eq!(names.len(), every.len(), "{names:?}");
+        assert_eq!(names.len(), kinds.len(), "{names:?}");
+    }
+
+    fn via(host: &str, port: u16, from: ProxySource, error: Error) -> Error {
+        Error::Proxy {
+            host: host.into(),
+            port,
+            from,
+            error: Box::new(error),
+        }
+    }
+
+    #[test]
+    fn proxy_failures_name_the_proxy_and_its_source() {
+        let env = || ProxySource::Env("http_proxy".into());
+        let refused = "Connection refused (os error 111)";
+        let table = [
+            // One address tried: the address is the proxy's, said once.
+            (
+                via(
+                    "127.0.0.1",
+                    9,
+                    env(),
+                    TransportError::Connect(format!("127.0.0.1:9: {refused}")).into(),
+                ),
+                "connect",
+                format!("could not connect to proxy 127.0.0.1:9 (from environment variable http_proxy): {refused}"),
+            ),
+            // A name: the address tried stays in the message.
+            (
+                via(
+                    "proxy.test",
+                    3128,
+                    ProxySource::Setting,
+                    TransportError::Connect(format!("10.0.0.7:3128: {refused}")).into(),
+                ),
+                "connect",
+                format!("could not connect to proxy proxy.test:3128 (from the proxy setting): 10.0.0.7:3128: {refused}"),
+            ),
+            // Every address of a name failed.
+            (
+                via(
+                    "localhost",
+                    9,
+                    ProxySource::KivyParams,
+                    TransportError::Connect(
+                        "localhost port 9: every address failed ([::1]:9: a; 127.0.0.1:9: b)"
+                            .into(),
+                    )
+                    .into(),
+                ),
+                "connect",
+                "could not connect to proxy localhost:9 (from the proxy_host/proxy_port parameters): \
+                 every address failed ([::1]:9: a; 127.0.0.1:9: b)"
+                    .into(),
+            ),
+            (
+                via(
+                    "::1",
+                    9,
+                    ProxySource::Env("ALL_PROXY".into()),
+                    TransportError::Connect(format!("[::1]:9: {refused}")).into(),
+                ),
+                "connect",
+                format!("could not connect to proxy [::1]:9 (from environment variable ALL_PROXY): {refused}"),
+            ),
+            (
+                via(
+                    "proxy.invalid",
+                    3128,
+                    ProxySource::Env("HTTPS_PROXY".into()),
+                    TransportError::unresolved("proxy.invalid", None).into(),
+                ),
+                "dns",
+                "could not resolve proxy proxy.invalid:3128 (from environment variable HTTPS_PROXY): no addresses found".into(),
+            ),
+            (
+                via(
+                    "10.255.255.1",
+                    3128,
+                    ProxySource::Setting,
+                    Error::Timeout {
+                        phase: Phase::Connect,
+                        after: Duration::from_millis(300),
+                        received: 0,
+                    },
+                ),
+                "timeout",
+                "could not connect to proxy 10.255.255.1:3128 (from the proxy setting): timed out after 300ms".into(),
+            ),
+            (
+                via(
+                    "127.0.0.1",
+                    3128,
+                    ProxySource::KivyParams,
+                    Error::ProxyRefused {
+                        status: 407,
+                        reason: "Proxy Authentication Required".into(),
+                    },
+                ),
+                "proxy-refused",
+                "proxy 127.0.0.1:3128 (from the proxy_host/proxy_port parameters) refused CONNECT \
+                 with status 407 Proxy Authentication Required"
+                    .into(),
+            ),
+            // Anything else: the proxy, then the failure as it reads alone.
+            (
+                via(
+                    "127.0.0.1",
+                    3128,
+                    env(),
+                    Error::Timeout {
+                        phase: Phase::ProxyConnect,
+                        after: Duration::from_secs(2),
+                        received: 0,
+                    },
+                ),
+                "timeout",
+                "proxy 127.0.0.1:3128 (from environment variable http_proxy): \
+                 timed out after 2s while setting up the proxy tunnel"
+                    .into(),
+            ),
+        ];
+        for (error, kind, message) in table {
+            assert_eq!(error.kind_name(), kind, "{error}");
+            assert_eq!(error.to_string(), message);
+            assert!(!matches!(error.cause(), Error::Proxy { .. }));
+        }
     }
 }

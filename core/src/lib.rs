@@ -103,7 +103,7 @@ pub use form::{
 };
 pub use pool::{Pool, PoolKey};
 pub use request::{
-    basic_auth_value, Limits, Proxy, Request, RequestBuilder, DEFAULT_CHUNK_SIZE,
+    basic_auth_value, Limits, Proxy, ProxySource, Request, RequestBuilder, DEFAULT_CHUNK_SIZE,
     DEFAULT_MAX_COLLECTED_BODY, DEFAULT_MAX_REDIRECTS, DEFAULT_USER_AGENT,
 };
 pub use trace::{trace_line, trace_text};

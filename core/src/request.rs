@@ -1,6 +1,7 @@
 //! The request description: a plain, validated value that every runtime drives
 //! the same way. Owns URL and header validation and the defaults.
 
+use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use base64::engine::general_purpose::STANDARD;
@@ -70,14 +71,54 @@ impl Default for Limits {
     }
 }
 
+/// Where a [`Proxy`] came from: said in the message of a failure with the
+/// proxy, so that a dead proxy from the environment is not mistaken for a
+/// dead server (or for a proxy set in code).
+///
+/// ```
+/// use urlrequest_core::{EnvProxies, Proxy, ProxySource, Url};
+/// assert_eq!(Proxy::new("p", 3128)?.source(), &ProxySource::Setting);
+/// let env = EnvProxies::from_vars([("HTTPS_PROXY", "p:3128")])?;
+/// let proxy = env.proxy_for(&Url::parse("https://example.com/")?).unwrap();
+/// assert_eq!(proxy.source(), &ProxySource::Env("HTTPS_PROXY".into()));
+/// assert_eq!(proxy.source().to_string(), "environment variable HTTPS_PROXY");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum ProxySource {
+    /// Set in code: [`RequestBuilder::proxy`], [`Request::set_proxy`], a
+    /// client builder's proxy option. What [`Proxy::new`] gives.
+    #[default]
+    Setting,
+    /// Read from this environment variable (`http_proxy`, `HTTPS_PROXY`,
+    /// `ALL_PROXY`, ...), named as the environment spells it; see
+    /// [`EnvProxies`](crate::EnvProxies).
+    Env(String),
+    /// The Kivy-style `proxy_host`/`proxy_port` request parameters.
+    KivyParams,
+}
+
+impl fmt::Display for ProxySource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProxySource::Setting => f.write_str("the proxy setting"),
+            ProxySource::Env(var) => write!(f, "environment variable {var}"),
+            ProxySource::KivyParams => f.write_str("the proxy_host/proxy_port parameters"),
+        }
+    }
+}
+
 /// An HTTP proxy: plain-http requests go to it in absolute-form, https requests
 /// are tunnelled with `CONNECT`. Its headers (such as `Proxy-Authorization`)
-/// are sent to the proxy in both cases.
+/// are sent to the proxy in both cases. It knows where it came from
+/// ([`ProxySource`]), for the messages of failures with it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Proxy {
     pub(crate) host: String,
     pub(crate) port: u16,
     pub(crate) headers: HeaderMap,
+    pub(crate) source: ProxySource,
 }
 
 impl Proxy {
@@ -105,7 +146,15 @@ impl Proxy {
             host,
             port,
             headers: HeaderMap::new(),
+            source: ProxySource::Setting,
         })
+    }
+
+    /// Says where this proxy came from (by default
+    /// [`ProxySource::Setting`]); failures with the proxy name it.
+    pub fn with_source(mut self, source: ProxySource) -> Proxy {
+        self.source = source;
+        self
     }
 
     /// Adds a header sent to the proxy (not to the origin server).
@@ -128,6 +177,11 @@ impl Proxy {
     /// Headers sent to the proxy.
     pub fn headers(&self) -> &HeaderMap {
         &self.headers
+    }
+
+    /// Where this proxy came from.
+    pub fn source(&self) -> &ProxySource {
+        &self.source
     }
 }
 

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use crate::error::TransportError;
 use crate::event::Event;
 use crate::exchange::{Action, Exchange};
-use crate::request::{Limits, Proxy, Request};
+use crate::request::{Limits, Proxy, ProxySource, Request};
 
 /// Format version written in the first line. Version 1 (bodies and data in
 /// hex) is still read.
@@ -83,7 +83,11 @@ pub enum Input {
 /// proxies from the environment adds `"env_proxies"` (the variables read,
 /// `{"vars":[[name,value],...],"no_proxy":null}`), so that a replay sends
 /// the same `Cookie` headers and picks the same proxy on every hop; older
-/// readers ignore them. Every following line is one input,
+/// readers ignore them. A proxy is `{"host":...,"port":...,"headers":[...],
+/// "source":...}`, the source (said in a failure's message) being
+/// `"setting"`, `"kivy_params"` or `{"env":"<variable>"}`; a proxy without
+/// `"source"` (an older transcript) is read as `"setting"`. Every following
+/// line is one input,
 /// `at_us` being microseconds since the exchange started:
 ///
 /// ```text
@@ -422,6 +426,7 @@ fn request_fields_to_json(r: &Request) -> Value {
         "collect_body": r.collect_body,
         "proxy": r.proxy.as_ref().map(|p| json!({
             "host": p.host, "port": p.port, "headers": headers_json(&p.headers),
+            "source": proxy_source_to_json(&p.source),
         })),
         "limits": {
             "max_head_bytes": r.limits.max_head_bytes,
@@ -434,6 +439,31 @@ fn request_fields_to_json(r: &Request) -> Value {
         "expect_continue_us": r.expect_continue.map(|t| t.as_micros() as u64),
         "body_stream": r.upload.map(|u| json!({"length": u.length, "replayable": u.replayable})),
     })
+}
+
+/// `"setting"`, `"kivy_params"`, or `{"env": "<variable>"}`.
+fn proxy_source_to_json(source: &ProxySource) -> Value {
+    match source {
+        ProxySource::Setting => json!("setting"),
+        ProxySource::KivyParams => json!("kivy_params"),
+        ProxySource::Env(var) => json!({ "env": var }),
+    }
+}
+
+fn proxy_source_from_json(v: &Value) -> Result<ProxySource, String> {
+    match v {
+        Value::String(s) if s == "setting" => Ok(ProxySource::Setting),
+        Value::String(s) if s == "kivy_params" => Ok(ProxySource::KivyParams),
+        Value::Object(o) => match o.get("env") {
+            Some(Value::String(var)) => Ok(ProxySource::Env(var.clone())),
+            _ => Err(format!(
+                "request.proxy.source: {v} has no \"env\" variable name"
+            )),
+        },
+        _ => Err(format!(
+            "request.proxy.source: {v} is not \"setting\", \"kivy_params\" or {{\"env\": name}}"
+        )),
+    }
 }
 
 fn request_from_json(v: &Value) -> Result<Request, String> {
@@ -489,6 +519,10 @@ fn request_from_json(v: &Value) -> Result<Request, String> {
         for (name, value) in headers_from_json(p.get("headers").unwrap_or(&Value::Null))? {
             let value = String::from_utf8(value).map_err(|_| "proxy header is not UTF-8")?;
             proxy = proxy.header(&name, &value).map_err(|e| e.to_string())?;
+        }
+        // Absent in transcripts written before proxies knew their source.
+        if let Some(source) = p.get("source") {
+            proxy = proxy.with_source(proxy_source_from_json(source)?);
         }
         builder = builder.proxy(proxy);
     }

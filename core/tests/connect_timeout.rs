@@ -65,7 +65,10 @@ fn a_proxy_that_never_answers_connect_is_named() {
     ex.handle_timeout(t0 + 500 * MS);
     assert_eq!(
         events(&mut ex),
-        ["failure timeout: timed out after 500ms while setting up the proxy tunnel"]
+        [
+            "failure timeout: proxy proxy.test:3128 (from the proxy setting): \
+          timed out after 500ms while setting up the proxy tunnel"
+        ]
     );
 }
 

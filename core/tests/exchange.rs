@@ -723,7 +723,8 @@ fn proxy_refusal_names_the_status() {
     );
     assert_eq!(
         failure(&r.events).to_string(),
-        "proxy refused the tunnel with status 407 Proxy Authentication Required"
+        "proxy proxy.test:3128 (from the proxy setting) refused CONNECT \
+         with status 407 Proxy Authentication Required"
     );
 }
 

@@ -48,14 +48,25 @@ fn a_407_from_the_proxy_is_a_failure_naming_the_status() {
         .build()
         .unwrap();
     let err = smol::block_on(client.send(req)).unwrap_err();
+    // The failure names the proxy; its cause is the refusal.
+    let Error::Request(core_err @ core::Error::Proxy { .. }) = &err else {
+        panic!("expected a failure with the proxy, got {err:?}")
+    };
     assert!(
         matches!(
-            err,
-            Error::Request(core::Error::ProxyRefused { status: 407, .. })
+            core_err.cause(),
+            core::Error::ProxyRefused { status: 407, .. }
         ),
         "{err:?}"
     );
-    assert!(err.to_string().contains("407"), "{err}");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "proxy 127.0.0.1:{} (from the proxy setting) refused CONNECT \
+             with status 407 Proxy Authentication Required",
+            proxy.addr().port()
+        )
+    );
     assert_eq!(server.accepted(), 0, "nothing reached the origin");
 }
 

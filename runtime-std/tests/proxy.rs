@@ -1,17 +1,20 @@
 //! Proxies: HTTPS through an in-process `CONNECT` proxy that requires
 //! `Proxy-Authorization` (and refuses with 407 without it), plain http
-//! through an absolute-form forwarding proxy.
+//! through an absolute-form forwarding proxy, and a dead proxy, whose
+//! failure names it and where it came from.
 
 mod support;
 
 use std::io::Write;
+use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
 use support::pki::Ca;
 use support::{respond, serve, Req};
 use urlrequest_conformance::HttpProxy;
-use urlrequest_std::UrlRequest;
+use urlrequest_core::{EnvProxies, Request};
+use urlrequest_std::{Agent, UrlRequest};
 
 const AUTH: &str = "Basic cHJveHk6c2VjcmV0";
 
@@ -83,7 +86,14 @@ fn proxy_refusal_407_is_an_error_naming_the_status() {
     assert!(req.wait(Duration::from_secs(10)));
     let log = log.lock().unwrap().clone();
     assert_eq!(log.len(), 2, "{log:?}");
-    assert!(log[0].contains("407"), "{}", log[0]);
+    assert_eq!(
+        log[0],
+        format!(
+            "proxy {} (from the proxy_host/proxy_port parameters) refused CONNECT \
+             with status 407 Proxy Authentication Required",
+            proxy.addr()
+        )
+    );
     assert_eq!(log[1], "finish");
     assert_eq!(req.error().unwrap().kind_name(), "proxy-refused");
     assert_eq!(origin.accepted(), 0);
@@ -123,5 +133,52 @@ fn plain_http_through_forward_proxy_uses_absolute_form() {
         seen[0].header("proxy-authorization"),
         Some(AUTH),
         "proxy headers go to the proxy"
+    );
+}
+
+/// A port nothing listens on: bound, then let go.
+fn closed_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+#[test]
+fn a_dead_proxy_from_the_environment_names_the_variable() {
+    let port = closed_port();
+    let env = EnvProxies::from_vars([("http_proxy", format!("http://127.0.0.1:{port}"))]).unwrap();
+    let agent = Agent::builder().env_proxies(env).build();
+    let req = Request::builder("http://origin.test/")
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let err = agent.send(req).unwrap_err();
+    assert_eq!(err.kind_name(), "connect", "{err}");
+    let msg = err.to_string();
+    let prefix = format!(
+        "could not connect to proxy 127.0.0.1:{port} (from environment variable http_proxy): "
+    );
+    assert!(msg.starts_with(&prefix), "{msg}");
+    // The operating system's reason, said once, without the address again.
+    let reason = &msg[prefix.len()..];
+    assert!(reason.to_ascii_lowercase().contains("refused"), "{msg}");
+    assert!(!reason.contains(&port.to_string()), "{msg}");
+}
+
+#[test]
+fn a_dead_proxy_of_the_kivy_parameters_names_them() {
+    let port = closed_port();
+    let req = UrlRequest::builder("https://origin.test/")
+        .proxy_host("127.0.0.1")
+        .proxy_port(port)
+        .build()
+        .unwrap();
+    assert!(req.wait(Duration::from_secs(10)));
+    let err = req.error().unwrap();
+    assert_eq!(err.kind_name(), "connect", "{err}");
+    assert!(
+        err.to_string().starts_with(&format!(
+            "could not connect to proxy 127.0.0.1:{port} (from the proxy_host/proxy_port parameters): "
+        )),
+        "{err}"
     );
 }

@@ -7,11 +7,19 @@ use std::process::{Command, Output};
 use urlrequest_conformance::test_server::{respond, serve, Server};
 
 fn urlreq(args: &[&str]) -> Output {
+    urlreq_env(args, &[])
+}
+
+/// urlreq with these environment variables added to a process environment
+/// cleared of the machine's proxy variables (urlreq reads them, as curl
+/// does).
+fn urlreq_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_urlreq"));
-    // urlreq reads the proxy variables, as curl does: none of the machine's.
     for v in [
         "http_proxy",
         "HTTP_PROXY",
+        "https_proxy",
+        "HTTPS_PROXY",
         "all_proxy",
         "ALL_PROXY",
         "no_proxy",
@@ -19,6 +27,7 @@ fn urlreq(args: &[&str]) -> Output {
     ] {
         cmd.env_remove(v);
     }
+    cmd.envs(env.iter().copied());
     cmd.args(args).output().expect("urlreq runs")
 }
 
@@ -91,6 +100,24 @@ fn body_to_stdout_and_exit_codes() {
     let err = stderr(&o);
     assert_eq!(err.lines().count(), 1, "one clear line: {err}");
     assert!(err.contains("could not connect"), "{err}");
+}
+
+#[test]
+fn a_dead_proxy_from_the_environment_is_named_with_its_variable() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let proxy = format!("http://127.0.0.1:{port}");
+    let o = urlreq_env(&["http://origin.test/"], &[("http_proxy", &proxy)]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "one clear line: {err}");
+    let prefix = format!(
+        "urlreq: connect: could not connect to proxy 127.0.0.1:{port} \
+         (from environment variable http_proxy): "
+    );
+    assert!(err.starts_with(&prefix), "{err}");
 }
 
 #[test]

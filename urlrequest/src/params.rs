@@ -8,8 +8,8 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use urlrequest_core::{
-    BuildError, CookieJar, EnvProxies, Limits, Multipart, Proxy, Request, DEFAULT_CHUNK_SIZE,
-    DEFAULT_MAX_REDIRECTS,
+    BuildError, CookieJar, EnvProxies, Limits, Multipart, Proxy, ProxySource, Request,
+    DEFAULT_CHUNK_SIZE, DEFAULT_MAX_REDIRECTS,
 };
 
 /// Proxy port used when `proxy_host` is given without `proxy_port`.
@@ -60,7 +60,8 @@ pub struct RequestParams {
     pub max_redirects: u32,
     /// Keep the body in the response (off when it streams to a file).
     pub collect_body: bool,
-    /// Proxy host.
+    /// Proxy host. The proxy is marked as coming from these parameters
+    /// ([`ProxySource::KivyParams`]), which a failure with it says.
     pub proxy_host: Option<String>,
     /// Proxy port ([`DEFAULT_PROXY_PORT`] when only the host is given).
     pub proxy_port: Option<u16>,
@@ -198,7 +199,8 @@ impl RequestParams {
         }
         if let Some(host) = &self.proxy_host {
             let mut proxy =
-                Proxy::new(host.clone(), self.proxy_port.unwrap_or(DEFAULT_PROXY_PORT))?;
+                Proxy::new(host.clone(), self.proxy_port.unwrap_or(DEFAULT_PROXY_PORT))?
+                    .with_source(ProxySource::KivyParams);
             for (n, v) in &self.proxy_headers {
                 proxy = proxy.header(n, v)?;
             }
@@ -251,11 +253,16 @@ mod tests {
         assert_eq!(r.cookie_jar(), Some(&jar));
         assert_eq!(r.wall_time(), Some(std::time::UNIX_EPOCH));
         assert_eq!(r.proxy().unwrap().host(), "env.test");
+        assert_eq!(
+            r.proxy().unwrap().source(),
+            &ProxySource::Env("http_proxy".into())
+        );
         assert_eq!(r.env_proxies(), Some(&env));
         // An explicit proxy_host wins over the environment.
         p.proxy_host = Some("mine.test".into());
         let r = p.to_request().unwrap();
         assert_eq!(r.proxy().unwrap().host(), "mine.test");
+        assert_eq!(r.proxy().unwrap().source(), &ProxySource::KivyParams);
         assert!(r.env_proxies().is_none());
     }
 

@@ -169,8 +169,35 @@ impl Exchange {
             self.pending.push_back(Action::Close);
         }
         self.writes.clear();
+        let error = self.with_proxy_named(error);
         self.events.push(Event::Failure(error));
         self.state = State::Finished;
+    }
+
+    /// `error`, as [`Error::Proxy`] when it is a failure with the proxy
+    /// itself: met while connecting to the proxy or setting up its tunnel,
+    /// before the server was reached. The one place a failure learns which
+    /// proxy it was and where that proxy came from, whatever runtime
+    /// reported it.
+    fn with_proxy_named(&self, error: Error) -> Error {
+        let with_proxy = matches!(
+            self.state,
+            State::Connecting | State::WritingConnect | State::ReadingConnect
+        );
+        // Not the proxy's doing: the caller's cancel, the caller's body.
+        let not_the_proxy = matches!(
+            error,
+            Error::Cancelled | Error::RequestBody { .. } | Error::Proxy { .. }
+        );
+        match self.request.proxy.as_ref() {
+            Some(proxy) if with_proxy && !not_the_proxy => Error::Proxy {
+                host: proxy.host.clone(),
+                port: proxy.port,
+                from: proxy.source.clone(),
+                error: Box::new(error),
+            },
+            _ => error,
+        }
     }
 
     pub(super) fn release_or_close(&mut self) {
