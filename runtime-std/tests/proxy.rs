@@ -146,7 +146,7 @@ fn closed_port() -> u16 {
 fn a_dead_proxy_from_the_environment_names_the_variable() {
     let port = closed_port();
     let env = EnvProxies::from_vars([("http_proxy", format!("http://127.0.0.1:{port}"))]).unwrap();
-    let agent = Agent::builder().env_proxies(env).build();
+    let agent = Agent::builder().env_proxies(env).build().unwrap();
     let req = Request::builder("http://origin.test/")
         .timeout(Duration::from_secs(10))
         .build()

@@ -120,15 +120,10 @@ impl ClientSettings {
         self.env_proxies = match &self.proxies {
             ProxySource::Off => None,
             ProxySource::Given(rules) => Some(rules.clone()),
-            ProxySource::Environment => match EnvProxies::from_env() {
-                Ok(rules) => Some(rules),
-                Err(e) => {
-                    // A malformed variable the user never pointed us at
-                    // should not stop every request: reqwest skips it too.
-                    log::warn!("ignoring the proxy environment: {e}");
-                    None
-                }
-            },
+            // A malformed variable the user never pointed us at should not
+            // stop every request: it is skipped with a warning, as reqwest
+            // does (an explicit `EnvProxies::from_env()?` reports it).
+            ProxySource::Environment => Some(EnvProxies::from_env_lenient()),
         }
         .filter(|rules| !rules.is_empty());
         self
