@@ -70,5 +70,5 @@ pub use replay::{Recording, Replay, ReplayEvents};
 pub use runtime::{AsyncRuntime, BlockingRuntime, EventSource, Job, Runtime};
 pub use upload::Upload;
 pub use url_request::{Dispatch, UrlRequest};
-pub use urlrequest_core::{CookieJar, Multipart};
+pub use urlrequest_core::{BodyError, CookieJar, Multipart, StatusError};
 pub use urlrequest_tls::{CaMode, TlsSettings};
