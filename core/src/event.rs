@@ -123,6 +123,13 @@ impl Response {
         &self.url
     }
 
+    /// Replaces the final URL. For code that answers a request from a
+    /// record made at another address (a replayed recording rebased to the
+    /// host a test asks for), so the response names the URL asked for.
+    pub fn set_url(&mut self, url: Url) {
+        self.url = url;
+    }
+
     /// The raw body, when collected.
     pub fn bytes(&self) -> Option<&Bytes> {
         self.body.as_ref()
