@@ -47,6 +47,8 @@ mod multipart_upload;
 mod outcome;
 mod params;
 mod replay;
+mod replay_match;
+mod replay_rebase;
 mod run;
 mod runtime;
 mod session;
