@@ -136,7 +136,7 @@ pub enum BodyError {
         /// The reason phrase the server sent (may be empty).
         reason: String,
         /// The response's final URL.
-        url: url::Url,
+        url: String,
         /// What went wrong reading the body.
         error: Box<BodyError>,
     },

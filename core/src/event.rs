@@ -273,7 +273,7 @@ impl Response {
         BodyError::Status {
             status: self.status,
             reason: self.reason.clone(),
-            url: self.url.clone(),
+            url: self.url.to_string(),
             error: Box::new(error),
         }
     }

@@ -88,7 +88,7 @@ impl StatusError {
 impl fmt::Display for StatusError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let r = &self.response;
-        write_status_line(f, r.status(), r.reason(), r.url())?;
+        write_status_line(f, r.status(), r.reason(), r.url().as_str())?;
         match &self.body_start {
             Some(body) => write!(f, ": {body}"),
             None => Ok(()),
@@ -104,7 +104,7 @@ pub(crate) fn write_status_line(
     f: &mut fmt::Formatter<'_>,
     status: StatusCode,
     reason: &str,
-    url: &Url,
+    url: &str,
 ) -> fmt::Result {
     let reason = match reason {
         "" => status.canonical_reason().unwrap_or(""),
