@@ -277,6 +277,33 @@ mod tests {
     }
 
     #[test]
+    fn a_streamed_body_matches_by_its_declared_length() {
+        let streamed = |length| {
+            Request::builder("http://h/up")
+                .method("PUT")
+                .body_stream(urlrequest_core::BodyStream {
+                    length,
+                    replayable: false,
+                })
+                .build()
+                .unwrap()
+        };
+        let rules = MatchRules::default();
+        let all = [recorded(streamed(Some(5)))];
+        assert_eq!(rules.find(&streamed(Some(5)), all.iter()), Ok(0));
+        let e = rules.find(&streamed(Some(6)), all.iter()).unwrap_err();
+        assert!(
+            e.ends_with("[1] PUT http://h/up: body differs (recorded a streamed body of 5 bytes)"),
+            "{e}"
+        );
+        let e = rules.find(&streamed(None), all.iter()).unwrap_err();
+        assert!(
+            e.starts_with("replay: PUT http://h/up (a streamed body) matches"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn nothing_left_says_so() {
         let e = MatchRules::default()
             .find(&Request::get("http://h/a").unwrap(), [].iter())
