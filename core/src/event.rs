@@ -158,7 +158,10 @@ impl Response {
     ///   decode [`bytes`](Self::bytes) with a library that knows it.
     /// - A body that was not collected (streamed): [`BodyError::NotCollected`].
     ///
-    /// The body is the one received, whatever the status.
+    /// The body is the one received, whatever the status; for a status
+    /// other than 2xx, any of these errors comes wrapped in
+    /// [`BodyError::Status`], its message naming the status and URL first
+    /// ([`BodyError::inner`] gives the error itself).
     ///
     /// ```
     /// # use urlrequest_core::{Exchange, Request, Event, Response};
@@ -220,6 +223,9 @@ impl Response {
     /// Errors: [`BodyError::NotCollected`] when the body was streamed;
     /// [`BodyError::Json`] naming `T` and saying what serde_json found
     /// (syntax, or a missing or mistyped field, with line and column).
+    /// For a status other than 2xx, either comes wrapped in
+    /// [`BodyError::Status`]: `HTTP 404 Not Found from URL: body is not
+    /// valid JSON for T: ...`.
     ///
     /// ```
     /// # use urlrequest_core::{Exchange, Request, Event, Response};
