@@ -129,6 +129,30 @@ pub enum BodyError {
         /// What serde_json said (with line and column).
         message: String,
     },
+    /// One of the errors above, reading the body of a response whose
+    /// status is not 2xx: the message says the status and URL first, as
+    /// such a body is often an error page rather than what was expected.
+    Status {
+        /// The response's status.
+        status: http::StatusCode,
+        /// The reason phrase the server sent (may be empty).
+        reason: String,
+        /// The response's final URL.
+        url: String,
+        /// What went wrong reading the body.
+        error: Box<BodyError>,
+    },
+}
+
+impl BodyError {
+    /// The reading error itself, without the status it may be wrapped in
+    /// ([`BodyError::Status`]).
+    pub fn inner(&self) -> &BodyError {
+        match self {
+            BodyError::Status { error, .. } => error.inner(),
+            other => other,
+        }
+    }
 }
 
 impl fmt::Display for BodyError {
@@ -151,6 +175,15 @@ impl fmt::Display for BodyError {
             ),
             BodyError::Json { type_name, message } => {
                 write!(f, "body is not valid JSON for {type_name}: {message}")
+            }
+            BodyError::Status {
+                status,
+                reason,
+                url,
+                error,
+            } => {
+                crate::status_error::write_status_line(f, *status, reason, url)?;
+                write!(f, ": {error}")
             }
         }
     }

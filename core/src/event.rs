@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::error::{BodyError, Error};
+use crate::status_error::StatusError;
 
 /// One thing that happened to a request. See the crate docs for the order.
 #[derive(Debug, Clone, PartialEq)]
@@ -122,6 +123,13 @@ impl Response {
         &self.url
     }
 
+    /// Replaces the final URL. For code that answers a request from a
+    /// record made at another address (a replayed recording rebased to the
+    /// host a test asks for), so the response names the URL asked for.
+    pub fn set_url(&mut self, url: Url) {
+        self.url = url;
+    }
+
     /// The raw body, when collected.
     pub fn bytes(&self) -> Option<&Bytes> {
         self.body.as_ref()
@@ -150,7 +158,10 @@ impl Response {
     ///   decode [`bytes`](Self::bytes) with a library that knows it.
     /// - A body that was not collected (streamed): [`BodyError::NotCollected`].
     ///
-    /// The body is the one received, whatever the status.
+    /// The body is the one received, whatever the status; for a status
+    /// other than 2xx, any of these errors comes wrapped in
+    /// [`BodyError::Status`], its message naming the status and URL first
+    /// ([`BodyError::inner`] gives the error itself).
     ///
     /// ```
     /// # use urlrequest_core::{Exchange, Request, Event, Response};
@@ -181,6 +192,10 @@ impl Response {
     /// # Ok::<(), urlrequest_core::BodyError>(())
     /// ```
     pub fn text(&self) -> Result<String, BodyError> {
+        self.read_text().map_err(|e| self.with_status(e))
+    }
+
+    fn read_text(&self) -> Result<String, BodyError> {
         let body = self.body.as_ref().ok_or(BodyError::NotCollected)?;
         let charset = self.charset();
         match charset.as_deref().map(str::to_ascii_lowercase).as_deref() {
@@ -208,6 +223,9 @@ impl Response {
     /// Errors: [`BodyError::NotCollected`] when the body was streamed;
     /// [`BodyError::Json`] naming `T` and saying what serde_json found
     /// (syntax, or a missing or mistyped field, with line and column).
+    /// For a status other than 2xx, either comes wrapped in
+    /// [`BodyError::Status`]: `HTTP 404 Not Found from URL: body is not
+    /// valid JSON for T: ...`.
     ///
     /// ```
     /// # use urlrequest_core::{Exchange, Request, Event, Response};
@@ -239,11 +257,81 @@ impl Response {
     /// # Ok::<(), urlrequest_core::BodyError>(())
     /// ```
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, BodyError> {
-        let body = self.body.as_ref().ok_or(BodyError::NotCollected)?;
-        serde_json::from_slice(body).map_err(|e| BodyError::Json {
-            type_name: std::any::type_name::<T>(),
-            message: e.to_string(),
+        let body = self
+            .body
+            .as_ref()
+            .ok_or_else(|| self.with_status(BodyError::NotCollected))?;
+        serde_json::from_slice(body).map_err(|e| {
+            self.with_status(BodyError::Json {
+                type_name: std::any::type_name::<T>(),
+                message: e.to_string(),
+            })
         })
+    }
+
+    /// `error` as it is for a 2xx response; under [`BodyError::Status`]
+    /// (saying status and URL first) for any other status, whose body is
+    /// often an error page rather than what the caller expected.
+    fn with_status(&self, error: BodyError) -> BodyError {
+        if self.status.is_success() {
+            return error;
+        }
+        BodyError::Status {
+            status: self.status,
+            reason: self.reason.clone(),
+            url: self.url.to_string(),
+            error: Box::new(error),
+        }
+    }
+
+    /// The response, when its status is not 4xx or 5xx; else a
+    /// [`StatusError`] naming the status, the final URL and the start of
+    /// the body, which keeps the response
+    /// ([`StatusError::into_response`]). 1xx, 2xx and 3xx (a redirect that
+    /// was not followed) are not errors, as in reqwest.
+    ///
+    /// ```
+    /// # use urlrequest_core::{Exchange, Request, Event, Response};
+    /// # fn respond(wire: &[u8]) -> Response {
+    /// #     let now = std::time::Instant::now();
+    /// #     let mut ex = Exchange::new(Request::get("http://h/users/7").unwrap(), now);
+    /// #     while ex.poll_action().is_some() {}
+    /// #     ex.handle_connected(now, false);
+    /// #     let n = ex.transmit().len();
+    /// #     ex.handle_written(now, n);
+    /// #     ex.handle_data(now, wire);
+    /// #     ex.handle_eof(now);
+    /// #     std::iter::from_fn(|| ex.poll_event())
+    /// #         .find_map(|e| if let Event::Done(r) = e { Some(r) } else { None }).unwrap()
+    /// # }
+    /// let ok = respond(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");
+    /// assert_eq!(ok.error_for_status()?.text()?, "hi");
+    ///
+    /// let missing = respond(b"HTTP/1.1 404 Not Found\r\nContent-Length: 7\r\n\r\nno user");
+    /// let err = missing.error_for_status().unwrap_err();
+    /// assert_eq!(err.to_string(), "HTTP 404 Not Found from http://h/users/7: no user");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn error_for_status(self) -> Result<Response, StatusError> {
+        if self.is_error_status() {
+            Err(StatusError::new(self))
+        } else {
+            Ok(self)
+        }
+    }
+
+    /// Like [`error_for_status`](Self::error_for_status), borrowing: the
+    /// error holds a copy of the response.
+    pub fn error_for_status_ref(&self) -> Result<&Response, StatusError> {
+        if self.is_error_status() {
+            Err(StatusError::new(self.clone()))
+        } else {
+            Ok(self)
+        }
+    }
+
+    fn is_error_status(&self) -> bool {
+        self.status.is_client_error() || self.status.is_server_error()
     }
 
     /// The `charset` parameter of `Content-Type`, unquoted, as sent.

@@ -84,6 +84,7 @@ mod pool;
 mod rechunk;
 mod redirect;
 mod request;
+mod status_error;
 mod trace;
 mod transcript;
 mod upload;
@@ -106,6 +107,7 @@ pub use request::{
     basic_auth_value, Limits, Proxy, ProxySource, Request, RequestBuilder, DEFAULT_CHUNK_SIZE,
     DEFAULT_MAX_COLLECTED_BODY, DEFAULT_MAX_REDIRECTS, DEFAULT_USER_AGENT,
 };
+pub use status_error::StatusError;
 pub use trace::{trace_line, trace_text};
 pub use transcript::{Input, Transcript, TranscriptError, TRANSCRIPT_VERSION};
 pub use upload::BodyStream;

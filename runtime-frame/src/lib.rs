@@ -74,6 +74,7 @@ pub use urlrequest::{
     CancelHandle, Error, FileSink, MultipartUpload, Recording, Replay, ResultValue, Upload,
 };
 // The core's types every runtime names the same way.
+pub use urlrequest_core::StatusError;
 pub use urlrequest_core::{
     self as core, http, serde_json, trace_line, trace_text, BodyError, BuildError, Event, Exchange,
     Limits, Phase, Proxy, Request, RequestBuilder, Response, ResponseBody, Transcript,

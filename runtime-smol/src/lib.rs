@@ -109,6 +109,7 @@ pub use urlrequest::{
 };
 // The core's types every runtime names the same way (users need no
 // dependency on the core, on http or on serde_json of their own).
+pub use urlrequest_core::StatusError;
 pub use urlrequest_core::{
     self as core, http, serde_json, trace_line, trace_text, BodyError, BuildError, Event, Exchange,
     Limits, Phase, Proxy, Request, RequestBuilder, Response, ResponseBody, Transcript,

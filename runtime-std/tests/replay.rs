@@ -152,8 +152,68 @@ fn replaying_another_request_than_recorded_fails_saying_which() {
         .unwrap();
     assert!(req.wait(None));
     let e = req.error().unwrap().to_string();
-    assert!(e.contains("next request is GET"), "{e}");
-    assert!(e.contains("/echo") && e.contains("/other"), "{e}");
+    assert!(
+        e.contains(&format!(
+            "replay: GET {} matches no unused recorded request; nearest: [1] GET {}: path differs",
+            server.url("/other"),
+            server.url("/echo")
+        )),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_session_recorded_on_one_port_replays_for_another_host_once_rebased() {
+    let recording = Recording::new();
+    let recorded_at = {
+        let server = server();
+        let agent = Agent::builder().record(&recording).build();
+        let live = session::<Std>(&server.url(""), &agent);
+        assert_eq!(recording.len(), 4);
+        (server.url(""), live)
+    };
+    let (base, live) = recorded_at;
+    let text = recording.to_json_lines();
+    // Without rebasing, another address gets nothing.
+    let elsewhere = "https://api.example.com";
+    let unrebased = Recording::parse(&text).unwrap();
+    let req = UrlRequest::<Replay>::builder(format!("{elsewhere}/missing"))
+        .client(&unrebased)
+        .build()
+        .unwrap();
+    assert!(req.wait(None));
+    let e = req.error().unwrap().to_string();
+    assert!(e.contains("scheme, host or port differs"), "{e}");
+
+    let rebased = Recording::parse(&text)
+        .unwrap()
+        .rebase(&base, elsewhere)
+        .unwrap();
+    assert_eq!(session::<Replay>(elsewhere, &rebased), live);
+    assert!(rebased.is_empty(), "every transcript was used");
+}
+
+#[test]
+fn a_recording_answers_a_bare_request_as_the_agent_did() {
+    let server = server();
+    let recording = Recording::new();
+    let agent = Agent::builder().record(&recording).build();
+    let post = |body: &str| {
+        urlrequest_std::Request::builder(server.url("/echo"))
+            .body(body.to_string())
+            .build()
+            .unwrap()
+    };
+    let live_a = agent.send(post("a")).unwrap();
+    let live_b = agent.send(post("b")).unwrap();
+    // Asked in the other order: each body gets its own answer.
+    let replayed_b = recording.send(post("b")).unwrap();
+    let replayed_a = recording.send(post("a")).unwrap();
+    assert_eq!(replayed_a, live_a);
+    assert_eq!(replayed_b, live_b);
+    assert_eq!(replayed_b.text().unwrap(), "b");
+    let e = recording.send(post("c")).unwrap_err().to_string();
+    assert!(e.contains("holds no more requests"), "{e}");
 }
 
 #[test]

@@ -1,14 +1,16 @@
-//! [`Error`]: why a request run by a runtime did not give a response.
-//! Both runtimes return this one type (as their `Error`), so handlers that
-//! look at errors move between runtimes unchanged. It is plain data: the
-//! core still touches no file.
+//! [`Error`]: why a request run by a runtime did not give the response
+//! its caller wanted. Every runtime returns this one type (as its
+//! `Error`), so handlers that look at errors move between runtimes
+//! unchanged, and one function can `?` sending, checking the status
+//! ([`StatusError`]) and reading the body ([`BodyError`]). It is plain
+//! data: the core still touches no file.
 
 use std::fmt;
 use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use urlrequest_core::BuildError;
+use urlrequest_core::{BodyError, BuildError, StatusError};
 
 /// Why a request failed in a runtime. Cheap to clone (callbacks and properties share it).
 #[derive(Debug, Clone)]
@@ -30,6 +32,13 @@ pub enum Error {
         /// What the file system said.
         source: Arc<io::Error>,
     },
+    /// The response came, but its status is 4xx or 5xx (from
+    /// [`Response::error_for_status`](urlrequest_core::Response::error_for_status)).
+    Status(StatusError),
+    /// The response came, but its body could not be read as asked
+    /// ([`Response::text`](urlrequest_core::Response::text),
+    /// [`Response::json`](urlrequest_core::Response::json)).
+    Body(BodyError),
 }
 
 impl Error {
@@ -46,14 +55,25 @@ impl Error {
         }
     }
 
+    /// The response of a [`Status`](Error::Status) error, when that is
+    /// what this is.
+    pub fn status_error(&self) -> Option<&StatusError> {
+        match self {
+            Error::Status(e) => Some(e),
+            _ => None,
+        }
+    }
+
     /// A short stable name for the kind of failure (`"dns"`, `"timeout"`,
-    /// `"cancelled"`, `"file"`, `"build"`...).
+    /// `"cancelled"`, `"file"`, `"build"`, `"status"`, `"body"`...).
     pub fn kind_name(&self) -> &'static str {
         match self {
             Error::Build(_) => "build",
             Error::TlsConfig(_) => "tls-config",
             Error::Request(e) => e.kind_name(),
             Error::File { .. } => "file",
+            Error::Status(_) => "status",
+            Error::Body(_) => "body",
         }
     }
 
@@ -75,13 +95,16 @@ impl fmt::Display for Error {
             Error::File { path, source } => {
                 write!(f, "cannot write {}: {source}", path.display())
             }
+            Error::Status(e) => e.fmt(f),
+            Error::Body(e) => e.fmt(f),
         }
     }
 }
 
 /// No variant has a [`source`](std::error::Error::source): the message of
-/// each already holds the whole story (the build error's or the failure's
-/// own text, or the path with what the file system said), so a reporter
+/// each already holds the whole story (the build error's, the failure's,
+/// the status error's or the body error's own text, or the path with what
+/// the file system said), so a reporter
 /// that walks the chain (anyhow's `{:#}`, `Report`) prints it once instead
 /// of twice. The inner values stay reachable by matching on the variant.
 impl std::error::Error for Error {}
@@ -98,9 +121,82 @@ impl From<urlrequest_core::Error> for Error {
     }
 }
 
+impl From<StatusError> for Error {
+    fn from(e: StatusError) -> Self {
+        Error::Status(e)
+    }
+}
+
+impl From<BodyError> for Error {
+    fn from(e: BodyError) -> Self {
+        Error::Body(e)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The response to a GET of `url` that the server answers with `wire`.
+    fn answered(url: &str, wire: &[u8]) -> urlrequest_core::Response {
+        use urlrequest_core::{Event, Exchange, Request};
+        let now = std::time::Instant::now();
+        let mut ex = Exchange::new(Request::get(url).unwrap(), now);
+        while ex.poll_action().is_some() {}
+        ex.handle_connected(now, false);
+        let n = ex.transmit().len();
+        ex.handle_written(now, n);
+        ex.handle_data(now, wire);
+        ex.handle_eof(now);
+        std::iter::from_fn(|| ex.poll_event())
+            .find_map(|e| match e {
+                Event::Done(r) => Some(r),
+                _ => None,
+            })
+            .expect("a response")
+    }
+
+    /// Reads a user from a response, as application code does: `?` on the
+    /// status and on the body.
+    fn user_id(response: urlrequest_core::Response) -> Result<u32, Error> {
+        let response = response.error_for_status()?;
+        Ok(response.json::<u32>()?)
+    }
+
+    #[test]
+    fn status_and_body_errors_convert_with_their_own_kind_and_message() {
+        let missing = answered(
+            "http://h/users/7",
+            b"HTTP/1.1 404 Not Found\r\nContent-Length: 16\r\n\r\n{\"error\":\"nope\"}",
+        );
+        let e = user_id(missing).unwrap_err();
+        assert_eq!(e.kind_name(), "status");
+        assert_eq!(
+            e.to_string(),
+            r#"HTTP 404 Not Found from http://h/users/7: {"error":"nope"}"#
+        );
+        let back = e.status_error().unwrap().clone().into_response();
+        assert_eq!(back.status(), 404);
+
+        let garbled = answered(
+            "http://h/users/7",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc",
+        );
+        let e = user_id(garbled).unwrap_err();
+        assert_eq!(e.kind_name(), "body");
+        assert!(e.status_error().is_none() && e.request_error().is_none());
+        assert!(
+            e.to_string()
+                .starts_with("body is not valid JSON for u32: "),
+            "{e}"
+        );
+
+        let fine = answered(
+            "http://h/users/7",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n7",
+        );
+        assert_eq!(user_id(fine).unwrap(), 7);
+    }
 
     #[test]
     fn kinds_and_cancellation() {
@@ -134,6 +230,15 @@ mod tests {
                 urlrequest_core::TransportError::Connect("127.0.0.1:9: refused".into()),
             )),
             Error::file(PathBuf::from("/x/y"), io::Error::other("disk full")),
+            Error::from(
+                answered(
+                    "http://h/",
+                    b"HTTP/1.1 500 Oops\r\nContent-Length: 1\r\n\r\nx",
+                )
+                .error_for_status()
+                .unwrap_err(),
+            ),
+            Error::from(BodyError::NotCollected),
         ];
         for e in &every {
             let chain = chain(e);
@@ -145,5 +250,6 @@ mod tests {
             ["could not connect: 127.0.0.1:9: refused"]
         );
         assert_eq!(chain(&every[3]), ["cannot write /x/y: disk full"]);
+        assert_eq!(chain(&every[4]), ["HTTP 500 Oops from http://h/: x"]);
     }
 }
