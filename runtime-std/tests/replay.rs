@@ -167,7 +167,10 @@ fn a_session_recorded_on_one_port_replays_for_another_host_once_rebased() {
     let recording = Recording::new();
     let recorded_at = {
         let server = server();
-        let agent = Agent::builder().record(&recording).build();
+        let agent = Agent::builder()
+            .record(&recording)
+            .build()
+            .expect("client settings");
         let live = session::<Std>(&server.url(""), &agent);
         assert_eq!(recording.len(), 4);
         (server.url(""), live)
@@ -197,7 +200,10 @@ fn a_session_recorded_on_one_port_replays_for_another_host_once_rebased() {
 fn a_recording_answers_a_bare_request_as_the_agent_did() {
     let server = server();
     let recording = Recording::new();
-    let agent = Agent::builder().record(&recording).build();
+    let agent = Agent::builder()
+        .record(&recording)
+        .build()
+        .expect("client settings");
     let post = |body: &str| {
         urlrequest_std::Request::builder(server.url("/echo"))
             .body(body.to_string())
