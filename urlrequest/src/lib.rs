@@ -36,6 +36,7 @@
 #![warn(missing_docs)]
 
 mod builder;
+mod call;
 mod callbacks;
 mod cancel;
 mod error;
@@ -46,14 +47,17 @@ mod local;
 mod multipart_upload;
 mod outcome;
 mod params;
+mod recorded_answers;
 mod replay;
 mod run;
 mod runtime;
+mod send_request;
 mod session;
 mod upload;
 mod url_request;
 
 pub use builder::UrlRequestBuilder;
+pub use call::{Call, Parse};
 pub use callbacks::{
     Callbacks, ErrorCallback, Outcome, PlainCallback, ProgressCallback, ResultCallback,
 };
@@ -68,7 +72,10 @@ pub use outcome::{ResultValue, Route};
 pub use params::{RequestParams, DEFAULT_PROXY_PORT};
 pub use replay::{Recording, Replay, ReplayEvents};
 pub use runtime::{AsyncRuntime, BlockingRuntime, EventSource, Job, Runtime};
+pub use send_request::{AsyncSendRequest, SendRequest};
 pub use upload::Upload;
 pub use url_request::{Dispatch, UrlRequest};
 pub use urlrequest_core::{CookieJar, Multipart};
+// The types a `Call` is made of, so an API client needs no other crate.
+pub use urlrequest_core::{Request, RequestBuilder, Response};
 pub use urlrequest_tls::{CaMode, TlsSettings};
