@@ -54,6 +54,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod call;
 mod cancel;
 mod client;
 mod net;
@@ -71,7 +72,10 @@ pub use runtime::{
     ErrorCallback, Frame, PlainCallback, ProgressCallback, ResultCallback, UrlRequest,
     UrlRequestBuilder,
 };
+pub use call::CallHandle;
 pub use transfer::Transfer;
+// API clients written once: a `Call` runs on any client of these traits.
+pub use urlrequest::{AsyncSendRequest, Call, SendRequest};
 pub use urlrequest::{
     CancelHandle, Error, FileSink, MultipartUpload, Recording, Replay, ResultValue, Upload,
 };

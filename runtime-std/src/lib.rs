@@ -88,6 +88,7 @@
 #![warn(missing_docs)]
 
 mod agent;
+mod call;
 mod cancel;
 mod driver;
 mod error;
@@ -125,6 +126,8 @@ pub use urlrequest::{
     dispatch_all, Dispatch, FileSink, Recording, Replay, ResultValue, DEFAULT_PROXY_PORT,
 };
 pub use urlrequest::{MultipartUpload, Upload};
+// API clients written once: a `Call` runs on any client of these traits.
+pub use urlrequest::{AsyncSendRequest, Call, SendRequest};
 pub use urlrequest_core::BodyStream;
 // The core's types every runtime names the same way (users need no
 // dependency on the core, on http or on serde_json of their own).
