@@ -64,6 +64,7 @@ mod shared;
 mod transfer;
 mod wait;
 
+pub use call::CallHandle;
 pub use client::{
     Client, ClientBuilder, Tick, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_IDLE_PER_HOST,
     DEFAULT_TICK_BUDGET,
@@ -72,7 +73,6 @@ pub use runtime::{
     ErrorCallback, Frame, PlainCallback, ProgressCallback, ResultCallback, UrlRequest,
     UrlRequestBuilder,
 };
-pub use call::CallHandle;
 pub use transfer::Transfer;
 // API clients written once: a `Call` runs on any client of these traits.
 pub use urlrequest::{AsyncSendRequest, Call, SendRequest};

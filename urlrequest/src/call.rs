@@ -107,7 +107,8 @@ impl<T: DeserializeOwned> Call<T> {
     /// A call whose 2xx response body is the JSON of a `T`. Any other
     /// status is an error naming the status, the URL and the start of the
     /// body; a body that is not a `T` is an error naming `T` and what
-    /// serde_json found.
+    /// serde_json found. The body is parsed once, into `T`: the request's
+    /// own JSON decoding is turned off.
     ///
     /// ```
     /// # use urlrequest::{Call, Request};
@@ -115,7 +116,8 @@ impl<T: DeserializeOwned> Call<T> {
     /// # let _ = call;
     /// # Ok::<(), urlrequest::Error>(())
     /// ```
-    pub fn json(request: Request) -> Call<T> {
+    pub fn json(mut request: Request) -> Call<T> {
+        request.set_decode(false);
         Call::new(request, |response| {
             let response = success(response)?;
             response.json().map_err(|e| body_error(&response, e))
@@ -125,8 +127,10 @@ impl<T: DeserializeOwned> Call<T> {
 
 impl Call<()> {
     /// A call whose answer carries nothing of interest: `Ok(())` for any
-    /// 2xx, the same status error as [`json`](Self::json) otherwise.
-    pub fn empty(request: Request) -> Call<()> {
+    /// 2xx, the same status error as [`json`](Self::json) otherwise. The
+    /// body is not decoded.
+    pub fn empty(mut request: Request) -> Call<()> {
+        request.set_decode(false);
         Call::new(request, |response| success(response).map(drop))
     }
 }
@@ -248,14 +252,22 @@ mod tests {
     #[test]
     fn a_long_error_body_is_cut() {
         let body = "x".repeat(500);
-        let wire = format!(
-            "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 500\r\n\r\n{body}"
-        );
+        let wire =
+            format!("HTTP/1.1 500 Internal Server Error\r\nContent-Length: 500\r\n\r\n{body}");
         let err = Call::empty(Request::get(URL).unwrap())
             .parse(respond(URL, wire.as_bytes()))
             .unwrap_err()
             .to_string();
         assert!(err.ends_with(&format!(": {}...", "x".repeat(200))), "{err}");
+    }
+
+    #[test]
+    fn json_and_empty_parse_the_body_themselves() {
+        assert!(Request::get(URL).unwrap().decode());
+        assert!(!Call::<Ip>::json(Request::get(URL).unwrap())
+            .request()
+            .decode());
+        assert!(!Call::empty(Request::get(URL).unwrap()).request().decode());
     }
 
     #[test]

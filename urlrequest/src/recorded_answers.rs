@@ -33,6 +33,14 @@ impl SendRequest for Recording {
     }
 }
 
+impl Recording {
+    /// Runs `call` from the recording (see [`SendRequest`]): its request
+    /// is answered by the matching transcript, then parsed.
+    pub fn call<T>(&self, call: crate::Call<T>) -> Result<T, Error> {
+        SendRequest::call(self, call)
+    }
+}
+
 /// The same answers as the blocking impl, ready at once.
 impl AsyncSendRequest for Recording {
     fn send_request(

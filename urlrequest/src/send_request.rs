@@ -61,8 +61,10 @@ pub trait AsyncSendRequest {
     /// Runs `request` to its end: `Ok` with the final response whatever
     /// its status, `Err` when the exchange did not complete. Dropping the
     /// future cancels the request.
-    fn send_request(&self, request: Request)
-        -> impl Future<Output = Result<Response, Error>> + Send;
+    fn send_request(
+        &self,
+        request: Request,
+    ) -> impl Future<Output = Result<Response, Error>> + Send;
 
     /// Runs `call`: its request, then its parser on the response.
     fn call<T>(&self, call: Call<T>) -> impl Future<Output = Result<T, Error>> + Send {
