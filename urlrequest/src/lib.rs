@@ -37,6 +37,7 @@
 
 mod builder;
 mod call;
+mod call_request;
 mod callbacks;
 mod cancel;
 mod error;
@@ -58,6 +59,7 @@ mod url_request;
 
 pub use builder::UrlRequestBuilder;
 pub use call::{Call, Parse};
+pub use call_request::CallRequestBuilder;
 pub use callbacks::{
     Callbacks, ErrorCallback, Outcome, PlainCallback, ProgressCallback, ResultCallback,
 };
