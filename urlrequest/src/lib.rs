@@ -25,6 +25,20 @@
 //! builder, handlers and properties are the same, so moving between them
 //! is changing the dependency and the line that runs the request.
 //!
+//! ## API clients written once
+//!
+//! An API client ("SDK") describes each operation as a [`Call`]: a
+//! [`Request`] and how its [`Response`] becomes a typed value
+//! ([`Call::json`] for a serde type, a non-2xx status being an error that
+//! names it). It names no runtime; its users run the calls on theirs:
+//! `agent.call(c)` (std), `client.call(c).await` (smol, tokio),
+//! `client.start_call(c)` polled after each tick (the frame loop), a
+//! [`Recording`] in tests, or a Kivy-style request with
+//! [`UrlRequest::for_call`]. Library code over several calls is generic
+//! over [`SendRequest`] or [`AsyncSendRequest`], which every client
+//! implements. The workspace's `example-sdk` crate is one, tested on every
+//! runtime.
+//!
 //! Writing a runtime: implement [`Runtime`] (the client type, where
 //! callbacks run by default, what `build()` does) and one of
 //! [`BlockingRuntime::drive`] + [`BlockingRuntime::spawn`],
