@@ -54,6 +54,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod call;
 mod client;
 mod net;
 mod run;
@@ -61,6 +62,7 @@ mod runtime;
 mod transfer;
 mod wait;
 
+pub use call::CallHandle;
 pub use client::{Client, ClientBuilder, Tick};
 pub use runtime::{
     ErrorCallback, Frame, PlainCallback, ProgressCallback, ResultCallback, UrlRequest,
@@ -70,6 +72,8 @@ pub use transfer::Transfer;
 pub use urlrequest::client::{
     DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_IDLE_PER_HOST, DEFAULT_PER_HOST_LIMIT, DEFAULT_TICK_BUDGET,
 };
+// API clients written once: a `Call` runs on any client of these traits.
+pub use urlrequest::{AsyncSendRequest, Call, SendRequest};
 pub use urlrequest::{
     CancelHandle, Error, FileSink, MultipartUpload, Recording, Replay, ResultValue, Upload,
 };

@@ -87,6 +87,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod call;
 mod client;
 mod driver;
 mod error;
@@ -126,6 +127,8 @@ pub use urlrequest::{
     dispatch_all, Dispatch, FileSink, Recording, Replay, ResultValue, DEFAULT_PROXY_PORT,
 };
 pub use urlrequest::{MultipartUpload, Upload};
+// API clients written once: a `Call` runs on any client of these traits.
+pub use urlrequest::{AsyncSendRequest, Call, SendRequest};
 pub use urlrequest_core::BodyStream;
 // The core's types every runtime names the same way (users need no
 // dependency on the core, on http or on serde_json of their own).

@@ -122,3 +122,5 @@ pub type ClientBuilder = urlrequest_async::ClientBuilder<TokioNet>;
 // Forms and proxies from the environment, under every runtime's name.
 pub use urlrequest::multipart_file;
 pub use urlrequest_core::{CookieJar, EnvProxies, Multipart};
+// API clients written once: a `Call` runs on any client of these traits.
+pub use urlrequest::{AsyncSendRequest, Call, SendRequest};

@@ -33,6 +33,9 @@ pub struct UrlRequestBuilder<R: Runtime> {
     autostart: bool,
     upload: Option<crate::Upload>,
     on_upload_progress: Option<UploadProgressFn>,
+    /// The request itself, made elsewhere (a `Call`'s): then the
+    /// parameters are not used, and the final response is kept.
+    request: Option<Request>,
 }
 
 /// The builder's `on_upload_progress` callback.
@@ -51,7 +54,18 @@ impl<R: Runtime> UrlRequestBuilder<R> {
             upload: None,
             on_upload_progress: None,
             autostart: true,
+            request: None,
         }
+    }
+
+    /// A builder that runs `request` as it is, keeping its final response
+    /// for [`UrlRequest::take_response`] (a `Call`'s request: see
+    /// `call_request`).
+    pub(crate) fn for_request(request: Request) -> UrlRequestBuilder<R> {
+        let mut builder = UrlRequestBuilder::new(request.url().to_string());
+        builder.params.chunk_size = request.chunk_size();
+        builder.request = Some(request);
+        builder
     }
 
     /// Called with the result for a 1xx/2xx response.
@@ -436,7 +450,11 @@ impl<R: Runtime> UrlRequestBuilder<R> {
         // A download streams to disk; keeping it in memory too would
         // defeat the point.
         params.collect_body = self.file_path.is_none();
-        let request: Request = params.to_request()?;
+        let keep_response = self.request.is_some();
+        let request: Request = match self.request.take() {
+            Some(request) => request,
+            None => params.to_request()?,
+        };
         let upload = match (self.upload.take(), self.on_upload_progress.take()) {
             (Some(u), Some(f)) => Some(u.on_progress(f)),
             (u, _) => u,
@@ -448,6 +466,7 @@ impl<R: Runtime> UrlRequestBuilder<R> {
             tls: self.tls,
             file_path: self.file_path,
             debug: self.debug,
+            keep_response,
         };
         let owner = local.is_some().then(|| std::thread::current().id());
         let req = UrlRequest::new(

@@ -25,6 +25,20 @@
 //! builder, handlers and properties are the same, so moving between them
 //! is changing the dependency and the line that runs the request.
 //!
+//! ## API clients written once
+//!
+//! An API client ("SDK") describes each operation as a [`Call`]: a
+//! [`Request`] and how its [`Response`] becomes a typed value
+//! ([`Call::json`] for a serde type, a non-2xx status being an error that
+//! names it). It names no runtime; its users run the calls on theirs:
+//! `agent.call(c)` (std), `client.call(c).await` (smol, tokio),
+//! `client.start_call(c)` polled after each tick (the frame loop), a
+//! [`Recording`] in tests, or a Kivy-style request with
+//! [`UrlRequest::for_call`]. Library code over several calls is generic
+//! over [`SendRequest`] or [`AsyncSendRequest`], which every client
+//! implements. The workspace's `example-sdk` crate is one, tested on every
+//! runtime.
+//!
 //! Writing a runtime: implement [`Runtime`] (the client type, where
 //! callbacks run by default, what `build()` does) and one of
 //! [`BlockingRuntime::drive`] + [`BlockingRuntime::spawn`],
@@ -36,6 +50,8 @@
 #![warn(missing_docs)]
 
 mod builder;
+mod call;
+mod call_request;
 mod callbacks;
 mod cancel;
 pub mod client;
@@ -47,16 +63,20 @@ mod local;
 mod multipart_upload;
 mod outcome;
 mod params;
+mod recorded_answers;
 mod replay;
 mod replay_match;
 mod replay_rebase;
 mod run;
 mod runtime;
+mod send_request;
 mod session;
 mod upload;
 mod url_request;
 
 pub use builder::UrlRequestBuilder;
+pub use call::{Call, Parse};
+pub use call_request::CallRequestBuilder;
 pub use callbacks::{
     Callbacks, ErrorCallback, Outcome, PlainCallback, ProgressCallback, ResultCallback,
 };
@@ -72,7 +92,10 @@ pub use outcome::{ResultValue, Route};
 pub use params::{RequestParams, DEFAULT_PROXY_PORT};
 pub use replay::{Recording, Replay, ReplayEvents};
 pub use runtime::{AsyncRuntime, BlockingRuntime, EventSource, Job, Runtime};
+pub use send_request::{AsyncSendRequest, SendRequest};
 pub use upload::Upload;
 pub use url_request::{Dispatch, UrlRequest};
 pub use urlrequest_core::{BodyError, CookieJar, Multipart, StatusError};
+// The types a `Call` is made of, so an API client needs no other crate.
+pub use urlrequest_core::{Request, RequestBuilder, Response};
 pub use urlrequest_tls::{CaMode, TlsSettings};

@@ -9,7 +9,7 @@ use crate::session::{Call, Session};
 use crate::url_request::{Launch, UrlRequest};
 
 pub(crate) fn job<R: Runtime>(req: &UrlRequest<R>, launch: Launch<R>) -> (Job<R>, Session) {
-    let session = Session::new(launch.file_path, launch.debug);
+    let session = Session::new(launch.file_path, launch.debug, launch.keep_response);
     let job = Job {
         client: launch.client.unwrap_or_else(R::default_client),
         tls: launch.tls,

@@ -30,15 +30,18 @@ pub(crate) struct Session {
     sink: Option<FileSink>,
     head_seen: bool,
     debug: bool,
+    /// Hand the final response to the properties (see `Launch`).
+    keep_response: bool,
 }
 
 impl Session {
-    pub(crate) fn new(file_path: Option<PathBuf>, debug: bool) -> Session {
+    pub(crate) fn new(file_path: Option<PathBuf>, debug: bool, keep_response: bool) -> Session {
         Session {
             file_path,
             sink: None,
             head_seen: false,
             debug,
+            keep_response,
         }
     }
 
@@ -92,7 +95,11 @@ impl Session {
                     },
                     None => ResultValue::from_response(&response),
                 };
-                Some(Call::Finish(Ok((response.status(), result))))
+                let status = response.status();
+                if self.keep_response {
+                    props.set_response(response);
+                }
+                Some(Call::Finish(Ok((status, result))))
             }
             Event::Failure(error) => {
                 // Dropping the sink removes the temporary file.

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use event_listener::Event as Signal;
 use urlrequest_core::http::{HeaderMap, StatusCode};
-use urlrequest_core::{Request, Url};
+use urlrequest_core::{Request, Response, Url};
 use urlrequest_tls::TlsSettings;
 
 use crate::builder::UrlRequestBuilder;
@@ -92,6 +92,9 @@ pub(crate) struct Launch<R: Runtime> {
     pub(crate) file_path: Option<PathBuf>,
     pub(crate) debug: bool,
     pub(crate) upload: Option<crate::Upload>,
+    /// Keep the final response for [`UrlRequest::take_response`] (a
+    /// request made from a `Call`, which parses it).
+    pub(crate) keep_response: bool,
 }
 
 struct Inner<R: Runtime> {
@@ -128,6 +131,8 @@ struct State {
     resp_headers: Option<HeaderMap>,
     result: Option<ResultValue>,
     error: Option<Error>,
+    /// The final response, when the launch asked to keep it.
+    response: Option<Response>,
 }
 
 impl Properties {
@@ -144,6 +149,7 @@ impl Properties {
                 resp_headers: None,
                 result: None,
                 error: None,
+                response: None,
             }),
             changed: Condvar::new(),
             settled: Signal::new(),
@@ -168,6 +174,10 @@ impl Properties {
         let mut st = self.state();
         st.resp_status = Some(status);
         st.resp_headers = Some(headers);
+    }
+
+    pub(crate) fn set_response(&self, response: Response) {
+        self.state().response = Some(response);
     }
 
     fn notify(&self) {
@@ -228,6 +238,11 @@ impl<R: Runtime> UrlRequest<R> {
     /// thread are filed under it).
     pub(crate) fn id(&self) -> usize {
         Arc::as_ptr(&self.inner) as *const () as usize
+    }
+
+    /// The final response, kept when the launch asked for it; once.
+    pub(crate) fn take_response(&self) -> Option<Response> {
+        self.state().response.take()
     }
 
     pub(crate) fn take_launch(&self) -> Option<Launch<R>> {
