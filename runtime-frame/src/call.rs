@@ -80,6 +80,9 @@ impl<T> CallHandle<T> {
 /// The outcome of `transfer` when its terminal event has come, taking the
 /// events before it.
 fn terminal(transfer: &Transfer) -> Option<Result<Response, Error>> {
+    if let Some(error) = transfer.take_error() {
+        return Some(Err(error));
+    }
     while let Some(event) = transfer.poll_event() {
         match event {
             Event::Done(response) => return Some(Ok(response)),
@@ -95,8 +98,21 @@ impl Client {
     /// the tick that ends it. The loop never blocks on it.
     pub fn start_call<T>(&self, call: Call<T>) -> CallHandle<T> {
         let (request, parse) = call.into_parts();
+        CallHandle::new(self.start(request), parse)
+    }
+
+    /// Runs `call` (see [`Call`]): the frame loop's form of every client's
+    /// `call`, a handle polled after each tick (as
+    /// [`start_call`](Self::start_call)).
+    pub fn call<T>(&self, call: Call<T>) -> CallHandle<T> {
+        self.start_call(call)
+    }
+}
+
+impl<T> CallHandle<T> {
+    pub(crate) fn new(transfer: Transfer, parse: Parse<T>) -> CallHandle<T> {
         CallHandle {
-            transfer: self.start(request),
+            transfer,
             parse: Some(parse),
         }
     }

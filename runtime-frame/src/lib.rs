@@ -57,6 +57,7 @@
 mod call;
 mod client;
 mod net;
+mod requests;
 mod run;
 mod runtime;
 mod transfer;

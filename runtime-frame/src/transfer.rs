@@ -6,7 +6,8 @@ use std::collections::VecDeque;
 use std::ops::ControlFlow;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use urlrequest::CancelHandle;
+use urlrequest::client::FileTarget;
+use urlrequest::{CancelHandle, Error};
 use urlrequest_core::{Event, Exchange};
 
 use crate::run::EventSink;
@@ -16,6 +17,9 @@ struct Queue {
     events: VecDeque<Event>,
     /// The exchange is over and its connection settled.
     settled: bool,
+    /// A failure of the client's own that ended the request (the file of
+    /// a download could not be written).
+    error: Option<Error>,
 }
 
 /// A request in flight on a [`Client`](crate::Client): take its events
@@ -65,6 +69,13 @@ impl Transfer {
     /// The next event produced by a tick, if any.
     pub fn poll_event(&self) -> Option<Event> {
         self.queue().events.pop_front()
+    }
+
+    /// A failure of the client's own that ended the request, once: the
+    /// file of a [`download`](crate::Client::download) that could not be
+    /// written.
+    pub fn take_error(&self) -> Option<Error> {
+        self.queue().error.take()
     }
 
     /// Whether the request is over (its connection back in the pool or
@@ -128,5 +139,63 @@ impl EventSink for QueueSink {
     fn finish(mut self: Box<Self>) {
         self.flush();
         self.queue().settled = true;
+    }
+}
+
+/// The client's side of a download: the body goes to a [`FileTarget`]
+/// inside the tick, a budget's worth at a time; every other event goes to
+/// the transfer, `Done` only once the file is in place.
+pub(crate) struct DownloadSink {
+    queue: QueueSink,
+    file: FileTarget,
+}
+
+impl DownloadSink {
+    pub(crate) fn new(target: &std::path::Path) -> (DownloadSink, Transfer) {
+        let (queue, transfer) = QueueSink::new();
+        let file = FileTarget::new(target);
+        (DownloadSink { queue, file }, transfer)
+    }
+}
+
+impl DownloadSink {
+    /// The file could not be written: the request stops here.
+    fn file_failed(&mut self, e: Error) -> ControlFlow<()> {
+        self.queue.queue().error = Some(e);
+        ControlFlow::Break(())
+    }
+}
+
+impl EventSink for DownloadSink {
+    fn event(&mut self, event: Event, ex: &Exchange) -> ControlFlow<()> {
+        match event {
+            Event::Body(chunk) => match self.file.event(Event::Body(chunk)) {
+                Ok(_) => ControlFlow::Continue(()),
+                Err(e) => self.file_failed(e),
+            },
+            Event::Done(response) => match self.file.event(Event::Done(response)) {
+                Ok(Some(response)) => self.queue.event(Event::Done(response), ex),
+                Ok(None) => ControlFlow::Continue(()),
+                Err(e) => self.file_failed(e),
+            },
+            Event::Failure(error) => {
+                // Deletes the partial file; the failure is the transfer's.
+                let _ = self.file.event(Event::Failure(error.clone()));
+                self.queue.event(Event::Failure(error), ex)
+            }
+            // Progress opens the file at the response head.
+            other => match self.file.event(other.clone()) {
+                Ok(_) => self.queue.event(other, ex),
+                Err(e) => self.file_failed(e),
+            },
+        }
+    }
+
+    fn flush(&mut self) {
+        self.queue.flush();
+    }
+
+    fn finish(self: Box<Self>) {
+        Box::new(self.queue).finish();
     }
 }

@@ -218,7 +218,10 @@ mod tests {
             .parse(respond(URL, wire.as_bytes()))
             .unwrap_err()
             .to_string();
-        assert!(err.ends_with(&format!(": {}...", "x".repeat(200))), "{err}");
+        assert!(
+            err.ends_with(&format!(": {}... (500 bytes)", "x".repeat(200))),
+            "{err}"
+        );
     }
 
     #[test]
@@ -242,7 +245,7 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("Ip"), "{text}");
         assert!(text.contains("missing field `origin`"), "{text}");
-        assert_eq!(err.kind_name(), "json");
+        assert_eq!(err.kind_name(), "body");
     }
 
     #[test]

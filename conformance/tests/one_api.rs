@@ -1,0 +1,272 @@
+//! One client API in every runtime: the same builder chain, every setting
+//! of it, builds the std, smol, tokio and frame clients (one generic
+//! function, no line per runtime), and each client's `get`, `send`,
+//! `upload`, `events` and `download` give the same answers from the same
+//! server, blocking, awaited or polled after ticks as the runtime goes.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use smol::stream::StreamExt;
+use urlrequest::client::BuildClient;
+use urlrequest::{CaMode, ClientBuilder, Recording, TlsSettings};
+use urlrequest_conformance::test_server::{respond, serve, Server};
+use urlrequest_conformance::TestCa;
+use urlrequest_core::{CookieJar, EnvProxies, Event, Request, Response};
+
+/// A body that crosses every buffer of the path (64 KiB reads, 8 KiB
+/// chunks, 1 MiB tick budget) and does not compress.
+fn big_body() -> Vec<u8> {
+    let mut x: u32 = 0x9e37_79b9;
+    (0..3 * 1024 * 1024 + 17)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        })
+        .collect()
+}
+
+fn server() -> Server {
+    let big = big_body();
+    serve(move |req, w| {
+        match (req.method.as_str(), req.target.as_str()) {
+            ("GET", "/hello") => respond(w, "200 OK", &[("Set-Cookie", "seen=1")], b"hello")?,
+            ("POST", "/echo") => respond(w, "200 OK", &[], &req.body)?,
+            ("GET", "/big") => respond(w, "200 OK", &[], &big)?,
+            _ => respond(w, "404 Not Found", &[], b"no such page")?,
+        }
+        Ok(true)
+    })
+}
+
+/// Every setting of the one builder, for any runtime's client.
+fn configured<C: BuildClient>(recording: &Recording, jar: &CookieJar) -> C {
+    ClientBuilder::<C>::new()
+        .timeout(Duration::from_secs(60))
+        .connect_timeout(Duration::from_secs(10))
+        .read_timeout(Duration::from_secs(30))
+        .tls(TlsSettings::default())
+        .ca_file(TestCa::trusted().pem_file())
+        .ca_mode(CaMode::Extend)
+        .verify(true)
+        .idle_timeout(Duration::from_secs(20))
+        .max_idle_per_host(2)
+        .per_host_limit(2)
+        .tick_budget(1 << 20)
+        .record(recording)
+        .cookie_jar(jar.clone())
+        .env_proxies(EnvProxies::from_vars([("http_proxy", "127.0.0.1:9")]).unwrap())
+        .no_env_proxies()
+        .build()
+        .expect("every setting builds")
+}
+
+/// What one runtime's client answered, in a form to compare.
+#[derive(Debug, PartialEq)]
+struct Answers {
+    get: (u16, String),
+    missing: (u16, String),
+    upload: String,
+    streamed: (usize, bool, u64),
+    downloaded: bool,
+}
+
+fn text(r: &Response) -> (u16, String) {
+    (r.status().as_u16(), r.text().unwrap())
+}
+
+fn upload_of(bytes: &'static [u8]) -> urlrequest::Upload {
+    urlrequest::Upload::from_reader(bytes, Some(bytes.len() as u64))
+}
+
+/// Body bytes, whether `Done` had no body, and the last progress count.
+fn stream_summary(events: impl IntoIterator<Item = Event>) -> (usize, bool, u64) {
+    let (mut bytes, mut no_body, mut progress) = (0, false, 0);
+    for event in events {
+        match event {
+            Event::Body(chunk) => bytes += chunk.len(),
+            Event::Progress { received, .. } => progress = received,
+            Event::Done(response) => no_body = response.bytes().is_none(),
+            Event::Failure(e) => panic!("{e}"),
+            Event::Redirect { .. } => {}
+        }
+    }
+    (bytes, no_body, progress)
+}
+
+fn same_file(path: &Path) -> bool {
+    std::fs::read(path).unwrap() == big_body()
+}
+
+fn check(name: &str, answers: Answers, recording: &Recording, jar: &CookieJar) {
+    let expected = Answers {
+        get: (200, "hello".into()),
+        missing: (404, "no such page".into()),
+        upload: "uploaded body".into(),
+        streamed: (big_body().len(), true, big_body().len() as u64),
+        downloaded: true,
+    };
+    assert_eq!(answers, expected, "{name}");
+    // The recording and the cookie jar of the builder were used.
+    assert_eq!(recording.len(), 5, "{name}: every request recorded");
+    assert!(!jar.is_empty(), "{name}: the server's cookie was kept");
+}
+
+#[test]
+fn std_client() {
+    let s = server();
+    let (recording, jar) = (Recording::new(), CookieJar::new());
+    let client: urlrequest_std::Client = configured(&recording, &jar);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big");
+    let builder = Request::builder(s.url("/echo")).method("POST");
+    let answers = Answers {
+        get: text(&client.get(&s.url("/hello")).unwrap()),
+        missing: text(&client.send(Request::get(s.url("/nope")).unwrap()).unwrap()),
+        upload: client
+            .upload(builder, upload_of(b"uploaded body"))
+            .unwrap()
+            .text()
+            .unwrap(),
+        streamed: stream_summary(client.events(Request::get(s.url("/big")).unwrap())),
+        downloaded: client
+            .download(Request::get(s.url("/big")).unwrap(), &path)
+            .is_ok()
+            && same_file(&path),
+    };
+    check("std", answers, &recording, &jar);
+}
+
+#[test]
+fn smol_client() {
+    let s = server();
+    let (recording, jar) = (Recording::new(), CookieJar::new());
+    let client: urlrequest_smol::Client = configured(&recording, &jar);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big");
+    let answers = smol::block_on(async {
+        let builder = Request::builder(s.url("/echo")).method("POST");
+        let upload = urlrequest_smol::AsyncUpload::from_blocking(upload_of(b"uploaded body"));
+        Answers {
+            get: text(&client.get(&s.url("/hello")).await.unwrap()),
+            missing: text(
+                &client
+                    .send(Request::get(s.url("/nope")).unwrap())
+                    .await
+                    .unwrap(),
+            ),
+            upload: client
+                .upload(builder, upload)
+                .await
+                .unwrap()
+                .text()
+                .unwrap(),
+            streamed: stream_summary(
+                client
+                    .events(Request::get(s.url("/big")).unwrap())
+                    .collect::<Vec<_>>()
+                    .await,
+            ),
+            downloaded: client
+                .download(Request::get(s.url("/big")).unwrap(), &path)
+                .await
+                .is_ok()
+                && same_file(&path),
+        }
+    });
+    check("smol", answers, &recording, &jar);
+}
+
+#[test]
+fn tokio_client() {
+    let s = server();
+    let (recording, jar) = (Recording::new(), CookieJar::new());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big");
+    let answers = rt.block_on(async {
+        let client: urlrequest_tokio::Client = configured(&recording, &jar);
+        let builder = Request::builder(s.url("/echo")).method("POST");
+        let upload = urlrequest_tokio::AsyncUpload::from_blocking(upload_of(b"uploaded body"));
+        Answers {
+            get: text(&client.get(&s.url("/hello")).await.unwrap()),
+            missing: text(
+                &client
+                    .send(Request::get(s.url("/nope")).unwrap())
+                    .await
+                    .unwrap(),
+            ),
+            upload: client
+                .upload(builder, upload)
+                .await
+                .unwrap()
+                .text()
+                .unwrap(),
+            streamed: stream_summary(
+                client
+                    .events(Request::get(s.url("/big")).unwrap())
+                    .collect::<Vec<_>>()
+                    .await,
+            ),
+            downloaded: client
+                .download(Request::get(s.url("/big")).unwrap(), &path)
+                .await
+                .is_ok()
+                && same_file(&path),
+        }
+    });
+    check("tokio", answers, &recording, &jar);
+}
+
+/// Ticks `client` until `done` says the handles have what they wait for.
+fn tick_until(client: &urlrequest_frame::Client, mut done: impl FnMut() -> bool) {
+    let limit = Instant::now() + Duration::from_secs(60);
+    while !done() {
+        assert!(Instant::now() < limit, "the frame client made no progress");
+        client.tick(Instant::now());
+        if !done() {
+            client.wait(Some(Duration::from_millis(50)));
+        }
+    }
+}
+
+#[test]
+fn frame_client() {
+    let s = server();
+    let (recording, jar) = (Recording::new(), CookieJar::new());
+    let client: urlrequest_frame::Client = configured(&recording, &jar);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big");
+    // All five at once: the loop moves them together.
+    let mut get = client.get(&s.url("/hello")).unwrap();
+    let mut missing = client.send(Request::get(s.url("/nope")).unwrap());
+    let builder = Request::builder(s.url("/echo")).method("POST");
+    let mut upload = client.upload(builder, upload_of(b"uploaded body")).unwrap();
+    let events = client.events(Request::get(s.url("/big")).unwrap());
+    let mut download = client.download(Request::get(s.url("/big")).unwrap(), &path);
+    let (mut got, mut miss, mut up, mut down) = (None, None, None, None);
+    let mut streamed = Vec::new();
+    tick_until(&client, || {
+        got = got.take().or_else(|| get.poll());
+        miss = miss.take().or_else(|| missing.poll());
+        up = up.take().or_else(|| upload.poll());
+        down = down.take().or_else(|| download.poll());
+        while let Some(event) = events.poll_event() {
+            streamed.push(event);
+        }
+        got.is_some() && miss.is_some() && up.is_some() && down.is_some() && events.is_finished()
+    });
+    let answers = Answers {
+        get: text(&got.unwrap().unwrap()),
+        missing: text(&miss.unwrap().unwrap()),
+        upload: up.unwrap().unwrap().text().unwrap(),
+        streamed: stream_summary(streamed),
+        downloaded: down.unwrap().is_ok() && same_file(&path),
+    };
+    check("frame", answers, &recording, &jar);
+}
