@@ -139,43 +139,35 @@ fn std_client() {
     check("std", answers, &recording, &jar);
 }
 
+/// The five calls on an async client, whichever runtime's.
+async fn async_answers<N: urlrequest_async::Net>(
+    client: &urlrequest_async::Client<N>,
+    s: &Server,
+    path: &Path,
+) -> Answers {
+    let builder = Request::builder(s.url("/echo")).method("POST");
+    let upload = urlrequest_async::AsyncUpload::from_blocking(upload_of(b"uploaded body"));
+    let events = client.events(Request::get(s.url("/big")).unwrap());
+    Answers {
+        get: text(&client.get(&s.url("/hello")).await.unwrap()),
+        missing: text(&client.send(Request::get(s.url("/nope")).unwrap()).await.unwrap()),
+        upload: client.upload(builder, upload).await.unwrap().text().unwrap(),
+        streamed: stream_summary(events.collect::<Vec<_>>().await),
+        downloaded: client
+            .download(Request::get(s.url("/big")).unwrap(), path)
+            .await
+            .is_ok()
+            && same_file(path),
+    }
+}
+
 #[test]
 fn smol_client() {
     let s = server();
     let (recording, jar) = (Recording::new(), CookieJar::new());
     let client: urlrequest_smol::Client = configured(&recording, &jar);
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("big");
-    let answers = smol::block_on(async {
-        let builder = Request::builder(s.url("/echo")).method("POST");
-        let upload = urlrequest_smol::AsyncUpload::from_blocking(upload_of(b"uploaded body"));
-        Answers {
-            get: text(&client.get(&s.url("/hello")).await.unwrap()),
-            missing: text(
-                &client
-                    .send(Request::get(s.url("/nope")).unwrap())
-                    .await
-                    .unwrap(),
-            ),
-            upload: client
-                .upload(builder, upload)
-                .await
-                .unwrap()
-                .text()
-                .unwrap(),
-            streamed: stream_summary(
-                client
-                    .events(Request::get(s.url("/big")).unwrap())
-                    .collect::<Vec<_>>()
-                    .await,
-            ),
-            downloaded: client
-                .download(Request::get(s.url("/big")).unwrap(), &path)
-                .await
-                .is_ok()
-                && same_file(&path),
-        }
-    });
+    let answers = smol::block_on(async_answers(&client, &s, &dir.path().join("big")));
     check("smol", answers, &recording, &jar);
 }
 
@@ -188,37 +180,9 @@ fn tokio_client() {
         .build()
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("big");
     let answers = rt.block_on(async {
         let client: urlrequest_tokio::Client = configured(&recording, &jar);
-        let builder = Request::builder(s.url("/echo")).method("POST");
-        let upload = urlrequest_tokio::AsyncUpload::from_blocking(upload_of(b"uploaded body"));
-        Answers {
-            get: text(&client.get(&s.url("/hello")).await.unwrap()),
-            missing: text(
-                &client
-                    .send(Request::get(s.url("/nope")).unwrap())
-                    .await
-                    .unwrap(),
-            ),
-            upload: client
-                .upload(builder, upload)
-                .await
-                .unwrap()
-                .text()
-                .unwrap(),
-            streamed: stream_summary(
-                client
-                    .events(Request::get(s.url("/big")).unwrap())
-                    .collect::<Vec<_>>()
-                    .await,
-            ),
-            downloaded: client
-                .download(Request::get(s.url("/big")).unwrap(), &path)
-                .await
-                .is_ok()
-                && same_file(&path),
-        }
+        async_answers(&client, &s, &dir.path().join("big")).await
     });
     check("tokio", answers, &recording, &jar);
 }

@@ -62,7 +62,7 @@ fn the_blocking_form_refuses_to_run_inside_a_tick() {
     let req = UrlRequest::builder(server.url("/outer"))
         .client(&client)
         .on_success(move |_, _| {
-            *i.lock().unwrap() = Some(c.call(body("/inner", &url)));
+            *i.lock().unwrap() = Some(SendRequest::call(&c, body("/inner", &url)));
         })
         .build()
         .unwrap();
@@ -77,7 +77,7 @@ fn the_blocking_form_refuses_to_run_inside_a_tick() {
     );
     // Outside a tick the same call runs to its end.
     assert_eq!(
-        client.call(body("/after", &server.url(""))).unwrap(),
+        SendRequest::call(&client, body("/after", &server.url(""))).unwrap(),
         "/after"
     );
 }

@@ -137,24 +137,7 @@ impl From<BodyError> for Error {
 mod tests {
     use super::*;
 
-    /// The response to a GET of `url` that the server answers with `wire`.
-    fn answered(url: &str, wire: &[u8]) -> urlrequest_core::Response {
-        use urlrequest_core::{Event, Exchange, Request};
-        let now = std::time::Instant::now();
-        let mut ex = Exchange::new(Request::get(url).unwrap(), now);
-        while ex.poll_action().is_some() {}
-        ex.handle_connected(now, false);
-        let n = ex.transmit().len();
-        ex.handle_written(now, n);
-        ex.handle_data(now, wire);
-        ex.handle_eof(now);
-        std::iter::from_fn(|| ex.poll_event())
-            .find_map(|e| match e {
-                Event::Done(r) => Some(r),
-                _ => None,
-            })
-            .expect("a response")
-    }
+    use crate::test_support::answered;
 
     /// Reads a user from a response, as application code does: `?` on the
     /// status and on the body.

@@ -71,6 +71,8 @@ mod run;
 mod runtime;
 mod send_request;
 mod session;
+#[cfg(test)]
+mod test_support;
 mod upload;
 mod url_request;
 
