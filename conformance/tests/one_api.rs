@@ -150,8 +150,18 @@ async fn async_answers<N: urlrequest_async::Net>(
     let events = client.events(Request::get(s.url("/big")).unwrap());
     Answers {
         get: text(&client.get(&s.url("/hello")).await.unwrap()),
-        missing: text(&client.send(Request::get(s.url("/nope")).unwrap()).await.unwrap()),
-        upload: client.upload(builder, upload).await.unwrap().text().unwrap(),
+        missing: text(
+            &client
+                .send(Request::get(s.url("/nope")).unwrap())
+                .await
+                .unwrap(),
+        ),
+        upload: client
+            .upload(builder, upload)
+            .await
+            .unwrap()
+            .text()
+            .unwrap(),
         streamed: stream_summary(events.collect::<Vec<_>>().await),
         downloaded: client
             .download(Request::get(s.url("/big")).unwrap(), path)

@@ -24,7 +24,7 @@ fn assert_is_404(result: Result<(), Error>, api: &Httpbin) {
     let err = result.expect_err("a 404 is an error");
     assert_eq!(
         err.to_string(),
-        format!("HTTP 404 Not Found from {url}: status 404 as asked")
+        format!("HTTP 404 As Asked from {url}: status 404 as asked")
     );
 }
 

@@ -37,7 +37,7 @@ fn assert_404(value: Result<(), Error>, api: &Httpbin) {
     let err = value.unwrap_err().to_string();
     let url = api.status(404).unwrap().request().url().to_string();
     assert!(
-        err.starts_with(&format!("HTTP 404 Not Found from {url}")),
+        err.starts_with(&format!("HTTP 404 As Asked from {url}")),
         "{err}"
     );
 }

@@ -21,7 +21,7 @@ use crate::send_request::{AsyncSendRequest, SendRequest};
 /// let err = Recording::new().send_request(Request::get("http://example.com/")?).unwrap_err();
 /// assert_eq!(
 ///     err.to_string(),
-///     "connection failed: replay: the recording holds no more requests (wanted GET http://example.com/)"
+///     "connection failed: replay: GET http://example.com/ has no answer: the recording holds no more requests"
 /// );
 /// # Ok::<(), urlrequest::Error>(())
 /// ```
