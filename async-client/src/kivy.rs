@@ -3,6 +3,8 @@
 //! events its run reads. A runtime's `AsyncRuntime` implementation is a
 //! call to it.
 
+use std::borrow::Borrow;
+
 use urlrequest::{Error, EventSource, Job, Runtime};
 use urlrequest_core::http::{HeaderMap, StatusCode};
 use urlrequest_core::{Event, TransportError};
@@ -17,11 +19,13 @@ use crate::net::Net;
 /// until the events are polled.
 pub async fn job_events<R, N>(job: Job<R>) -> Result<RequestEvents<N>, Error>
 where
-    R: Runtime<Client = Client<N>>,
+    R: Runtime,
+    R::Client: Borrow<Client<N>>,
     N: Net,
 {
+    let client: &Client<N> = job.client.borrow();
     if let Some(settings) = &job.tls {
-        job.client.prepare_tls(settings).await.map_err(|e| {
+        client.prepare_tls(settings).await.map_err(|e| {
             // Reported as the TLS failure it leads to, as the std runtime
             // does when it builds its configuration at connect time.
             Error::Request(urlrequest_core::Error::Transport(TransportError::Tls(
@@ -29,8 +33,7 @@ where
             )))
         })?;
     }
-    let mut driver = job
-        .client
+    let mut driver = client
         .driver(job.request)
         .with_tls(job.tls)
         .with_cancel(job.cancel)

@@ -9,10 +9,13 @@
 
 /// Declares an async runtime of the shared Kivy layer over a [`Net`]
 /// implementation: the marker type, its `Runtime` and `AsyncRuntime`
-/// implementations, and the names `UrlRequest`, `UrlRequestBuilder`,
+/// implementations, the runtime's `Client` (a type of its own, whose page
+/// lists the shared client's methods) and `ClientBuilder`, and the names
+/// `UrlRequest`, `UrlRequestBuilder`,
 /// `ResultCallback`, `ErrorCallback`, `ProgressCallback`, `PlainCallback`
 /// and `RequestEvents`. Doc attributes before the marker name document the
-/// marker; those after `url_request:` document the `UrlRequest` alias
+/// marker; those after `client:` document the `Client`; those after
+/// `url_request:` document the `UrlRequest` alias
 /// (where a runtime shows how its requests are run).
 ///
 /// The crate that calls it depends on `urlrequest` (the Kivy layer).
@@ -24,22 +27,95 @@ macro_rules! async_runtime {
         $(#[$runtime_doc:meta])*
         runtime: $runtime:ident,
         net: $net:ty,
+        $(#[$client_doc:meta])*
+        client:
         $(#[$url_request_doc:meta])*
         url_request:
     ) => {
+        $(#[$client_doc])*
+        ///
+        /// Its methods are those of the async client every async runtime
+        /// shares ([`urlrequest_async::Client`], listed below under "Methods
+        /// from Deref"): `get`, `send`, `upload`, `events`, `download`,
+        /// `call`.
+        #[derive(Clone, Default)]
+        pub struct Client($crate::Client<$net>);
+
+        impl Client {
+            /// A client with the defaults (see [`urlrequest::ClientBuilder::new`]).
+            pub fn new() -> Client {
+                Client($crate::Client::new())
+            }
+
+            /// Configures a client: the builder every runtime shares.
+            pub fn builder() -> ClientBuilder {
+                ClientBuilder::new()
+            }
+
+            /// The process-wide client of this runtime (default settings),
+            /// used by `UrlRequest`s that name no client.
+            pub fn shared() -> Client {
+                Client($crate::Client::shared())
+            }
+        }
+
+        impl ::std::ops::Deref for Client {
+            type Target = $crate::Client<$net>;
+
+            fn deref(&self) -> &$crate::Client<$net> {
+                &self.0
+            }
+        }
+
+        impl ::std::borrow::Borrow<$crate::Client<$net>> for Client {
+            fn borrow(&self) -> &$crate::Client<$net> {
+                &self.0
+            }
+        }
+
+        impl ::std::fmt::Debug for Client {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl ::urlrequest::BuildClient for Client {
+            fn from_config(
+                settings: ::urlrequest::ClientSettings,
+            ) -> ::std::result::Result<Client, ::urlrequest::Error> {
+                <$crate::Client<$net> as ::urlrequest::BuildClient>::from_config(settings).map(Client)
+            }
+        }
+
+        impl ::urlrequest::AsyncSendRequest for Client {
+            fn send_request(
+                &self,
+                request: ::urlrequest::Request,
+            ) -> impl ::std::future::Future<
+                Output = ::std::result::Result<::urlrequest::Response, ::urlrequest::Error>,
+            > + Send {
+                self.0.send(request)
+            }
+        }
+
+        /// Configures a [`Client`]: the builder every runtime shares, with
+        /// the same settings under the same names (see
+        /// [`urlrequest::ClientBuilder`]).
+        pub type ClientBuilder = ::urlrequest::ClientBuilder<Client>;
+
         $(#[$runtime_doc])*
         #[derive(Debug, Clone, Copy, Default)]
         pub struct $runtime;
 
         impl ::urlrequest::Runtime for $runtime {
-            type Client = $crate::Client<$net>;
+            type Client = Client;
             // The run dispatches after every delivery, in its task: nothing
             // waits in the queue, so nothing is merged.
             const DEFAULT_DISPATCH: ::urlrequest::Dispatch = ::urlrequest::Dispatch::Queued;
             const DISPATCHING_THREAD: bool = false;
 
-            fn default_client() -> $crate::Client<$net> {
-                $crate::Client::shared()
+            fn default_client() -> Client {
+                Client::shared()
             }
 
             fn on_build(_request: &::urlrequest::UrlRequest<Self>, _autostart: bool) {

@@ -287,13 +287,11 @@ fn https_with_the_ca_file_and_refused_without_it() {
     let smol = urlrequest_smol::Client::builder()
         .ca_file(tls.ca())
         .build()
-        .expect("client settings")
         .unwrap();
     let tokio = TokioClient::new(
         urlrequest_tokio::Client::builder()
             .ca_file(tls.ca())
             .build()
-            .expect("client settings")
             .unwrap(),
     );
     let call = Call::get(&url);

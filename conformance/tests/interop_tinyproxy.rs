@@ -150,13 +150,11 @@ fn https_through_a_connect_tunnel_to_local_tls() {
     let smol = urlrequest_smol::Client::builder()
         .ca_file(tls.ca())
         .build()
-        .expect("client settings")
         .unwrap();
     let tokio = interop_support::TokioClient::new(
         urlrequest_tokio::Client::builder()
             .ca_file(tls.ca())
             .build()
-            .expect("client settings")
             .unwrap(),
     );
     let got_std = interop_support::with_std(&std, &call).unwrap();

@@ -9,14 +9,14 @@
 //! async runtime: this crate is its I/O ([`SmolNet`]) and the names.
 //!
 //! Three ways to run a request:
-//! - [`Client::send`]: a future of the final response;
-//! - [`Client::events`]: a `Stream` of the core's events (redirects,
+//! - [`Client::send`](urlrequest_async::Client::send): a future of the final response;
+//! - [`Client::events`](urlrequest_async::Client::events): a `Stream` of the core's events (redirects,
 //!   progress, body chunks, one terminal event);
 //! - [`UrlRequest`]: Kivy's request object with the std runtime's builder,
 //!   handler signatures and properties (`on_success(req, result)`,
 //!   `on_progress(req, current, total)`, `req.resp_status()`...), run by
 //!   awaiting [`UrlRequest::send`]; `file_path` downloads stream to disk
-//!   ([`Client::download`] does the same without callbacks).
+//!   ([`Client::download`](urlrequest_async::Client::download) does the same without callbacks).
 //!
 //! The library starts no executor, spawns no task and never blocks on a
 //! future: each request does its I/O in the task that polls it. Dropping the
@@ -73,36 +73,13 @@ pub use cancel::CancelHandle;
 pub use error::Error;
 pub use net::{Conn, SmolNet};
 pub use runtime::{
-    ErrorCallback, PlainCallback, ProgressCallback, RequestEvents, ResultCallback, Smol,
-    UrlRequest, UrlRequestBuilder,
+    Client, ClientBuilder, ErrorCallback, PlainCallback, ProgressCallback, RequestEvents,
+    ResultCallback, Smol, UrlRequest, UrlRequestBuilder,
 };
 pub use urlrequest_async::{
     AsyncUpload, BodySource, EventStream, DEFAULT_IDLE_TIMEOUT, DEFAULT_PER_HOST_LIMIT,
 };
 pub use urlrequest_tls::{CaMode, TlsConfigError, TlsSettings};
-
-/// An HTTP client for async code on smol. Cheap to clone: clones share one
-/// keep-alive pool, one per-host limit and one TLS configuration (see
-/// [`urlrequest_async::Client`] for its methods).
-///
-/// It starts no executor and no background task: every request does its I/O
-/// in the task that polls it, so it runs under `smol::block_on`, a
-/// `smol::Executor`, a `LocalExecutor`, or any executor with the async-io
-/// reactor available.
-///
-/// ```no_run
-/// # smol::block_on(async {
-/// let client = urlrequest_smol::Client::new();
-/// let request = urlrequest_smol::Request::get("http://127.0.0.1:8080/")?;
-/// let response = client.send(request).await?;
-/// println!("{} {:?}", response.status(), response.bytes());
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// # }).unwrap();
-/// ```
-pub type Client = urlrequest_async::Client<SmolNet>;
-
-/// Configures a [`Client`] (see [`urlrequest_async::ClientBuilder`]).
-pub type ClientBuilder = urlrequest_async::ClientBuilder<SmolNet>;
 
 pub use urlrequest::{
     FileSink, MultipartUpload, Recording, Replay, ResultValue, Upload, DEFAULT_PROXY_PORT,

@@ -17,7 +17,7 @@ use rustls::ClientConfig;
 use urlrequest_async::{Connection, Net};
 use urlrequest_core::TransportError;
 
-use crate::Client;
+use urlrequest_async::Client;
 
 /// The I/O of this runtime, as the shared async client uses it:
 /// `async_io` sockets and timers, futures-rustls, smol's blocking pool.
@@ -85,8 +85,8 @@ impl Net for SmolNet {
         blocking::unblock(work)
     }
 
-    fn shared_client() -> Client {
-        static SHARED: OnceLock<Client> = OnceLock::new();
+    fn shared_client() -> Client<Self> {
+        static SHARED: OnceLock<Client<SmolNet>> = OnceLock::new();
         SHARED.get_or_init(Client::new).clone()
     }
 }

@@ -9,6 +9,24 @@ urlrequest_async::async_runtime! {
     /// task that awaits `send()`, and its callbacks run there as they happen.
     runtime: Smol,
     net: SmolNet,
+    /// An HTTP client for async code on smol. Cheap to clone: clones share one
+    /// keep-alive pool, one per-host limit and one TLS configuration.
+    ///
+    /// It starts no executor and no background task: every request does its I/O
+    /// in the task that polls it, so it runs under `smol::block_on`, a
+    /// `smol::Executor`, a `LocalExecutor`, or any executor with the async-io
+    /// reactor available.
+    ///
+    /// ```no_run
+    /// # smol::block_on(async {
+    /// let client = urlrequest_smol::Client::new();
+    /// let request = urlrequest_smol::Request::get("http://127.0.0.1:8080/")?;
+    /// let response = client.send(request).await?;
+    /// println!("{} {:?}", response.status(), response.bytes());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    client:
     /// One HTTP request with Kivy's callbacks and properties, run as a future
     /// (see [`urlrequest::UrlRequest`]): nothing happens until
     /// [`send`](urlrequest::UrlRequest::send) is awaited; the callbacks then

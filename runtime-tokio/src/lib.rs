@@ -75,8 +75,8 @@ mod upload;
 
 pub use net::{Conn, TokioNet};
 pub use runtime::{
-    ErrorCallback, PlainCallback, ProgressCallback, RequestEvents, ResultCallback, Tokio,
-    UrlRequest, UrlRequestBuilder,
+    Client, ClientBuilder, ErrorCallback, PlainCallback, ProgressCallback, RequestEvents,
+    ResultCallback, Tokio, UrlRequest, UrlRequestBuilder,
 };
 pub use upload::{upload_from_file, upload_from_reader, NoSeek, TokioBody};
 pub use urlrequest::{
@@ -96,29 +96,6 @@ pub use urlrequest_core::{
     TransportError, DEFAULT_MAX_COLLECTED_BODY,
 };
 
-/// An HTTP client for async code on tokio. Cheap to clone: clones share one
-/// keep-alive pool, one per-host limit and one TLS configuration (see
-/// [`urlrequest_async::Client`] for its methods).
-///
-/// It starts no runtime and spawns no task: every request does its I/O in
-/// the task that polls it, on a current-thread or multi-thread runtime.
-///
-/// ```no_run
-/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-/// let client = urlrequest_tokio::Client::builder()
-///     .per_host_limit(8)
-///     .build()?;
-/// let response = client
-///     .send(urlrequest_tokio::Request::get("http://127.0.0.1:8080/")?)
-///     .await?;
-/// println!("{} {:?}", response.status(), response.bytes());
-/// # Ok(())
-/// # }
-/// ```
-pub type Client = urlrequest_async::Client<TokioNet>;
-
-/// Configures a [`Client`] (see [`urlrequest_async::ClientBuilder`]).
-pub type ClientBuilder = urlrequest_async::ClientBuilder<TokioNet>;
 // Forms and proxies from the environment, under every runtime's name.
 pub use urlrequest::multipart_file;
 pub use urlrequest_core::{CookieJar, EnvProxies, Multipart};

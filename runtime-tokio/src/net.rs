@@ -18,7 +18,7 @@ use tokio_rustls::TlsConnector;
 use urlrequest_async::{Connection, Net};
 use urlrequest_core::TransportError;
 
-use crate::Client;
+use urlrequest_async::Client;
 
 /// The I/O of this runtime, as the shared async client uses it: tokio
 /// sockets and timers, tokio-rustls, tokio's blocking pool. Its futures
@@ -110,8 +110,8 @@ impl Net for TokioNet {
         }
     }
 
-    fn shared_client() -> Client {
-        static SHARED: OnceLock<Client> = OnceLock::new();
+    fn shared_client() -> Client<Self> {
+        static SHARED: OnceLock<Client<TokioNet>> = OnceLock::new();
         SHARED.get_or_init(Client::new).clone()
     }
 }

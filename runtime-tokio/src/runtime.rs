@@ -10,6 +10,25 @@ urlrequest_async::async_runtime! {
     /// nothing is spawned.
     runtime: Tokio,
     net: TokioNet,
+    /// An HTTP client for async code on tokio. Cheap to clone: clones share one
+    /// keep-alive pool, one per-host limit and one TLS configuration.
+    ///
+    /// It starts no runtime and spawns no task: every request does its I/O in
+    /// the task that polls it, on a current-thread or multi-thread runtime.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let client = urlrequest_tokio::Client::builder()
+    ///     .per_host_limit(8)
+    ///     .build()?;
+    /// let response = client
+    ///     .send(urlrequest_tokio::Request::get("http://127.0.0.1:8080/")?)
+    ///     .await?;
+    /// println!("{} {:?}", response.status(), response.bytes());
+    /// # Ok(())
+    /// # }
+    /// ```
+    client:
     /// One HTTP request with Kivy's callbacks and properties, run as a future
     /// (see [`urlrequest::UrlRequest`]): nothing happens until
     /// [`send`](urlrequest::UrlRequest::send) is awaited; the callbacks then

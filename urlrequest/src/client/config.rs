@@ -29,12 +29,12 @@ pub const DEFAULT_TICK_BUDGET: usize = 1 << 20;
 
 /// Where a client's proxies come from.
 #[derive(Debug, Clone)]
-enum ProxySource {
+enum ProxyRules {
     /// The process environment, read when the client is built (the
     /// default, as curl, reqwest and ureq do).
     Environment,
     /// Rules given to the builder.
-    Given(EnvProxies),
+    Given(Box<EnvProxies>),
     /// No proxy unless a request names one.
     Off,
 }
@@ -52,7 +52,7 @@ pub struct ClientSettings {
     connect_timeout: Option<Duration>,
     read_timeout: Option<Duration>,
     recording: Option<Recording>,
-    proxies: ProxySource,
+    proxies: ProxyRules,
     /// The rules in force once built (the environment read, or given).
     env_proxies: Option<EnvProxies>,
     cookie_jar: Option<CookieJar>,
@@ -70,7 +70,7 @@ impl Default for ClientSettings {
             connect_timeout: None,
             read_timeout: None,
             recording: None,
-            proxies: ProxySource::Environment,
+            proxies: ProxyRules::Environment,
             env_proxies: None,
             cookie_jar: None,
         }
@@ -118,12 +118,12 @@ impl ClientSettings {
     /// environment's proxies unless told otherwise.
     fn resolve(mut self) -> ClientSettings {
         self.env_proxies = match &self.proxies {
-            ProxySource::Off => None,
-            ProxySource::Given(rules) => Some(rules.clone()),
+            ProxyRules::Off => None,
+            ProxyRules::Given(rules) => Some((**rules).clone()),
             // A malformed variable the user never pointed us at should not
             // stop every request: it is skipped with a warning, as reqwest
             // does (an explicit `EnvProxies::from_env()?` reports it).
-            ProxySource::Environment => Some(EnvProxies::from_env_lenient()),
+            ProxyRules::Environment => Some(EnvProxies::from_env_lenient()),
         }
         .filter(|rules| !rules.is_empty());
         self
@@ -350,14 +350,14 @@ impl<C: BuildClient> ClientBuilder<C> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn env_proxies(mut self, proxies: EnvProxies) -> Self {
-        self.config.proxies = ProxySource::Given(proxies);
+        self.config.proxies = ProxyRules::Given(Box::new(proxies));
         self
     }
 
     /// Ignores the proxy environment variables: requests go direct unless
     /// they name a proxy.
     pub fn no_env_proxies(mut self) -> Self {
-        self.config.proxies = ProxySource::Off;
+        self.config.proxies = ProxyRules::Off;
         self
     }
 
