@@ -28,6 +28,9 @@ mod net;
 mod upload;
 
 pub use client::{Client, ClientBuilder, EventStream};
+/// `next()` on an [`EventStream`] (futures-lite's, so the examples need no
+/// other crate; `futures`' or `tokio-stream`'s work as well).
+pub use futures_lite::StreamExt;
 pub use kivy::{job_events, RequestEvents};
 pub use net::{Connection, Net};
 pub use upload::{AsyncUpload, BodySource};

@@ -23,7 +23,7 @@
 //! future or the stream cancels the request and closes its socket at once.
 //!
 //! ```no_run
-//! use futures_lite::StreamExt;
+//! use urlrequest_smol::StreamExt;
 //! use urlrequest_smol::{Client, Event, Request};
 //! # smol::block_on(async {
 //! let client = Client::new();
@@ -77,7 +77,7 @@ pub use runtime::{
     ResultCallback, Smol, UrlRequest, UrlRequestBuilder,
 };
 pub use urlrequest_async::{
-    AsyncUpload, BodySource, EventStream, DEFAULT_IDLE_TIMEOUT, DEFAULT_PER_HOST_LIMIT,
+    AsyncUpload, BodySource, EventStream, StreamExt, DEFAULT_IDLE_TIMEOUT, DEFAULT_PER_HOST_LIMIT,
 };
 pub use urlrequest_tls::{CaMode, TlsConfigError, TlsSettings};
 

@@ -28,7 +28,7 @@
 //! cancels the request and closes its socket at once.
 //!
 //! ```no_run
-//! use futures_lite::StreamExt;
+//! use urlrequest_tokio::StreamExt;
 //! use urlrequest_tokio::{Client, Event, Request};
 //!
 //! #[tokio::main(flavor = "current_thread")]
@@ -84,7 +84,7 @@ pub use urlrequest::{
     DEFAULT_PROXY_PORT,
 };
 pub use urlrequest_async::{
-    AsyncUpload, BodySource, EventStream, DEFAULT_IDLE_TIMEOUT, DEFAULT_PER_HOST_LIMIT,
+    AsyncUpload, BodySource, EventStream, StreamExt, DEFAULT_IDLE_TIMEOUT, DEFAULT_PER_HOST_LIMIT,
 };
 pub use urlrequest_tls::{CaMode, TlsConfigError, TlsSettings};
 // The core's types every runtime names the same way (users need no
