@@ -37,14 +37,20 @@ pub(crate) struct Driver<N: Net> {
     holds_buffer: bool,
     /// The source of a streamed request body.
     upload: Option<AsyncUpload>,
+    /// The time of the last I/O step: the events that follow it happen at
+    /// its time, and the clock is read once a step rather than once an
+    /// event.
+    now: Instant,
 }
 
 impl<N: Net> Driver<N> {
     pub(crate) fn new(core: &Arc<ClientCore<Pooled<N::Conn>>>, request: Request) -> Driver<N> {
+        let now = Instant::now();
         Driver {
-            conductor: core.conductor(request, Instant::now()),
+            conductor: core.conductor(request, now),
             holds_buffer: false,
             upload: None,
+            now,
         }
     }
 
@@ -83,7 +89,7 @@ impl<N: Net> Driver<N> {
     /// only learns of I/O after it completed.
     pub(crate) async fn next_event(&mut self) -> Option<Event> {
         loop {
-            let next = match self.conductor.poll(Instant::now()) {
+            let next = match self.conductor.poll(self.now) {
                 Next::Event(event) => return Some(event),
                 Next::Finished => return None,
                 next => next,
@@ -91,13 +97,14 @@ impl<N: Net> Driver<N> {
             let cancel = self.conductor.cancel_handle();
             if !cancel.is_shared() {
                 self.perform(next).await;
-                continue;
+            } else {
+                // Cancellable from elsewhere: the step races the cancel. An
+                // interrupted step was never reported to the core, so the
+                // cancel seen at the next poll leaves it consistent.
+                let cancel = cancel.clone();
+                future::or(self.perform(next), cancel.cancelled()).await;
             }
-            // Cancellable from elsewhere: the step races the cancel. An
-            // interrupted step was never reported to the core, so the
-            // cancel seen at the next poll leaves it consistent.
-            let cancel = cancel.clone();
-            future::or(self.perform(next), cancel.cancelled()).await;
+            self.now = Instant::now();
         }
     }
 

@@ -5,11 +5,12 @@
 
 use std::future::Future;
 use std::io;
-use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
 use rustls::ClientConfig;
+use urlrequest::client::{is_ip_literal, resolve, Attempts};
 use urlrequest_core::TransportError;
 
 use crate::client::Client;
@@ -80,31 +81,18 @@ pub trait Connection: Send + Sync + 'static {
 /// blocking pool, because `getaddrinfo` blocks) and connects to each
 /// address in turn, returning the first that accepts.
 pub(crate) async fn open<N: Net>(host: &str, port: u16) -> Result<N::Conn, TransportError> {
-    let addrs = resolve::<N>(host, port).await?;
-    let mut failures = Vec::new();
-    for addr in &addrs {
-        match N::connect(*addr).await {
+    let addrs = if is_ip_literal(host) {
+        resolve(host, port)?
+    } else {
+        let name = host.to_string();
+        N::unblock(move || resolve(&name, port)).await?
+    };
+    let mut attempts = Attempts::new(host, port, addrs);
+    while let Some(addr) = attempts.next_address() {
+        match N::connect(addr).await {
             Ok(conn) => return Ok(conn),
-            Err(e) => failures.push((*addr, e)),
+            Err(e) => attempts.failed(addr, e),
         }
     }
-    Err(TransportError::unreachable(host, port, &failures))
-}
-
-async fn resolve<N: Net>(host: &str, port: u16) -> Result<Vec<SocketAddr>, TransportError> {
-    if let Ok(ip) = host.parse::<IpAddr>() {
-        return Ok(vec![SocketAddr::new(ip, port)]);
-    }
-    let name = host.to_string();
-    let found = N::unblock(move || {
-        (name.as_str(), port)
-            .to_socket_addrs()
-            .map(Iterator::collect::<Vec<_>>)
-    })
-    .await;
-    match found {
-        Ok(addrs) if !addrs.is_empty() => Ok(addrs),
-        Ok(_) => Err(TransportError::unresolved(host, None)),
-        Err(e) => Err(TransportError::unresolved(host, Some(&e))),
-    }
+    Err(attempts.error())
 }

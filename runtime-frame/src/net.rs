@@ -4,13 +4,13 @@
 //! until `WouldBlock`), and an open connection whose reads and writes say
 //! `WouldBlock` instead of blocking.
 
-use std::collections::VecDeque;
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
 
 use rustix::net::{AddressFamily, SocketType};
 use rustls::{ClientConfig, ClientConnection};
+use urlrequest::client::{resolve, Attempts};
 use urlrequest_core::TransportError;
 use urlrequest_tls::{describe_error, server_name};
 
@@ -36,10 +36,7 @@ pub(crate) enum Step<T> {
 /// A TCP connect under way: the addresses left to try and what the tried
 /// ones said.
 pub(crate) struct Connecting {
-    host: String,
-    port: u16,
-    addrs: VecDeque<SocketAddr>,
-    failures: Vec<(SocketAddr, io::Error)>,
+    attempts: Attempts,
     /// The attempt under way: its address and socket.
     current: Option<(SocketAddr, TcpStream)>,
 }
@@ -49,18 +46,9 @@ impl Connecting {
     /// go to the system resolver, which blocks while it works; an IP
     /// literal (or a name in `/etc/hosts`) answers at once.
     pub(crate) fn start(host: &str, port: u16) -> Result<Connecting, TransportError> {
-        let addrs: VecDeque<SocketAddr> = match (host, port).to_socket_addrs() {
-            Ok(a) => a.collect(),
-            Err(e) => return Err(TransportError::unresolved(host, Some(&e))),
-        };
-        if addrs.is_empty() {
-            return Err(TransportError::unresolved(host, None));
-        }
+        let addrs = resolve(host, port)?;
         Ok(Connecting {
-            host: host.to_string(),
-            port,
-            addrs,
-            failures: Vec::new(),
+            attempts: Attempts::new(host, port, addrs),
             current: None,
         })
     }
@@ -75,16 +63,12 @@ impl Connecting {
     pub(crate) fn poll(&mut self) -> Step<TcpStream> {
         loop {
             let Some((addr, socket)) = &self.current else {
-                let Some(addr) = self.addrs.pop_front() else {
-                    return Step::Failed(TransportError::unreachable(
-                        &self.host,
-                        self.port,
-                        &self.failures,
-                    ));
+                let Some(addr) = self.attempts.next_address() else {
+                    return Step::Failed(self.attempts.error());
                 };
                 match begin(addr) {
                     Ok(socket) => self.current = Some((addr, socket)),
-                    Err(e) => self.failures.push((addr, e)),
+                    Err(e) => self.attempts.failed(addr, e),
                 }
                 continue;
             };
@@ -110,7 +94,7 @@ impl Connecting {
                 Err(e) => {
                     let addr = *addr;
                     self.current = None;
-                    self.failures.push((addr, e));
+                    self.attempts.failed(addr, e);
                 }
             }
         }
@@ -311,9 +295,6 @@ impl urlrequest::client::PooledConnection for Conn {
     /// Shutting the socket down closes the connection the moment a cancel
     /// is called, not at the next tick.
     fn shutdown_hook(&self) -> Option<urlrequest::CancelHook> {
-        let socket = self.tcp().try_clone().ok()?;
-        Some(Box::new(move || {
-            let _ = socket.shutdown(std::net::Shutdown::Both);
-        }))
+        urlrequest::client::shutdown_hook(self.tcp())
     }
 }

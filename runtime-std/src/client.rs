@@ -196,6 +196,7 @@ impl Client {
         Events {
             conductor: self.conductor(request, &DriveOptions::default(), false),
             upload: None,
+            now: Instant::now(),
         }
     }
 
@@ -206,6 +207,7 @@ impl Client {
         Events {
             conductor: self.conductor(request, &DriveOptions::default(), true),
             upload: Some(upload),
+            now: Instant::now(),
         }
     }
 
@@ -349,6 +351,8 @@ impl Client {
 pub struct Events {
     conductor: Conductor<Connection>,
     upload: Option<Upload>,
+    /// The time of the last I/O step (see `driver::perform`).
+    now: Instant,
 }
 
 impl fmt::Debug for Events {
@@ -369,10 +373,10 @@ impl Iterator for Events {
 
     fn next(&mut self) -> Option<Event> {
         loop {
-            match self.conductor.poll(Instant::now()) {
+            match self.conductor.poll(self.now) {
                 Next::Event(event) => return Some(event),
                 Next::Finished => return None,
-                next => driver::perform(&mut self.conductor, next, self.upload.as_mut()),
+                next => self.now = driver::perform(&mut self.conductor, next, self.upload.as_mut()),
             }
         }
     }

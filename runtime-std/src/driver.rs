@@ -3,81 +3,114 @@
 //! no later than the exchange's deadline.
 
 use std::borrow::BorrowMut;
+use std::io;
 use std::ops::ControlFlow;
 use std::time::Instant;
 
 use event_listener::Listener;
 use urlrequest::client::{Conductor, Next};
 use urlrequest::Upload;
-use urlrequest_core::{Event, Exchange};
+use urlrequest_core::{Event, Exchange, TransportError};
 
 use crate::transport::{connect, Connection, OpenError};
 
-/// Does the I/O of `next` (anything but an event or the end).
+/// Does the I/O of `next` (anything but an event or the end) and returns
+/// the time it reported its outcome at, the `now` of the next poll: events
+/// that follow an I/O step happen at its time, and the clock is read once a
+/// step rather than once an event.
 pub(crate) fn perform<E: BorrowMut<Exchange>>(
     c: &mut Conductor<Connection, E>,
     next: Next,
     upload: Option<&mut Upload>,
-) {
+) -> Instant {
     let deadline = c.deadline();
     match next {
         Next::Connect(target) => {
             let opened = connect(&target.host, target.port, deadline, c.cancel_handle());
+            let now = Instant::now();
             match opened {
-                Ok(tcp) => c.connected(Instant::now(), Connection::plain(tcp)),
-                Err(e) => report(c, e),
+                Ok(tcp) => c.connected(now, Connection::plain(tcp)),
+                Err(e) => report(c, now, e),
             }
+            now
         }
-        Next::WaitForSlot(listener) => match deadline {
-            Some(at) => drop(listener.wait_deadline(at)),
-            None => listener.wait(),
-        },
+        Next::WaitForSlot(listener) => {
+            match deadline {
+                Some(at) => drop(listener.wait_deadline(at)),
+                None => listener.wait(),
+            }
+            Instant::now()
+        }
         Next::StartTls {
             config,
             server_name,
         } => {
-            let Some(conn) = c.take_connection() else {
-                return;
+            let started = match c.take_connection() {
+                Some(conn) => conn.start_tls(config, &server_name, deadline),
+                None => Err(OpenError::Transport(TransportError::Io(
+                    "no connection to start TLS on".into(),
+                ))),
             };
-            match conn.start_tls(config, &server_name, deadline) {
-                Ok(conn) => c.tls_ready(Instant::now(), conn),
-                Err(e) => report(c, e),
+            let now = Instant::now();
+            match started {
+                Ok(conn) => c.tls_ready(now, conn),
+                Err(e) => report(c, now, e),
             }
+            now
         }
         Next::Write => {
             let (ex, conn) = c.io();
-            let Some(conn) = conn else { return };
-            let result = conn.write(ex.transmit(), deadline);
-            c.write_result(Instant::now(), result);
+            let result = match conn {
+                Some(conn) => conn.write(ex.transmit(), deadline),
+                None => Err(io::Error::from(io::ErrorKind::NotConnected)),
+            };
+            let now = Instant::now();
+            c.write_result(now, result);
+            now
         }
         Next::Read => {
             let (ex, conn) = c.io();
-            let Some(conn) = conn else { return };
             // Straight into the core's buffer: the body is not copied here.
-            let result = conn.read(ex.read_buf(), deadline);
-            c.read_result(Instant::now(), result);
+            let result = match conn {
+                Some(conn) => conn.read(ex.read_buf(), deadline),
+                None => Err(io::Error::from(io::ErrorKind::NotConnected)),
+            };
+            let now = Instant::now();
+            c.read_result(now, result);
+            now
         }
         Next::SendBody => {
-            let Some(upload) = upload else { return };
             let (ex, _) = c.io();
-            let result = upload.read(ex.body_buf());
-            if let Some(progress) = c.body_read(Instant::now(), result) {
-                upload.report(Some(progress));
-            }
+            let result = match upload {
+                Some(upload) => {
+                    let result = upload.read(ex.body_buf());
+                    let now = Instant::now();
+                    if let Some(progress) = c.body_read(now, result) {
+                        upload.report(Some(progress));
+                    }
+                    return now;
+                }
+                None => Err(io::Error::other("no body source")),
+            };
+            let now = Instant::now();
+            c.body_read(now, result);
+            now
         }
         Next::RewindBody => {
-            if let Some(upload) = upload {
-                let result = upload.rewind();
-                c.rewound(Instant::now(), result);
-            }
+            let result = upload.map_or(Ok(()), |u| u.rewind());
+            let now = Instant::now();
+            c.rewound(now, result);
+            now
         }
-        Next::Sleep(at) => std::thread::sleep(at.saturating_duration_since(Instant::now())),
-        Next::Event(_) | Next::Finished => {}
+        Next::Sleep(at) => {
+            std::thread::sleep(at.saturating_duration_since(Instant::now()));
+            Instant::now()
+        }
+        Next::Event(_) | Next::Finished => Instant::now(),
     }
 }
 
-fn report<E: BorrowMut<Exchange>>(c: &mut Conductor<Connection, E>, e: OpenError) {
-    let now = Instant::now();
+fn report<E: BorrowMut<Exchange>>(c: &mut Conductor<Connection, E>, now: Instant, e: OpenError) {
     match e {
         OpenError::Transport(e) => c.failed(now, e),
         OpenError::TimedOut => c.timed_out(now),
@@ -98,15 +131,16 @@ pub(crate) fn run<E, F>(
     E: BorrowMut<Exchange>,
     F: FnMut(Event, &Exchange) -> ControlFlow<()>,
 {
+    let mut now = Instant::now();
     loop {
-        match c.poll(Instant::now()) {
+        match c.poll(now) {
             Next::Event(event) => {
                 if sink(event, c.exchange()).is_break() {
                     c.stop();
                 }
             }
             Next::Finished => return,
-            next => perform(c, next, upload.as_deref_mut()),
+            next => now = perform(c, next, upload.as_deref_mut()),
         }
     }
 }

@@ -3,13 +3,13 @@
 //! writes bounded by the core's deadline.
 
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rustls::{ClientConfig, ClientConnection, StreamOwned};
 
-use urlrequest::client::PooledConnection;
+use urlrequest::client::{resolve, Attempts, PooledConnection};
 use urlrequest::{CancelHandle, CancelHook};
 use urlrequest_core::TransportError;
 use urlrequest_tls::{describe_error, server_name};
@@ -93,27 +93,16 @@ pub(crate) fn connect(
     deadline: Option<Instant>,
     cancel: &CancelHandle,
 ) -> Result<TcpStream, OpenError> {
-    let addrs: Vec<SocketAddr> = match (host, port).to_socket_addrs() {
-        Ok(a) => a.collect(),
-        Err(e) => {
-            return Err(OpenError::Transport(TransportError::unresolved(
-                host,
-                Some(&e),
-            )))
-        }
-    };
-    if addrs.is_empty() {
-        return Err(OpenError::Transport(TransportError::unresolved(host, None)));
-    }
-    let mut failures = Vec::new();
-    for addr in &addrs {
+    let addrs = resolve(host, port).map_err(OpenError::Transport)?;
+    let mut attempts = Attempts::new(host, port, addrs);
+    while let Some(addr) = attempts.next_address() {
         if cancel.is_cancelled() {
             return Err(OpenError::Cancelled);
         }
         let attempt = match remaining(deadline) {
             Err(()) => return Err(OpenError::TimedOut),
             Ok(None) => TcpStream::connect(addr),
-            Ok(Some(left)) => TcpStream::connect_timeout(addr, left),
+            Ok(Some(left)) => TcpStream::connect_timeout(&addr, left),
         };
         match attempt {
             Ok(stream) => {
@@ -125,12 +114,10 @@ pub(crate) fn connect(
             Err(e) if is_timeout(&e) && remaining(deadline).is_err() => {
                 return Err(OpenError::TimedOut)
             }
-            Err(e) => failures.push((*addr, e)),
+            Err(e) => attempts.failed(addr, e),
         }
     }
-    Err(OpenError::Transport(TransportError::unreachable(
-        host, port, &failures,
-    )))
+    Err(OpenError::Transport(attempts.error()))
 }
 
 impl Connection {
@@ -260,9 +247,6 @@ impl PooledConnection for Connection {
     /// Shutting the socket down wakes a read or write blocked on it at
     /// once; the driver then sees the cancel.
     fn shutdown_hook(&self) -> Option<CancelHook> {
-        let socket = self.tcp().try_clone().ok()?;
-        Some(Box::new(move || {
-            let _ = socket.shutdown(std::net::Shutdown::Both);
-        }))
+        urlrequest::client::shutdown_hook(self.tcp())
     }
 }

@@ -1,7 +1,11 @@
 //! # urlrequest
 //!
-//! Kivy's `UrlRequest` for Rust, written once for every runtime: the
-//! [`UrlRequest`] object (properties, [`cancel`](UrlRequest::cancel),
+//! The layers of urlrequest above the core that are written once for
+//! every runtime: the client ([`client`]: its settings and the one
+//! [`ClientBuilder`], request preparation, the keep-alive pool keyed by TLS
+//! settings, the per-host limit, and the [`Conductor`](client::Conductor)
+//! that handles every step of a request needing no socket, so that a
+//! runtime is I/O only), and Kivy's `UrlRequest`: the [`UrlRequest`] object (properties, [`cancel`](UrlRequest::cancel),
 //! callbacks and their routing), its [`UrlRequestBuilder`] with every Kivy
 //! parameter ([`RequestParams`] and their header rules), the result type
 //! ([`ResultValue`]), the atomic `file_path` sink ([`FileSink`]), the one
@@ -32,7 +36,7 @@
 //! ([`Call::json`] for a serde type, a non-2xx status being an error that
 //! names it). It names no runtime; its users run the calls on theirs:
 //! `agent.call(c)` (std), `client.call(c).await` (smol, tokio),
-//! `client.start_call(c)` polled after each tick (the frame loop), a
+//! `client.call(c)` polled after each tick (the frame loop), a
 //! [`Recording`] in tests, or a Kivy-style request with
 //! [`UrlRequest::for_call`]. Library code over several calls is generic
 //! over [`SendRequest`] or [`AsyncSendRequest`], which every client

@@ -12,7 +12,9 @@
 //!   every step that needs no socket and handing out only the I/O
 //!   ([`Next`]);
 //! - [`FileTarget`]: a download's file, opened at the response head and
-//!   committed only on `Done`.
+//!   committed only on `Done`;
+//! - [`Attempts`] and [`resolve`]: the addresses of a connect, tried in
+//!   turn, and the failure that lists them.
 //!
 //! A runtime supplies the I/O (connect, TLS, read, write, sleep, reading
 //! an upload) and names the types for its users; it holds a
@@ -20,6 +22,7 @@
 //! quinn: a sans-IO endpoint shared by many connections, run by any
 //! runtime.
 
+mod attempts;
 mod conductor;
 mod config;
 mod download;
@@ -27,13 +30,14 @@ mod pool;
 
 use std::sync::Arc;
 
+pub use attempts::{is_ip_literal, resolve, Attempts};
 pub use conductor::{Conductor, Next};
 pub use config::{
     BuildClient, ClientBuilder, ClientSettings, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_IDLE_PER_HOST,
     DEFAULT_PER_HOST_LIMIT, DEFAULT_TICK_BUDGET,
 };
 pub use download::FileTarget;
-pub use pool::{ConnectionPool, Permit, PooledConnection};
+pub use pool::{shutdown_hook, ConnectionPool, Permit, PooledConnection};
 
 use crate::error::Error;
 

@@ -6,7 +6,7 @@
 //! connections in use. A runtime stores its own connection type in it.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -36,6 +36,18 @@ pub trait PooledConnection: Send + 'static {
     }
 }
 
+/// A hook that shuts `socket` down (both directions), for
+/// [`PooledConnection::shutdown_hook`] of a runtime whose connections are
+/// `std::net` sockets: the blocked read or write it wakes then fails, and
+/// the conductor reports the cancel. `None` when the socket cannot be
+/// cloned.
+pub fn shutdown_hook(socket: &std::net::TcpStream) -> Option<CancelHook> {
+    let socket = socket.try_clone().ok()?;
+    Some(Box::new(move || {
+        let _ = socket.shutdown(std::net::Shutdown::Both);
+    }))
+}
+
 /// The keep-alive pools, TLS configurations and per-host limit of one
 /// client.
 pub struct ConnectionPool<C> {
@@ -44,11 +56,19 @@ pub struct ConnectionPool<C> {
     slots: Arc<Slots>,
     idle_timeout: Duration,
     max_idle_per_host: usize,
+    /// The settings plain http connections are kept under (they do not
+    /// depend on TLS), made once rather than for every look-up.
+    plain: TlsSettings,
 }
+
+/// Above this many origins, the slot counters nobody holds are forgotten.
+const PRUNE_ABOVE: usize = 256;
 
 /// Connections in use per origin, and who waits for one to come free.
 struct Slots {
-    in_use: Mutex<HashMap<PoolKey, usize>>,
+    /// One counter per origin, shared with the permits that hold it, so a
+    /// permit is given back without taking the lock.
+    in_use: Mutex<HashMap<PoolKey, Arc<AtomicUsize>>>,
     limit: usize,
     freed: Event,
     /// Counts the slots ever freed, for a runtime that cannot wait on
@@ -63,20 +83,12 @@ struct Slots {
 #[must_use = "the slot is freed when the permit is dropped"]
 pub struct Permit {
     slots: Arc<Slots>,
-    key: PoolKey,
+    count: Arc<AtomicUsize>,
 }
 
 impl Drop for Permit {
     fn drop(&mut self) {
-        {
-            let mut in_use = lock(&self.slots.in_use);
-            if let Some(n) = in_use.get_mut(&self.key) {
-                *n -= 1;
-                if *n == 0 {
-                    in_use.remove(&self.key);
-                }
-            }
-        }
+        self.count.fetch_sub(1, Ordering::AcqRel);
         self.slots.generation.fetch_add(1, Ordering::Release);
         self.slots.freed.notify(1);
     }
@@ -84,7 +96,7 @@ impl Drop for Permit {
 
 impl std::fmt::Debug for Permit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Permit({})", self.key)
+        write!(f, "Permit({} in use)", self.count.load(Ordering::Relaxed))
     }
 }
 
@@ -94,21 +106,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Plain http connections do not depend on TLS settings.
-fn tls_slot(key: &PoolKey, tls: &TlsSettings) -> TlsSettings {
-    if key.scheme == "https" {
-        tls.clone()
-    } else {
-        TlsSettings::default()
-    }
-}
-
 impl<C: PooledConnection> ConnectionPool<C> {
     /// An empty pool with the limits of `settings`.
     pub fn new(settings: &ClientSettings) -> ConnectionPool<C> {
         ConnectionPool {
             idle: Mutex::new(HashMap::new()),
             configs: Mutex::new(HashMap::new()),
+            plain: TlsSettings::default(),
             slots: Arc::new(Slots {
                 in_use: Mutex::new(HashMap::new()),
                 limit: settings.per_host_limit().max(1),
@@ -123,15 +127,28 @@ impl<C: PooledConnection> ConnectionPool<C> {
     /// A slot for a connection to `key`, unless the per-host limit is
     /// reached.
     pub fn try_acquire(&self, key: &PoolKey) -> Option<Permit> {
-        let mut in_use = lock(&self.slots.in_use);
-        let n = in_use.entry(key.clone()).or_insert(0);
-        if *n >= self.slots.limit {
-            return None;
-        }
-        *n += 1;
+        let count = {
+            let mut in_use = lock(&self.slots.in_use);
+            match in_use.get(key) {
+                Some(count) => count.clone(),
+                None => {
+                    if in_use.len() > PRUNE_ABOVE {
+                        // A counter no permit holds is only referenced here.
+                        in_use.retain(|_, c| Arc::strong_count(c) > 1);
+                    }
+                    in_use.entry(key.clone()).or_default().clone()
+                }
+            }
+        };
+        let limit = self.slots.limit;
+        count
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < limit).then_some(n + 1)
+            })
+            .ok()?;
         Some(Permit {
             slots: self.slots.clone(),
-            key: key.clone(),
+            count,
         })
     }
 
@@ -152,9 +169,9 @@ impl<C: PooledConnection> ConnectionPool<C> {
     /// An idle connection for `key` under `tls` that is still reusable, if
     /// any; those that are not are closed on the way.
     pub fn check_out(&self, key: &PoolKey, tls: &TlsSettings, now: Instant) -> Option<C> {
-        let slot = tls_slot(key, tls);
+        let slot = self.tls_slot(key, tls);
         loop {
-            let conn = lock(&self.idle).get_mut(&slot)?.check_out(key, now)?;
+            let conn = lock(&self.idle).get_mut(slot)?.check_out(key, now)?;
             if conn.is_reusable() {
                 return Some(conn);
             }
@@ -168,12 +185,14 @@ impl<C: PooledConnection> ConnectionPool<C> {
         if self.max_idle_per_host == 0 {
             return;
         }
-        let slot = tls_slot(&key, tls);
+        let slot = self.tls_slot(&key, tls);
         let (evicted, expired) = {
             let mut idle = lock(&self.idle);
-            let pool = idle
-                .entry(slot)
-                .or_insert_with(|| Pool::new(self.idle_timeout, self.max_idle_per_host));
+            if !idle.contains_key(slot) {
+                let pool = Pool::new(self.idle_timeout, self.max_idle_per_host);
+                idle.insert(slot.clone(), pool);
+            }
+            let pool = idle.get_mut(slot).expect("inserted above");
             (pool.check_in(key, conn, now), pool.expire(now))
         };
         // Closing sockets outside the lock keeps other requests moving.
@@ -185,11 +204,21 @@ impl<C: PooledConnection> ConnectionPool<C> {
     /// connection, and the idle ones are likely as stale as the one that
     /// just failed.
     pub fn discard_one(&self, key: &PoolKey, tls: &TlsSettings, now: Instant) {
-        let slot = tls_slot(key, tls);
+        let slot = self.tls_slot(key, tls);
         let conn = lock(&self.idle)
-            .get_mut(&slot)
+            .get_mut(slot)
             .and_then(|p| p.check_out(key, now));
         drop(conn);
+    }
+
+    /// The settings a connection for `key` is kept under: plain http
+    /// connections do not depend on TLS settings.
+    fn tls_slot<'a>(&'a self, key: &PoolKey, tls: &'a TlsSettings) -> &'a TlsSettings {
+        if key.scheme == "https" {
+            tls
+        } else {
+            &self.plain
+        }
     }
 
     /// Idle connections kept now.
