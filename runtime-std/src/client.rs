@@ -156,7 +156,10 @@ impl Client {
         options: &DriveOptions,
         upload: Option<&mut Upload>,
     ) -> Result<Response, Error> {
-        let mut c = self.conductor(request, options, upload.is_some());
+        // The exchange stays in this frame and the conductor borrows it:
+        // nothing of its size is moved on the way.
+        let mut ex = self.exchange(request);
+        let mut c = self.borrowing(&mut ex, options, upload.is_some());
         let mut outcome = None;
         driver::run(&mut c, upload, |event, _| {
             match event {
@@ -292,11 +295,7 @@ impl Client {
     ) where
         F: FnMut(Event, &Exchange) -> ControlFlow<()>,
     {
-        let mut c = Conductor::new(self.core.clone(), ex)
-            .with_tls(options.tls.clone())
-            .with_cancel(options.cancel.clone())
-            .with_debug(options.debug)
-            .with_body_source(upload.is_some());
+        let mut c = self.borrowing(ex, options, upload.is_some());
         driver::run(&mut c, upload, sink);
     }
 
@@ -333,6 +332,20 @@ impl Client {
             .with_body_source(has_body_source)
     }
 
+    /// A conductor over an exchange the caller keeps.
+    fn borrowing<'a>(
+        &self,
+        ex: &'a mut Exchange,
+        options: &DriveOptions,
+        has_body_source: bool,
+    ) -> Conductor<Connection, &'a mut Exchange> {
+        Conductor::new(self.core.clone(), ex)
+            .with_tls(options.tls.clone())
+            .with_cancel(options.cancel.clone())
+            .with_debug(options.debug)
+            .with_body_source(has_body_source)
+    }
+
     /// Runs one `UrlRequest`'s job (see [`Std`](crate::Std)).
     pub(crate) fn run_job(
         &self,
@@ -341,7 +354,8 @@ impl Client {
         mut upload: Option<Upload>,
         sink: &mut dyn FnMut(Event, &Exchange) -> ControlFlow<()>,
     ) {
-        let mut c = self.conductor(request, options, upload.is_some());
+        let mut ex = self.exchange(request);
+        let mut c = self.borrowing(&mut ex, options, upload.is_some());
         driver::run(&mut c, upload.as_mut(), sink);
     }
 }
