@@ -151,14 +151,7 @@ impl Client {
     /// returned [`Transfer`] (the plain API, with no callbacks).
     pub fn start(&self, request: Request) -> Transfer {
         let (sink, transfer) = QueueSink::new();
-        self.submit(
-            request,
-            None,
-            transfer.cancel_handle(),
-            false,
-            Box::new(sink),
-            None,
-        );
+        self.submit_plain(request, &transfer, Box::new(sink), None);
         transfer
     }
 
@@ -180,15 +173,21 @@ impl Client {
     /// is read from `upload`, at the next tick.
     pub fn start_streamed(&self, request: Request, upload: urlrequest::Upload) -> Transfer {
         let (sink, transfer) = QueueSink::new();
-        self.submit(
-            request,
-            None,
-            transfer.cancel_handle(),
-            false,
-            Box::new(sink),
-            Some(upload),
-        );
+        self.submit_plain(request, &transfer, Box::new(sink), Some(upload));
         transfer
+    }
+
+    /// Adds a request of the plain API (no callbacks): the client's TLS
+    /// settings, cancelled through `transfer`.
+    pub(crate) fn submit_plain(
+        &self,
+        request: Request,
+        transfer: &Transfer,
+        sink: Box<dyn EventSink>,
+        upload: Option<urlrequest::Upload>,
+    ) {
+        let cancel = transfer.cancel_handle();
+        self.submit(request, None, cancel, false, sink, upload);
     }
 
     /// Adds a request; `tls` overrides the client's settings for it.

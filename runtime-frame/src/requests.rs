@@ -76,14 +76,7 @@ impl Client {
     pub fn download(&self, mut request: Request, path: impl AsRef<Path>) -> CallHandle<Response> {
         request.set_collect_body(false);
         let (sink, transfer) = DownloadSink::new(path.as_ref());
-        self.submit(
-            request,
-            None,
-            transfer.cancel_handle(),
-            false,
-            Box::new(sink),
-            None,
-        );
+        self.submit_plain(request, &transfer, Box::new(sink), None);
         CallHandle::new(transfer, Box::new(Ok))
     }
 }
