@@ -244,3 +244,99 @@ fn frame_client() {
     };
     check("frame", answers, &recording, &jar);
 }
+
+/// A limit of one connection per host, in every runtime: requests started
+/// together take turns on one connection instead of opening more.
+#[test]
+fn the_per_host_limit_holds_in_every_runtime() {
+    fn limited<C: BuildClient>() -> C {
+        ClientBuilder::<C>::new()
+            .per_host_limit(1)
+            .no_env_proxies()
+            .build()
+            .unwrap()
+    }
+    let slow = || {
+        serve(|_, w| {
+            // Slow enough that the four requests overlap.
+            std::thread::sleep(Duration::from_millis(20));
+            respond(w, "200 OK", &[], b"turn")?;
+            Ok(true)
+        })
+    };
+
+    // std: four threads at once.
+    let s = slow();
+    let client: urlrequest_std::Client = limited();
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let (client, url) = (client.clone(), s.url("/"));
+            std::thread::spawn(move || client.get(&url).unwrap().text().unwrap())
+        })
+        .collect();
+    for t in threads {
+        assert_eq!(t.join().unwrap(), "turn");
+    }
+    assert_eq!(s.accepted(), 1, "std opened more than one connection");
+
+    // smol: four tasks at once.
+    let s = slow();
+    let client: urlrequest_smol::Client = limited();
+    let url = s.url("/");
+    let bodies = smol::block_on(join_texts((0..4).map(|_| client.get(&url))));
+    assert!(bodies.iter().all(|b| b == "turn"), "{bodies:?}");
+    assert_eq!(s.accepted(), 1, "smol opened more than one connection");
+
+    // frame: four handles in one loop.
+    let s = slow();
+    let client: urlrequest_frame::Client = limited();
+    let mut handles: Vec<_> = (0..4).map(|_| client.get(&s.url("/")).unwrap()).collect();
+    let mut done: Vec<Option<Response>> = vec![None, None, None, None];
+    tick_until(&client, || {
+        for (h, d) in handles.iter_mut().zip(done.iter_mut()) {
+            if let Some(r) = h.poll() {
+                *d = Some(r.unwrap());
+            }
+        }
+        done.iter().all(Option::is_some)
+    });
+    assert_eq!(s.accepted(), 1, "frame opened more than one connection");
+
+    // Without the limit, four requests started together open four.
+    let s = slow();
+    let client: urlrequest_frame::Client = ClientBuilder::new().no_env_proxies().build().unwrap();
+    let mut handles: Vec<_> = (0..4).map(|_| client.get(&s.url("/")).unwrap()).collect();
+    let mut left = 4;
+    tick_until(&client, || {
+        left -= handles.iter_mut().filter_map(|h| h.poll()).count();
+        left == 0
+    });
+    assert_eq!(s.accepted(), 4);
+}
+
+/// Awaits every future, in order of the list (they run together).
+async fn join_texts<F>(futures: impl Iterator<Item = F>) -> Vec<String>
+where
+    F: std::future::Future<Output = Result<Response, urlrequest::Error>>,
+{
+    let tasks: Vec<_> = futures.map(Box::pin).collect();
+    let mut out = Vec::new();
+    let mut pending: Vec<_> = tasks.into_iter().map(Some).collect();
+    std::future::poll_fn(|cx| {
+        for slot in pending.iter_mut() {
+            if let Some(f) = slot {
+                if let std::task::Poll::Ready(r) = f.as_mut().poll(cx) {
+                    out.push(r.unwrap().text().unwrap());
+                    *slot = None;
+                }
+            }
+        }
+        if pending.iter().all(Option::is_none) {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    out
+}
