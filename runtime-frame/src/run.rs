@@ -215,12 +215,11 @@ impl Run {
                 },
                 Opening::Handshaking(h) => match h.poll() {
                     Step::Ready(()) => {
-                        let Opening::Handshaking(h) =
+                        if let Opening::Handshaking(h) =
                             std::mem::replace(&mut self.opening, Opening::None)
-                        else {
-                            unreachable!("matched above")
-                        };
-                        self.conductor.tls_ready(now, h.into_conn());
+                        {
+                            self.conductor.tls_ready(now, h.into_conn());
+                        }
                     }
                     Step::Blocked(interest) => return Some(Status::Blocked(interest)),
                     Step::Failed(e) => {

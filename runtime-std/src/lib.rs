@@ -14,9 +14,28 @@
 //! # Ok::<(), urlrequest_std::Error>(())
 //! ```
 //!
-//! Every call goes through an [`Agent`], which keeps connections alive for
-//! reuse; [`get`] and [`send`] use a process-wide one. Build requests with
-//! [`Request::builder`] for methods, headers, bodies, timeouts, proxies.
+//! Every call goes through a [`Client`] (also named [`Agent`], as in ureq),
+//! which keeps connections alive for reuse; [`get`] and [`send`] use a
+//! process-wide one. Its builder is the one every runtime shares
+//! ([`ClientBuilder`]): the same settings, under the same names, with
+//! `timeout` for the whole exchange, `connect_timeout` and `read_timeout`.
+//! Build requests with [`Request::builder`] for methods, headers, bodies,
+//! timeouts, proxies. `error_for_status()` turns a 4xx or 5xx into an
+//! error naming the status, the URL and the start of the body; one
+//! [`Error`] takes `?` from sending, the status and decoding:
+//!
+//! ```no_run
+//! #[derive(serde::Deserialize)]
+//! struct User {
+//!     name: String,
+//! }
+//!
+//! fn user(client: &urlrequest_std::Client, id: u64) -> Result<User, urlrequest_std::Error> {
+//!     let response = client.get(&format!("https://example.com/users/{id}"))?;
+//!     Ok(response.error_for_status()?.json()?)
+//! }
+//! # let _ = user(&urlrequest_std::Client::new(), 1).map(|u| u.name);
+//! ```
 //!
 //! The response reads its body as text ([`Response::text`]: the charset of
 //! `Content-Type`, UTF-8 by default, strictly) or as any serde type
@@ -46,7 +65,7 @@
 //!
 //! A body kept in memory is limited to
 //! [`DEFAULT_MAX_COLLECTED_BODY`] (10 MiB) unless [`Limits`] say otherwise;
-//! stream larger ones with [`Agent::drive`] or a `file_path` download.
+//! stream larger ones with [`Client::drive`] or a `file_path` download.
 //!
 //! ## Kivy-style requests
 //!
@@ -73,11 +92,11 @@
 //!
 //! ## Streaming and the event trace
 //!
-//! [`Agent::drive`] runs a [`core::Exchange`] on the calling thread and hands
+//! [`Client::drive`] runs a [`core::Exchange`] on the calling thread and hands
 //! over every event (redirects, progress, body chunks, the outcome), for
 //! streaming, recording transcripts or printing traces. To stream, build the
 //! request with `collect_body(false)`; otherwise the final response keeps a
-//! second copy of the body (see [`Agent::drive`]).
+//! second copy of the body (see [`Client::drive`]).
 //!
 //! ## TLS
 //!
