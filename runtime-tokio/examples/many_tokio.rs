@@ -2,8 +2,8 @@
 //! per URL.
 //!
 //! ```text
-//! cargo run -p urlrequest-tokio --example many -- https://example.com/ http://127.0.0.1:8000/big
-//! cargo run -p urlrequest-tokio --example many     # no arguments: a local demo server
+//! cargo run -p urlrequest-tokio --example many_tokio -- https://example.com/ http://127.0.0.1:8000/big
+//! cargo run -p urlrequest-tokio --example many_tokio     # no arguments: a local demo server
 //! ```
 //!
 //! With no arguments it starts the workspace's demo server on loopback, so
