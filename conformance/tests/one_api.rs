@@ -340,3 +340,61 @@ where
     .await;
     out
 }
+
+/// A server that accepts connections and never answers.
+fn silent_server() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming().flatten() {
+            held.push(conn);
+        }
+    });
+    url
+}
+
+/// The client's `timeout` (the whole exchange) and `read_timeout` (time
+/// without progress) end a request to a silent server in every runtime,
+/// with the same message.
+#[test]
+fn client_timeouts_apply_in_every_runtime() {
+    fn with<C: BuildClient>(total: bool) -> C {
+        let b = ClientBuilder::<C>::new().no_env_proxies();
+        let t = Duration::from_millis(300);
+        if total {
+            b.timeout(t)
+        } else {
+            b.read_timeout(t)
+        }
+        .build()
+        .unwrap()
+    }
+    for total in [true, false] {
+        let url = silent_server();
+        let started = Instant::now();
+        let std = with::<urlrequest_std::Client>(total).get(&url).unwrap_err();
+        let smol = smol::block_on(with::<urlrequest_smol::Client>(total).get(&url)).unwrap_err();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let tokio = rt
+            .block_on(async { with::<urlrequest_tokio::Client>(total).get(&url).await })
+            .unwrap_err();
+        let client: urlrequest_frame::Client = with(total);
+        let mut handle = client.get(&url).unwrap();
+        let mut frame = None;
+        tick_until(&client, || {
+            frame = frame.take().or_else(|| handle.poll());
+            frame.is_some()
+        });
+        let frame = frame.unwrap().unwrap_err();
+        // Four requests of 300 ms each, well before any default would act.
+        assert!(started.elapsed() < Duration::from_secs(20));
+        for e in [&std, &smol, &tokio, &frame] {
+            assert_eq!(e.kind_name(), "timeout", "{e}");
+            assert_eq!(e.to_string(), std.to_string());
+        }
+    }
+}
