@@ -33,7 +33,7 @@ pub struct Args {
     /// Body data, sent as application/x-www-form-urlencoded with POST
     /// (repeatable, joined with `&`); @FILE reads a file with carriage
     /// returns and newlines removed, as curl does.
-    #[arg(short = 'd', long = "data", value_name = "DATA")]
+    #[arg(short = 'd', long = "data", alias = "data-ascii", value_name = "DATA")]
     pub data: Vec<String>,
 
     /// Like -d, but @FILE is sent exactly as the file holds it.

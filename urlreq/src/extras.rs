@@ -90,7 +90,9 @@ pub fn form_upload(args: &Args) -> Result<Option<(String, Upload)>, String> {
             .split_once('=')
             .ok_or_else(|| format!("-F {item:?} is not of the form name=value"))?;
         form = if let Some(spec) = value.strip_prefix('@') {
-            let (path, ctype) = spec.split_once(";type=").unwrap_or((spec, ""));
+            let (path, ctype) = spec
+                .split_once(";type=")
+                .unwrap_or((spec, type_for_name(spec)));
             form.file(name, path, ctype)
         } else if let Some(path) = value.strip_prefix('<') {
             form.text(name, read_text(Path::new(path))?)
@@ -133,7 +135,7 @@ fn form_item(form: Multipart, item: &str) -> Result<Multipart, String> {
     if let Some(spec) = value.strip_prefix('@') {
         let (path, ctype) = match spec.split_once(";type=") {
             Some((p, t)) => (p, t),
-            None => (spec, ""),
+            None => (spec, type_for_name(spec)),
         };
         return urlrequest_std::multipart_file(form, name, path, ctype).map_err(|e| e.to_string());
     }
@@ -141,6 +143,27 @@ fn form_item(form: Multipart, item: &str) -> Result<Multipart, String> {
         return Ok(form.text(name, read_text(Path::new(path))?));
     }
     Ok(form.text(name, value))
+}
+
+/// The type curl gives a `-F name=@file` part with no `;type=`, from the
+/// file name's extension; empty (the multipart default,
+/// `application/octet-stream`) for the others.
+fn type_for_name(path: &str) -> &'static str {
+    let ext = Path::new(path)
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "gif" => "image/gif",
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "svg" => "image/svg+xml",
+        "txt" => "text/plain",
+        "htm" | "html" => "text/html",
+        "pdf" => "application/pdf",
+        "xml" => "application/xml",
+        _ => "",
+    }
 }
 
 /// A file named after `@`, or stdin for `-`.
@@ -200,6 +223,36 @@ mod tests {
         assert_eq!(urlencode_item("mail=x@y").unwrap(), "mail=x%40y");
         let e = urlencode_item("name@/no/such/file").unwrap_err();
         assert!(e.starts_with("cannot read /no/such/file: "), "{e}");
+    }
+
+    #[test]
+    fn part_types_from_the_extension_as_curl() {
+        assert_eq!(type_for_name("/a/b.TXT"), "text/plain");
+        assert_eq!(type_for_name("x.jpeg"), "image/jpeg");
+        assert_eq!(type_for_name("x.bin"), "");
+        assert_eq!(type_for_name("noext"), "");
+    }
+
+    #[test]
+    fn data_options_join_as_curl() {
+        let dir = std::env::temp_dir().join(format!("urlreq-data-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("d.txt");
+        std::fs::write(&file, "a=1\r\nb=2\n").unwrap();
+        let at = format!("@{}", file.display());
+        let body = |a: &[&str]| data_body(&args(a)).unwrap();
+        assert_eq!(body(&["u"]), None);
+        assert_eq!(
+            body(&["-d", &at, "--data-binary", &at, "--data-raw", &at, "u"]),
+            Some((format!("a=1b=2&a=1\r\nb=2\n&{at}").into_bytes(), false))
+        );
+        assert_eq!(
+            body(&["--json", "{\"a\":", "--json", "1}", "u"]),
+            Some((b"{\"a\":1}".to_vec(), true))
+        );
+        let e = data_body(&args(&["-d", "@/no/such/file", "u"])).unwrap_err();
+        assert!(e.starts_with("cannot read /no/such/file"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

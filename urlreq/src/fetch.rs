@@ -421,10 +421,12 @@ fn set_proxy(args: &Args, request: &mut Request) -> Result<(), Fail> {
     Ok(())
 }
 
-/// -b and -c turn the cookie engine on: a jar holding the cookies of the
-/// -b files (a file that cannot be read is skipped, as curl does).
+/// A -b file or -c turns the cookie engine on (a -b string is only sent,
+/// as in curl): a jar holding the cookies of the -b files (a file that
+/// cannot be read is skipped, as curl does).
 fn cookie_engine(args: &Args, request: &mut Request) -> Option<CookieJar> {
-    if args.cookie.is_empty() && args.cookie_jar.is_none() {
+    let files = args.cookie.iter().any(|c| !c.contains('='));
+    if !files && args.cookie_jar.is_none() {
         return None;
     }
     let now = SystemTime::now();
@@ -596,6 +598,21 @@ impl Sink {
                             eprint!("< {line}");
                         }
                     }
+                    if self.include && !self.args_events {
+                        let mut text = Vec::new();
+                        write_head(&mut text, head)?;
+                        self.write_body(&text)?;
+                    }
+                    let redirect = head.status.is_redirection()
+                        && head.headers.contains_key(http::header::LOCATION);
+                    if self.follow_none && redirect {
+                        // -L --max-redirs 0: curl stops at the first redirect.
+                        self.outcome = Some(Fail {
+                            code: code::TOO_MANY_REDIRECTS,
+                            msg: "Maximum (0) redirects followed".into(),
+                        });
+                        return Ok(ControlFlow::Break(()));
+                    }
                     if head.status.as_u16() >= 400 && (self.fail || self.fail_with_body) {
                         self.outcome = Some(Fail {
                             code: code::HTTP_RETURNED_ERROR,
@@ -607,9 +624,6 @@ impl Sink {
                         if self.fail {
                             return Ok(ControlFlow::Break(()));
                         }
-                    }
-                    if self.include && !self.args_events {
-                        write_head(&mut self.stdout, head)?;
                     }
                 }
                 if let Some(bar) = &self.bar {
@@ -637,26 +651,11 @@ impl Sink {
             }
             Event::Body(b) if !self.args_events => {
                 self.stats.size_download += b.len() as u64;
-                match &mut self.file {
-                    Some(f) => f.write(b)?,
-                    None => {
-                        // Written as it arrives, as curl does.
-                        self.stdout.write_all(b)?;
-                        self.stdout.flush()?;
-                    }
-                }
+                self.write_body(b)?;
             }
             Event::Done(r) => {
                 self.stats.http_code = Some(r.status().as_u16());
                 self.stats.url_effective = Some(r.url().to_string());
-                let redirect =
-                    r.status().is_redirection() && r.headers().contains_key(http::header::LOCATION);
-                if self.follow_none && redirect && self.outcome.is_none() {
-                    self.outcome = Some(Fail {
-                        code: code::TOO_MANY_REDIRECTS,
-                        msg: "Maximum (0) redirects followed".into(),
-                    });
-                }
             }
             Event::Failure(e) if self.outcome.is_none() => {
                 self.outcome = Some(Fail {
@@ -667,6 +666,18 @@ impl Sink {
             _ => {}
         }
         Ok(ControlFlow::Continue(()))
+    }
+
+    /// Body bytes (and with -i the head) to -o's file or to stdout, as
+    /// they arrive.
+    fn write_body(&mut self, bytes: &[u8]) -> io::Result<()> {
+        match &mut self.file {
+            Some(f) => f.write(bytes),
+            None => {
+                self.stdout.write_all(bytes)?;
+                self.stdout.flush()
+            }
+        }
     }
 
     fn finish(mut self) -> Result<i32, Fail> {

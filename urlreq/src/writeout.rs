@@ -20,13 +20,15 @@ pub struct Stats {
 }
 
 /// The format as given, or read from a file for `@FILE` (`@-`: stdin).
+/// Line ends in a file are dropped, as curl reads it.
 pub fn read_format(w: &str) -> Result<String, String> {
     match w.strip_prefix('@') {
         Some("-") => std::io::read_to_string(std::io::stdin())
             .map_err(|e| format!("-w @-: cannot read stdin: {e}")),
-        Some(file) => {
-            std::fs::read_to_string(file).map_err(|e| format!("-w @{file}: cannot read: {e}"))
-        }
+        // Line ends are dropped, as curl reads the file.
+        Some(file) => std::fs::read_to_string(file)
+            .map(|t| t.replace(['\r', '\n'], ""))
+            .map_err(|e| format!("-w @{file}: cannot read: {e}")),
         None => Ok(w.to_string()),
     }
 }
