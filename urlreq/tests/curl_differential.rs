@@ -494,7 +494,12 @@ fn run(program: &Path, args: &[String], dir: &Path, servers: &[&Server]) -> (Run
         .current_dir(dir)
         .stdin(Stdio::null())
         .output()
-        .unwrap_or_else(|e| panic!("{} runs: {e}", program.display()));
+        .unwrap_or_else(|e| {
+            panic!(
+                "{} does not run ({e}); curl comes with `apt-get install -y curl`",
+                program.display()
+            )
+        });
     let mut raw = Vec::new();
     for s in servers {
         raw.extend(s.requests.lock().unwrap().drain(..));
