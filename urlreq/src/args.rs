@@ -55,6 +55,11 @@ pub struct Args {
     #[arg(long = "json", value_name = "DATA")]
     pub json: Vec<String>,
 
+    /// Send the data options' data as the URL's query, with GET (HEAD with
+    /// -I).
+    #[arg(short = 'G', long = "get")]
+    pub get: bool,
+
     /// Multipart form field (repeatable): `name=value`, `name=@file` (a file
     /// part, optionally `;type=TYPE`) or `name=<file` (a text field read
     /// from a file). Sends `multipart/form-data`; POST unless -X is given.

@@ -77,9 +77,15 @@ fn run_checked(args: &Args, show_progress: bool) -> Result<i32, Fail> {
         return replay(args, path);
     }
     check(args)?;
-    let url = request_url(args)?;
+    let data = crate::extras::data_body(args).map_err(body_fail)?;
+    let (data, query) = if args.get {
+        (None, data.map(|(d, _)| d))
+    } else {
+        (data, None)
+    };
+    let url = request_url(args, query.as_deref())?;
     let output = output_path(args, &url)?;
-    let mut request = build_request(args, &url)?;
+    let mut request = build_request(args, &url, data)?;
     set_proxy(args, &mut request)?;
     let jar = cookie_engine(args, &mut request);
     let mut tls = TlsSettings::default().verify(!args.insecure);
@@ -163,7 +169,8 @@ fn run_checked(args: &Args, show_progress: bool) -> Result<i32, Fail> {
 /// `--cacert` file that cannot be read.
 fn check(args: &Args) -> Result<(), Fail> {
     let bodies = [
-        args.has_data(),
+        // With -G the data is the URL's query.
+        args.has_data() && !args.get,
         !args.form.is_empty(),
         args.upload_file.is_some(),
     ];
@@ -185,10 +192,22 @@ fn check(args: &Args) -> Result<(), Fail> {
     Ok(())
 }
 
-/// The URL to ask for: with -T and no file part in the URL, the file's
-/// name is appended, as curl does.
-fn request_url(args: &Args) -> Result<String, Fail> {
-    let url = args.url.clone().ok_or_else(|| usage("no URL given"))?;
+/// The URL to ask for: with -G the data as its query (after any query it
+/// has, joined with `&`); with -T and no file part in the URL, the file's
+/// name appended, as curl does.
+fn request_url(args: &Args, query: Option<&[u8]>) -> Result<String, Fail> {
+    let mut url = args.url.clone().ok_or_else(|| usage("no URL given"))?;
+    if let Some(q) = query {
+        let (base, fragment) = match url.split_once('#') {
+            Some((b, f)) => (b.to_string(), Some(f.to_string())),
+            None => (url.clone(), None),
+        };
+        let sep = if base.contains('?') { "&" } else { "?" };
+        url = format!("{base}{sep}{}", String::from_utf8_lossy(q));
+        if let Some(f) = fragment {
+            url = format!("{url}#{f}");
+        }
+    }
     let Some(file) = args.upload_file.as_deref().filter(|p| *p != Path::new("-")) else {
         return Ok(url);
     };
@@ -268,7 +287,9 @@ fn seconds(flag: &str, t: f64) -> Result<Duration, Fail> {
     Duration::try_from_secs_f64(t).map_err(|_| usage(format!("{flag} of {t} seconds is too long")))
 }
 
-fn build_request(args: &Args, url: &str) -> Result<Request, Fail> {
+/// The request for `url`; `data` is the body of the data options (and
+/// whether it is JSON), unless -G put it in the URL.
+fn build_request(args: &Args, url: &str, data: Option<(Vec<u8>, bool)>) -> Result<Request, Fail> {
     let mut b = Request::builder(url);
     let headers = header_lines(args)?;
     let mut user_set: Vec<String> = Vec::new();
@@ -314,7 +335,7 @@ fn build_request(args: &Args, url: &str) -> Result<Request, Fail> {
         b = b.header("Cookie", cookies.join("; "));
     }
     let mut json = false;
-    if let Some((body, is_json)) = crate::extras::data_body(args).map_err(body_fail)? {
+    if let Some((body, is_json)) = data {
         json = is_json;
         b = b.body(body);
         if !has("content-type") {

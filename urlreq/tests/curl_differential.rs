@@ -19,6 +19,7 @@
 //! | `partial-file`       | `-o` keeps the part of a cut-short download        | `-o` is atomic: no file (exit 18 in both)               |
 //! | `partial-body`       | writes every byte of a cut-short body to stdout    | writes the body in whole chunks: bytes after the last full chunk are not written (exit 18 in both) |
 //! | `output-first`       | an `-o` file it cannot create fails after the request | fails before sending it (exit 23 in both)            |
+//! | `connect-agent`      | sends `User-Agent` in a proxy `CONNECT`            | sends none there (only `Host` and `--proxy-header`s)    |
 //! | `redirect-loop`      | follows a redirect back to itself until `--max-redirs` | stops at the first URL visited twice (exit 47 in both) |
 //! | `data-file-missing`  | `-d @missing` warns and POSTs an empty body, exit 0 | refuses before sending: exit 26                        |
 //! | `cacert-missing`     | a missing `--cacert` file: exit 77                 | a usage error before connecting: exit 2                 |
@@ -53,6 +54,7 @@ enum Intended {
     PartialBody,
     OutputFirst,
     RedirectLoop,
+    ConnectAgent,
     DataFileMissing,
     CacertMissing,
 }
@@ -84,6 +86,15 @@ fn handler(req: &Req, w: &mut dyn Write) -> std::io::Result<bool> {
         "/r307" => respond(w, "307 Temporary Redirect", &[("Location", "/ok")], b"")?,
         "/r308" => respond(w, "308 Permanent Redirect", &[("Location", "/ok")], b"")?,
         "/loop" => respond(w, "302 Found", &[("Location", "/loop")], b"")?,
+        "/r-cross" => {
+            // To the same server under another name.
+            let port = req
+                .header("host")
+                .and_then(|h| h.rsplit_once(':'))
+                .map_or("80", |(_, p)| p);
+            let to = format!("http://localhost:{port}/ok");
+            respond(w, "302 Found", &[("Location", &to)], b"")?
+        }
         "/empty" => respond(w, "200 OK", &text, b"")?,
         "/binary" => {
             let body: Vec<u8> = (0..=255u8).collect();
@@ -371,6 +382,35 @@ fn cases(e: &Env) -> Vec<Case> {
         case(&["-I", "-L", &u("/ok")]).differs(Intended::HeaderCase),
         case(&["-i", "-o", "out.bin", &u("/ok")]).differs(Intended::HeaderCase),
         case(&["-m", "5", "--connect-timeout", "5", &u("/ok")]),
+        case(&[
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            &u("/missing"),
+        ]),
+        case(&["-w", "%{url_effective} %{http_code}", &u("/redirect")]),
+        case(&["-i", "--fail-with-body", &u("/missing")]).differs(Intended::HeaderCase),
+        case(&["-I", "-f", &u("/missing")]).differs(Intended::HeaderCase),
+        case(&["-f", "--fail-with-body", &u("/ok")]),
+        case(&["-v", "-o", "out.bin", &u("/ok")]),
+        // More request building.
+        case(&["-G", "-d", "a=1", "-d", "b=2", &u("/ok")]),
+        case(&["-G", "--data-urlencode", "q=x y", &u("/ok?p=1")]),
+        case(&["-G", "-I", "-d", "a=1", &u("/ok")]).differs(Intended::HeaderCase),
+        case(&["--data-urlencode", &at("lines.txt"), &u("/ok")]),
+        case(&["-H", "Accept:", &u("/ok")]),
+        case(&["-H", "Host: example.test", &u("/ok")]),
+        case(&["-H", "X-A: 1", "-H", "X-A: 2", &u("/ok")]),
+        case(&[&u("/ok").replace("http://", "http://who:pw@")]),
+        case(&["-u", "a:b", &u("/ok").replace("http://", "http://who:pw@")]),
+        case(&["-L", "-u", "user:pass", &u("/r-cross")]),
+        case(&["-L", "-H", "X-Keep: 1", &u("/r-cross")]),
+        case(&["-L", "-b", &i("cookies.txt"), &u("/redirect")]),
+        case(&["-x", &e.proxy, "https://origin.test/ok"]).differs(Intended::ConnectAgent),
+        case(&["-i", "--compressed", &u("/gzip")]).differs(Intended::HeaderCase),
+        case(&["-I", &u("/gzip")]).differs(Intended::HeaderCase),
     ];
     out.append(&mut more);
     out
@@ -634,7 +674,7 @@ fn compare(c: &Case, curl: &Run, curl_raw: &[Req], ours: &Run, ours_raw: &[Req])
     let compressed = c.args.iter().any(|a| a == "--compressed");
 
     // accept-encoding and user-agent: checked on every request.
-    for r in curl_raw {
+    for r in curl_raw.iter().filter(|r| r.method != "CONNECT") {
         if r.header("accept-encoding").is_some() != compressed {
             problems.push(format!(
                 "curl's Accept-Encoding: {:?}",
@@ -642,7 +682,7 @@ fn compare(c: &Case, curl: &Run, curl_raw: &[Req], ours: &Run, ours_raw: &[Req])
             ));
         }
     }
-    for r in ours_raw {
+    for r in ours_raw.iter().filter(|r| r.method != "CONNECT") {
         if r.header("accept-encoding").is_none() {
             problems.push("urlreq sent no Accept-Encoding".into());
         }
@@ -660,7 +700,12 @@ fn compare(c: &Case, curl: &Run, curl_raw: &[Req], ours: &Run, ours_raw: &[Req])
             .collect()
     };
     let sent_nothing = has(Intended::DataFileMissing) || has(Intended::OutputFirst);
-    if !sent_nothing
+    if has(Intended::ConnectAgent) {
+        let connect_agents = (agents(curl_raw, "curl/"), agents(ours_raw, "urlrequest/"));
+        if connect_agents != (vec!["<default>".to_string()], vec!["-".to_string()]) {
+            problems.push(format!("connect-agent: {connect_agents:?}"));
+        }
+    } else if !sent_nothing
         && !has(Intended::RedirectLoop)
         && agents(curl_raw, "curl/") != agents(ours_raw, "urlrequest/")
     {
