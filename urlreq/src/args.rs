@@ -82,6 +82,10 @@ pub struct Args {
     #[arg(short = 'O', long = "remote-name")]
     pub remote_name: bool,
 
+    /// Write the response head to FILE (`-` for stdout).
+    #[arg(short = 'D', long = "dump-header", value_name = "FILE")]
+    pub dump_header: Option<PathBuf>,
+
     /// Print the response status line and headers before the body.
     #[arg(short = 'i', long = "include")]
     pub include: bool,

@@ -235,7 +235,8 @@ fn request_url(args: &Args, query: Option<&[u8]>) -> Result<String, Fail> {
 /// path in the current directory.
 fn output_path(args: &Args, url: &str) -> Result<Option<PathBuf>, Fail> {
     if let Some(o) = &args.output {
-        return Ok(Some(o.clone()));
+        // `-o -` is stdout, as in curl.
+        return Ok((o != Path::new("-")).then(|| o.clone()));
     }
     if !args.remote_name {
         return Ok(None);
@@ -530,6 +531,8 @@ fn replay(args: &Args, path: &Path) -> Result<i32, Fail> {
 struct Sink {
     args_events: bool,
     include: bool,
+    /// -D: where the head is written (`None` inside for stdout).
+    dump: Option<Option<std::fs::File>>,
     verbose: bool,
     fail: bool,
     fail_with_body: bool,
@@ -564,6 +567,14 @@ impl Sink {
             bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
             bar
         });
+        let dump = match &args.dump_header {
+            Some(p) if p == Path::new("-") => Some(None),
+            Some(p) => Some(Some(std::fs::File::create(p).map_err(|e| Fail {
+                code: code::WRITE_ERROR,
+                msg: format!("-D: cannot write {}: {e}", p.display()),
+            })?)),
+            None => None,
+        };
         let write_out = match args.write_out.as_deref() {
             Some(w) => Some(crate::writeout::read_format(w).map_err(usage)?),
             None => None,
@@ -571,6 +582,7 @@ impl Sink {
         Ok(Sink {
             args_events: args.events,
             include: args.include || args.head,
+            dump,
             verbose: args.verbose,
             fail: args.fail,
             fail_with_body: args.fail_with_body,
@@ -623,6 +635,11 @@ impl Sink {
                         let mut text = Vec::new();
                         write_head(&mut text, head)?;
                         self.write_body(&text)?;
+                    }
+                    match &mut self.dump {
+                        Some(Some(file)) => write_head(file, head)?,
+                        Some(None) => write_head(&mut self.stdout, head)?,
+                        None => {}
                     }
                     let redirect = head.status.is_redirection()
                         && head.headers.contains_key(http::header::LOCATION);

@@ -179,6 +179,10 @@ struct Env {
     proxy: String,
     inputs: PathBuf,
     ca: PathBuf,
+    /// https URLs of servers whose certificate names another host, and
+    /// whose certificate has expired.
+    tls_wrong: String,
+    tls_expired: String,
 }
 
 /// The tables: server behaviours × output flags, then request-building
@@ -409,6 +413,13 @@ fn cases(e: &Env) -> Vec<Case> {
         case(&["-L", "-H", "X-Keep: 1", &u("/r-cross")]),
         case(&["-L", "-b", &i("cookies.txt"), &u("/redirect")]),
         case(&["-x", &e.proxy, "https://origin.test/ok"]).differs(Intended::ConnectAgent),
+        case(&["-D", "head.txt", &u("/json")]).differs(Intended::HeaderCase),
+        case(&["-D", "-", "-o", "out.bin", &u("/missing")]).differs(Intended::HeaderCase),
+        case(&["-o", "-", &u("/ok")]),
+        case(&[&e.tls_wrong]),
+        case(&[&e.tls_expired]),
+        case(&["--cacert", &e.ca.display().to_string(), &e.tls_wrong]),
+        case(&["--cacert", &e.ca.display().to_string(), &e.tls_expired]),
         case(&["-i", "--compressed", &u("/gzip")]).differs(Intended::HeaderCase),
         case(&["-I", &u("/gzip")]).differs(Intended::HeaderCase),
     ];
@@ -871,6 +882,14 @@ fn urlreq_and_curl_agree_on_every_command_line() {
         Some(TestCa::trusted().server_config(&["localhost"], CertKind::Valid)),
         Arc::new(handler),
     );
+    let tls_with = |kind: CertKind| {
+        serve_on(
+            TcpListener::bind("127.0.0.1:0").unwrap(),
+            Some(TestCa::trusted().server_config(&["localhost"], kind)),
+            Arc::new(handler),
+        )
+    };
+    let (wrong, expired) = (tls_with(CertKind::WrongHost), tls_with(CertKind::Expired));
     let dead = {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         format!("http://127.0.0.1:{}", l.local_addr().unwrap().port())
@@ -882,6 +901,8 @@ fn urlreq_and_curl_agree_on_every_command_line() {
         proxy: plain.addr.to_string(),
         inputs: inputs.clone(),
         ca: TestCa::trusted().pem_file().to_path_buf(),
+        tls_wrong: wrong.https_url("localhost", "/ok"),
+        tls_expired: expired.https_url("localhost", "/ok"),
     };
     let all = cases(&env);
     assert!(all.len() >= 150, "{} command lines", all.len());

@@ -50,6 +50,7 @@ fn handler(req: &Req, w: &mut dyn Write) -> std::io::Result<bool> {
             respond(w, "200 OK", &[("Content-Type", "text/plain")], b"hello\n")?
         }
         "/nothing" => return Ok(false),
+        "/big" => respond(w, "200 OK", &[], &vec![b'x'; 4 << 20])?,
         "/chain2" => respond(w, "302 Found", &[("Location", "/chain1")], b"")?,
         "/chain1" => respond(w, "302 Found", &[("Location", "/ok")], b"")?,
         _ => respond(w, "404 Not Found", &[], b"")?,
@@ -178,4 +179,34 @@ fn failures_exit_with_curls_numbers() {
     let o = urlreq(&["-I", "-d", "x", &s.url("/ok")]);
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(s.accepted(), before, "the usage errors connected nowhere");
+}
+
+#[test]
+fn a_closed_stdout_is_a_write_error() {
+    let s = serve(handler);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_urlreq"))
+        .args(["-s", "-S", &s.url("/big")])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reading end goes away before 4 MiB could fit in the pipe.
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(23), "{}", stderr(&o));
+    assert!(
+        stderr(&o).starts_with("urlreq: (23) Failure writing output"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn dump_header_and_output_to_stdout() {
+    let s = serve(handler);
+    let o = urlreq(&["-D", "-", "-o", "-", &s.url("/ok")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("HTTP/1.1 200 OK\r\n"), "{out}");
+    assert!(out.ends_with("\r\n\r\nhello\n"), "{out}");
 }
