@@ -373,6 +373,8 @@ fn build_request(args: &Args, url: &str, data: Option<(Vec<u8>, bool)>) -> Resul
     }
     b = b.decompress(!args.raw);
     b = b.max_redirects(max_redirects(args));
+    // curl follows a redirect from https to http; so does urlreq.
+    b = b.allow_https_to_http(true);
     if let Some(n) = args.chunk_size {
         b = b.chunk_size(n);
     }

@@ -86,6 +86,10 @@ fn handler(req: &Req, w: &mut dyn Write) -> std::io::Result<bool> {
         "/r307" => respond(w, "307 Temporary Redirect", &[("Location", "/ok")], b"")?,
         "/r308" => respond(w, "308 Permanent Redirect", &[("Location", "/ok")], b"")?,
         "/loop" => respond(w, "302 Found", &[("Location", "/loop")], b"")?,
+        "/goto" => {
+            let to = req.target.split_once("?to=").map_or("/ok", |(_, t)| t);
+            respond(w, "302 Found", &[("Location", to)], b"")?
+        }
         "/r-cross" => {
             // To the same server under another name.
             let port = req
@@ -416,6 +420,12 @@ fn cases(e: &Env) -> Vec<Case> {
         case(&["-D", "head.txt", &u("/json")]).differs(Intended::HeaderCase),
         case(&["-D", "-", "-o", "out.bin", &u("/missing")]).differs(Intended::HeaderCase),
         case(&["-o", "-", &u("/ok")]),
+        case(&[
+            "-L",
+            "--cacert",
+            &e.ca.display().to_string(),
+            &format!("{}/goto?to={}/ok", e.tls_base, e.base),
+        ]),
         case(&[&e.tls_wrong]),
         case(&[&e.tls_expired]),
         case(&["--cacert", &e.ca.display().to_string(), &e.tls_wrong]),
