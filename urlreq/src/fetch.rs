@@ -85,9 +85,8 @@ fn run_checked(args: &Args, show_progress: bool) -> Result<i32, Fail> {
     };
     let url = request_url(args, query.as_deref())?;
     let output = output_path(args, &url)?;
-    let mut request = build_request(args, &url, data)?;
-    set_proxy(args, &mut request)?;
-    let jar = cookie_engine(args, &mut request);
+    let first = Url::parse(&url).ok();
+    let jar = cookie_engine(args, first.as_ref());
     let mut tls = TlsSettings::default().verify(!args.insecure);
     if let Some(ca) = &args.cacert {
         tls = tls.ca_file(ca);
@@ -95,61 +94,124 @@ fn run_checked(args: &Args, show_progress: bool) -> Result<i32, Fail> {
     if args.insecure && show_errors(args) {
         eprintln!("urlreq: warning: -k/--insecure: the server's TLS certificate is not verified");
     }
-    // The environment's proxies were applied to the request above, where
+    // The environment's proxies are applied to each request, where
     // `--noproxy` can change them; the client adds none of its own.
     let agent = Agent::builder()
         .tls(tls)
         .no_env_proxies()
         .build()
         .map_err(|e| usage(crate::exit::message_text(&e.to_string())))?;
-    let upload = match args.upload_file.as_deref() {
-        Some(path) => crate::upload::open(path).map(Some),
-        // `-F name=@file`: the form streamed from disk.
-        None => crate::extras::form_upload(args).map(|f| f.map(|(_, u)| u)),
-    };
-    let mut upload = upload.map_err(body_fail)?;
-    if args.verbose {
-        verbose_request(&request, jar.as_ref());
-    }
-    let now = Instant::now();
-    let mut ex = if args.record.is_some() {
-        Exchange::recording(request, now)
-    } else {
-        Exchange::new(request, now)
-    };
+    // With -L urlreq follows redirects itself, hop by hop, so that each
+    // head can be printed as curl prints it; with --events or --record the
+    // core follows them, and its trace and transcript show the whole chain.
+    let follow_here = args.location && !args.events && args.record.is_none();
+    let max_time = args
+        .max_time
+        .map(|t| seconds("-m/--max-time", t))
+        .transpose()?;
     let mut sink = Sink::open(args, output.as_deref(), show_progress)?;
-    agent.drive_upload(
-        &mut ex,
-        &DriveOptions::new(),
-        upload.as_mut(),
-        |event, ex| {
-            let head = ex.response_head().map(|(status, headers)| {
-                let (version, reason) = ex
-                    .response_status_line()
-                    .unwrap_or((http::Version::HTTP_11, ""));
-                Head {
-                    status,
-                    version,
-                    reason: reason.to_string(),
-                    headers: headers.clone(),
+    sink.follow_max = follow_here.then(|| max_redirects(args));
+    let start = Instant::now();
+    let mut hop = Hop::first(args, url);
+    loop {
+        let total = match max_time {
+            Some(limit) => {
+                let left = limit.saturating_sub(start.elapsed());
+                if left.is_zero() {
+                    sink.outcome = Some(Fail {
+                        code: code::OPERATION_TIMEDOUT,
+                        msg: format!(
+                            "Operation timed out after {} ms",
+                            start.elapsed().as_millis()
+                        ),
+                    });
+                    break;
                 }
-            });
-            match sink.on_event(&event, head) {
-                Ok(flow) => flow,
-                Err(e) => {
-                    sink.write_error = Some(e);
-                    ControlFlow::Break(())
-                }
+                Some(left)
             }
-        },
-    );
-    if let (Some(path), Some(t)) = (&args.record, ex.transcript()) {
-        if let Err(e) = std::fs::write(path, t.to_json_lines()) {
-            eprintln!(
-                "urlreq: could not write the transcript to {}: {e}",
-                path.display()
-            );
+            None => None,
+        };
+        let same_origin = match (&first, Url::parse(&hop.url)) {
+            (Some(a), Ok(b)) => a.origin() == b.origin(),
+            _ => true,
+        };
+        let core_redirects = if follow_here { 0 } else { max_redirects(args) };
+        let data = if hop.body { data.clone() } else { None };
+        let mut request = build_request(args, &hop, data, same_origin, core_redirects, total)?;
+        set_proxy(args, &mut request)?;
+        if let Some(jar) = &jar {
+            jar.apply(&mut request, SystemTime::now);
         }
+        let mut upload = if !hop.body {
+            None
+        } else {
+            match args.upload_file.as_deref() {
+                Some(path) => crate::upload::open(path).map(Some),
+                // `-F name=@file`: the form streamed from disk.
+                None => crate::extras::form_upload(args).map(|f| f.map(|(_, u)| u)),
+            }
+            .map_err(body_fail)?
+        };
+        if args.verbose {
+            verbose_request(&request, jar.as_ref());
+        }
+        let now = Instant::now();
+        let mut ex = if args.record.is_some() {
+            Exchange::recording(request, now)
+        } else {
+            Exchange::new(request, now)
+        };
+        sink.start_hop();
+        agent.drive_upload(
+            &mut ex,
+            &DriveOptions::new(),
+            upload.as_mut(),
+            |event, ex| {
+                let head = ex.response_head().map(|(status, headers)| {
+                    let (version, reason) = ex
+                        .response_status_line()
+                        .unwrap_or((http::Version::HTTP_11, ""));
+                    Head {
+                        status,
+                        version,
+                        reason: reason.to_string(),
+                        headers: headers.clone(),
+                    }
+                });
+                match sink.on_event(&event, head) {
+                    Ok(flow) => flow,
+                    Err(e) => {
+                        sink.write_error = Some(e);
+                        ControlFlow::Break(())
+                    }
+                }
+            },
+        );
+        if let (Some(path), Some(t)) = (&args.record, ex.transcript()) {
+            if let Err(e) = std::fs::write(path, t.to_json_lines()) {
+                eprintln!(
+                    "urlreq: could not write the transcript to {}: {e}",
+                    path.display()
+                );
+            }
+        }
+        let Some((status, location)) = sink.redirect_to.take() else {
+            break;
+        };
+        if sink.outcome.is_some() || sink.write_error.is_some() {
+            break;
+        }
+        let next = Url::parse(&hop.url)
+            .and_then(|u| u.join(&location))
+            .map_err(|e| Fail {
+                code: code::URL_MALFORMAT,
+                msg: format!("the redirect to {location:?} is not a URL: {e}"),
+            })?;
+        if args.verbose {
+            eprintln!("* Issue another request to this URL: '{next}'");
+        }
+        sink.stats.num_redirects += 1;
+        hop = hop.next(status, next.to_string());
     }
     if let (Some(path), Some(jar)) = (&args.cookie_jar, &jar) {
         let text = crate::cookiefile::format(&jar.cookies(), SystemTime::now());
@@ -163,6 +225,57 @@ fn run_checked(args: &Args, show_progress: bool) -> Result<i32, Fail> {
         }
     }
     sink.finish()
+}
+
+/// One request of a redirect chain urlreq follows itself.
+struct Hop {
+    url: String,
+    /// The method, when a redirect changed it to GET.
+    method: Option<&'static str>,
+    /// Whether the body options' body is sent.
+    body: bool,
+    /// The method as curl sees it for redirects: what the options make
+    /// (HEAD with -I, POST with a data or form body, PUT with -T), not -X's.
+    internal: &'static str,
+}
+
+impl Hop {
+    fn first(args: &Args, url: String) -> Hop {
+        let internal = if args.head {
+            "HEAD"
+        } else if (args.has_data() && !args.get) || !args.form.is_empty() {
+            "POST"
+        } else if args.upload_file.is_some() {
+            "PUT"
+        } else {
+            "GET"
+        };
+        Hop {
+            url,
+            method: None,
+            body: true,
+            internal,
+        }
+    }
+
+    /// The request after a redirect with `status`, as curl makes it: 303
+    /// turns anything but HEAD into a GET without a body, 301 and 302 turn
+    /// a POST into one; 307, 308 and the others keep the method and the
+    /// body. A method given with -X is sent on every hop all the same (as
+    /// curl does), without the body where the redirect dropped it.
+    fn next(self, status: u16, url: String) -> Hop {
+        let to_get = match status {
+            303 => self.internal != "HEAD",
+            301 | 302 => self.internal == "POST",
+            _ => false,
+        };
+        Hop {
+            url,
+            method: if to_get { Some("GET") } else { self.method },
+            body: self.body && !to_get,
+            internal: if to_get { "GET" } else { self.internal },
+        }
+    }
 }
 
 /// Checks that need no network: combinations curl refuses, and a
@@ -288,12 +401,26 @@ fn seconds(flag: &str, t: f64) -> Result<Duration, Fail> {
     Duration::try_from_secs_f64(t).map_err(|_| usage(format!("{flag} of {t} seconds is too long")))
 }
 
-/// The request for `url`; `data` is the body of the data options (and
-/// whether it is JSON), unless -G put it in the URL.
-fn build_request(args: &Args, url: &str, data: Option<(Vec<u8>, bool)>) -> Result<Request, Fail> {
-    let mut b = Request::builder(url);
+/// The request of `hop`; `data` is the body of the data options (and
+/// whether it is JSON), unless -G put it in the URL or a redirect dropped
+/// it. Off the first URL's origin, no credentials go out: not -u's, not an
+/// `Authorization` or `Cookie` given with -H (as curl). `redirects` is how
+/// many the core follows; `total` what is left of -m.
+fn build_request(
+    args: &Args,
+    hop: &Hop,
+    data: Option<(Vec<u8>, bool)>,
+    same_origin: bool,
+    redirects: u32,
+    total: Option<Duration>,
+) -> Result<Request, Fail> {
+    let mut b = Request::builder(&hop.url);
     let headers = header_lines(args)?;
     let mut user_set: Vec<String> = Vec::new();
+    let credential = |name: &str| {
+        !same_origin
+            && (name.eq_ignore_ascii_case("authorization") || name.eq_ignore_ascii_case("cookie"))
+    };
     for h in &headers {
         // `Name;` sends the header empty; `Name:` with no value sends
         // nothing (curl removes its own header of that name).
@@ -304,7 +431,7 @@ fn build_request(args: &Args, url: &str, data: Option<(Vec<u8>, bool)>) -> Resul
         }
         let (name, value) = split_header(h).map_err(usage)?;
         user_set.push(name.to_ascii_lowercase());
-        if !value.is_empty() {
+        if !value.is_empty() && !credential(name) {
             b = b.header(name, value);
         }
     }
@@ -313,6 +440,8 @@ fn build_request(args: &Args, url: &str, data: Option<(Vec<u8>, bool)>) -> Resul
         b = b.method(m);
     } else if args.head {
         b = b.method("HEAD");
+    } else if let Some(m) = hop.method {
+        b = b.method(m);
     }
     if let Some(a) = args.user_agent.as_deref().filter(|_| !has("user-agent")) {
         b = b.user_agent(a);
@@ -320,7 +449,7 @@ fn build_request(args: &Args, url: &str, data: Option<(Vec<u8>, bool)>) -> Resul
     if let Some(r) = args.referer.as_deref().filter(|_| !has("referer")) {
         b = b.header("Referer", r);
     }
-    if let Some(u) = &args.user {
+    if let Some(u) = args.user.as_ref().filter(|_| same_origin) {
         let (user, pass) = u.split_once(':').ok_or_else(|| {
             usage("-u needs USER:PASSWORD (urlreq does not prompt for a password)")
         })?;
@@ -356,7 +485,7 @@ fn build_request(args: &Args, url: &str, data: Option<(Vec<u8>, bool)>) -> Resul
     if !has("accept") {
         b = b.header("Accept", if json { "application/json" } else { "*/*" });
     }
-    if let Some(path) = &args.upload_file {
+    if let Some(path) = args.upload_file.as_ref().filter(|_| hop.body) {
         b = b.body_stream(crate::upload::stream_for(path).map_err(body_fail)?);
         if args.method.is_none() {
             b = b.method("PUT");
@@ -365,20 +494,22 @@ fn build_request(args: &Args, url: &str, data: Option<(Vec<u8>, bool)>) -> Resul
     if let Some(t) = args.timeout {
         b = b.timeout(seconds("--timeout", t)?);
     }
-    if let Some(t) = args.max_time {
-        b = b.total_timeout(seconds("-m/--max-time", t)?);
+    if let Some(t) = total {
+        b = b.total_timeout(t);
     }
     if let Some(t) = args.connect_timeout {
         b = b.connect_timeout(seconds("--connect-timeout", t)?);
     }
     b = b.decompress(!args.raw);
-    b = b.max_redirects(max_redirects(args));
+    b = b.max_redirects(redirects);
     // curl follows a redirect from https to http; so does urlreq.
     b = b.allow_https_to_http(true);
     if let Some(n) = args.chunk_size {
         b = b.chunk_size(n);
     }
-    b = crate::extras::form_body(args, b).map_err(body_fail)?;
+    if hop.body {
+        b = crate::extras::form_body(args, b).map_err(body_fail)?;
+    }
     // The body streams to its destination; keeping a copy would make memory
     // grow with the download.
     b = b.collect_body(false).decode(false);
@@ -448,7 +579,7 @@ fn set_proxy(args: &Args, request: &mut Request) -> Result<(), Fail> {
 /// A -b file or -c turns the cookie engine on (a -b string is only sent,
 /// as in curl): a jar holding the cookies of the -b files (a file that
 /// cannot be read is skipped, as curl does).
-fn cookie_engine(args: &Args, request: &mut Request) -> Option<CookieJar> {
+fn cookie_engine(args: &Args, url: Option<&Url>) -> Option<CookieJar> {
     let files = args.cookie.iter().any(|c| !c.contains('='));
     if !files && args.cookie_jar.is_none() {
         return None;
@@ -456,16 +587,14 @@ fn cookie_engine(args: &Args, request: &mut Request) -> Option<CookieJar> {
     let now = SystemTime::now();
     let mut cookies = Vec::new();
     for file in args.cookie.iter().filter(|c| !c.contains('=')) {
-        if let Ok(text) = std::fs::read_to_string(file) {
-            cookies.extend(crate::cookiefile::parse(&text, request.url(), now));
+        if let (Ok(text), Some(url)) = (std::fs::read_to_string(file), url) {
+            cookies.extend(crate::cookiefile::parse(&text, url, now));
         }
     }
     for (i, c) in cookies.iter_mut().enumerate() {
         c.created = i as u64;
     }
-    let jar = CookieJar::from_cookies(cookies);
-    jar.apply(request, || now);
-    Some(jar)
+    Some(CookieJar::from_cookies(cookies))
 }
 
 /// -v: the request head on stderr, `> ` before each line. The headers are
@@ -549,6 +678,14 @@ struct Sink {
     write_error: Option<io::Error>,
     stats: Stats,
     start: Instant,
+    /// With -L outside --events and --record: the most redirects urlreq
+    /// follows itself.
+    follow_max: Option<u32>,
+    /// The redirect this hop's head asked for (status, `Location`), when
+    /// urlreq follows it.
+    redirect_to: Option<(u16, String)>,
+    /// The hop's body is not written (a redirect being followed).
+    discard: bool,
 }
 
 impl Sink {
@@ -599,6 +736,9 @@ impl Sink {
             write_error: None,
             stats: Stats::default(),
             start: Instant::now(),
+            follow_max: None,
+            redirect_to: None,
+            discard: false,
         })
     }
 
@@ -643,8 +783,23 @@ impl Sink {
                         Some(None) => write_head(&mut self.stdout, head)?,
                         None => {}
                     }
-                    let redirect = head.status.is_redirection()
-                        && head.headers.contains_key(http::header::LOCATION);
+                    let location = head
+                        .headers
+                        .get(http::header::LOCATION)
+                        .filter(|_| head.status.is_redirection())
+                        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+                    if let (Some(max), Some(location)) = (self.follow_max, &location) {
+                        if self.stats.num_redirects >= max {
+                            self.outcome = Some(Fail {
+                                code: code::TOO_MANY_REDIRECTS,
+                                msg: format!("Maximum ({max}) redirects followed"),
+                            });
+                            return Ok(ControlFlow::Break(()));
+                        }
+                        self.redirect_to = Some((head.status.as_u16(), location.clone()));
+                        self.discard = true;
+                    }
+                    let redirect = location.is_some();
                     if self.follow_none && redirect {
                         // -L --max-redirs 0: curl stops at the first redirect.
                         self.outcome = Some(Fail {
@@ -689,7 +844,7 @@ impl Sink {
                     bar.set_position(*received);
                 }
             }
-            Event::Body(b) if !self.args_events => {
+            Event::Body(b) if !self.args_events && !self.discard => {
                 self.stats.size_download += b.len() as u64;
                 self.write_body(b)?;
             }
@@ -706,6 +861,13 @@ impl Sink {
             _ => {}
         }
         Ok(ControlFlow::Continue(()))
+    }
+
+    /// A new request of the chain: its head is still to come.
+    fn start_hop(&mut self) {
+        self.head_printed = false;
+        self.redirect_to = None;
+        self.discard = false;
     }
 
     /// Body bytes (and with -i the head) to -o's file or to stdout, as

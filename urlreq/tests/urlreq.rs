@@ -278,3 +278,15 @@ fn redirects_are_followed_only_with_location() {
     let o = urlreq(&["-L", "--max-redirs", "0", &s.url("/redirect")]);
     assert_eq!(o.status.code(), Some(47), "{}", stderr(&o));
 }
+
+#[test]
+fn location_with_include_prints_every_head() {
+    let s = test_server();
+    let o = urlreq(&["-L", "-i", &s.url("/redirect")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("HTTP/1.1 302 Found\r\n"), "{out}");
+    assert!(out.contains("\r\n\r\nHTTP/1.1 200 OK\r\n"), "{out}");
+    assert!(out.ends_with("\r\n\r\n{\"ok\":true}"), "{out}");
+    assert_eq!(out.matches("HTTP/1.1 ").count(), 2, "{out}");
+}
