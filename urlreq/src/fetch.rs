@@ -137,21 +137,37 @@ fn run_checked(args: &Args, show_progress: bool) -> Result<i32, Fail> {
         };
         let core_redirects = if follow_here { 0 } else { max_redirects(args) };
         let data = if hop.body { data.clone() } else { None };
-        let mut request = build_request(args, &hop, data, same_origin, core_redirects, total)?;
-        set_proxy(args, &mut request)?;
+        let prepared = build_request(args, &hop, data, same_origin, core_redirects, total)
+            .and_then(|mut request| {
+                set_proxy(args, &mut request)?;
+                Ok(request)
+            })
+            .and_then(|request| {
+                if !hop.body {
+                    return Ok((request, None));
+                }
+                let upload = match args.upload_file.as_deref() {
+                    Some(path) => crate::upload::open(path).map(Some),
+                    // `-F name=@file`: the form streamed from disk.
+                    None => crate::extras::form_upload(args).map(|f| f.map(|(_, u)| u)),
+                };
+                Ok((request, upload.map_err(body_fail)?))
+            });
+        let (mut request, mut upload) = match prepared {
+            Ok(p) => p,
+            // The first request's problems are the command line's.
+            Err(fail) if sink.stats.num_redirects == 0 => return Err(fail),
+            // A redirect's (a Location of another scheme, a file that
+            // cannot be read again) ends the chain: the jar and -w still
+            // come out.
+            Err(fail) => {
+                sink.outcome = Some(fail);
+                break;
+            }
+        };
         if let Some(jar) = &jar {
             jar.apply(&mut request, SystemTime::now);
         }
-        let mut upload = if !hop.body {
-            None
-        } else {
-            match args.upload_file.as_deref() {
-                Some(path) => crate::upload::open(path).map(Some),
-                // `-F name=@file`: the form streamed from disk.
-                None => crate::extras::form_upload(args).map(|f| f.map(|(_, u)| u)),
-            }
-            .map_err(body_fail)?
-        };
         if args.verbose {
             verbose_request(&request, jar.as_ref());
         }
