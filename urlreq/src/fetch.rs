@@ -552,7 +552,13 @@ fn max_redirects(args: &Args) -> u32 {
 /// the environment's proxies.
 fn set_proxy(args: &Args, request: &mut Request) -> Result<(), Fail> {
     let Some(spec) = &args.proxy else {
-        return crate::extras::prepare(args, request).map_err(usage);
+        crate::extras::prepare(args, request).map_err(usage)?;
+        // The proxy the environment named gets --proxy-header and
+        // --proxy-user too.
+        if let Some(proxy) = request.proxy().cloned() {
+            request.set_proxy(Some(proxy_extras(args, proxy, None)?));
+        }
+        return Ok(());
     };
     let spec = parse_proxy(spec).map_err(|e| usage(format!("-x/--proxy: {e}")))?;
     if let Some(list) = &args.noproxy {
@@ -567,8 +573,19 @@ fn set_proxy(args: &Args, request: &mut Request) -> Result<(), Fail> {
             return Ok(());
         }
     }
-    let mut proxy = Proxy::new(spec.host.as_str(), spec.port)
+    let proxy = Proxy::new(spec.host.as_str(), spec.port)
         .map_err(|_| usage(format!("-x/--proxy: {:?} is not a valid host", spec.host)))?;
+    request.set_proxy(Some(proxy_extras(args, proxy, spec.credentials.clone())?));
+    Ok(())
+}
+
+/// `proxy` with the --proxy-header headers and the credentials of
+/// --proxy-user (or else `credentials`, from -x's URL).
+fn proxy_extras(
+    args: &Args,
+    mut proxy: Proxy,
+    credentials: Option<(String, String)>,
+) -> Result<Proxy, Fail> {
     for h in &args.proxy_headers {
         let (name, value) = split_header(h).map_err(usage)?;
         proxy = proxy
@@ -580,16 +597,15 @@ fn set_proxy(args: &Args, request: &mut Request) -> Result<(), Fail> {
             || (u.clone(), String::new()),
             |(a, b)| (a.to_string(), b.to_string()),
         )),
-        None => spec.credentials.clone(),
+        None => credentials,
     };
     if let Some((user, pass)) = credentials {
         let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
         proxy = proxy
             .header("Proxy-Authorization", &format!("Basic {token}"))
-            .map_err(|_| usage("-x/--proxy: the proxy credentials cannot go in a header"))?;
+            .map_err(|_| usage("the proxy credentials cannot go in a header"))?;
     }
-    request.set_proxy(Some(proxy));
-    Ok(())
+    Ok(proxy)
 }
 
 /// A -b file or -c turns the cookie engine on (a -b string is only sent,

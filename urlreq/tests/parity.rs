@@ -147,6 +147,33 @@ fn proxy_variables_are_read_by_default_and_noproxy_goes_direct() {
 }
 
 #[test]
+fn proxy_user_and_headers_go_to_the_proxy_from_the_environment() {
+    let proxy = serve(|req, w| {
+        let body = format!(
+            "{} auth={} x={}\n",
+            req.target,
+            req.header("proxy-authorization").unwrap_or("-"),
+            req.header("x-proxy").unwrap_or("-")
+        );
+        respond(w, "200 OK", &[], body.as_bytes())?;
+        Ok(true)
+    });
+    let env = [("http_proxy", format!("http://{}", proxy.addr))];
+    let o = urlreq(
+        &[
+            "--proxy-user",
+            "u:p",
+            "--proxy-header",
+            "X-Proxy: 1",
+            "http://origin.test/a",
+        ],
+        &env,
+    );
+    assert!(o.status.success(), "{o:?}");
+    assert_eq!(stdout(&o), "http://origin.test/a auth=Basic dTpw x=1\n");
+}
+
+#[test]
 fn uppercase_http_proxy_is_ignored_under_cgi() {
     let direct = echo_server();
     // A proxy that does not exist: using it would fail the request.
