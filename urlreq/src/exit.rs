@@ -74,6 +74,11 @@ pub fn for_error(e: &Error) -> i32 {
             }
         }
         Error::Timeout { .. } => OPERATION_TIMEDOUT,
+        // Not HTTP/1.x at all: curl reads it as HTTP/0.9, which it refuses
+        // as an unsupported protocol.
+        Error::Malformed { what } if what.contains("status line does not start with HTTP/") => {
+            UNSUPPORTED_PROTOCOL
+        }
         Error::Malformed { .. } | Error::HeadTooLarge { .. } | Error::TooManyHeaders { .. } => {
             WEIRD_SERVER_REPLY
         }

@@ -18,6 +18,7 @@
 //! | `partial-file`       | `-o` keeps the part of a cut-short download        | `-o` is atomic: no file (exit 18 in both)               |
 //! | `partial-body`       | writes every byte of a cut-short body to stdout    | writes the body in whole chunks: bytes after the last full chunk are not written (exit 18 in both) |
 //! | `output-first`       | an `-o` file it cannot create fails after the request | fails before sending it (exit 23 in both)            |
+//! | `cut-head`           | a connection closed inside the response head: exit 0, nothing written | exit 8 (weird server reply), nothing written |
 //! | `connect-agent`      | sends `User-Agent` in a proxy `CONNECT`            | sends none there (only `Host` and `--proxy-header`s)    |
 //! | `data-file-missing`  | `-d @missing` warns and POSTs an empty body, exit 0 | refuses before sending: exit 26                        |
 //! | `cacert-missing`     | a missing `--cacert` file: exit 77                 | a usage error before connecting: exit 2                 |
@@ -51,6 +52,7 @@ enum Intended {
     PartialBody,
     OutputFirst,
     ConnectAgent,
+    CutHead,
     DataFileMissing,
     CacertMissing,
 }
@@ -132,6 +134,21 @@ fn handler(req: &Req, w: &mut dyn Write) -> std::io::Result<bool> {
             return Ok(false);
         }
         "/nothing" => return Ok(false),
+        "/garbage" => {
+            w.write_all(b"HELLO THERE\r\n\r\n")?;
+            w.flush()?;
+            return Ok(false);
+        }
+        "/bad-header" => {
+            w.write_all(b"HTTP/1.1 200 OK\r\nno colon here\r\nContent-Length: 2\r\n\r\nok")?;
+            w.flush()?;
+            return Ok(false);
+        }
+        "/half-head" => {
+            w.write_all(b"HTTP/1.1 200 OK\r\nContent-Len")?;
+            w.flush()?;
+            return Ok(false);
+        }
         "/slow" => {
             // The reply comes long after the clients' -m limit.
             std::thread::sleep(std::time::Duration::from_secs(3));
@@ -369,6 +386,10 @@ fn cases(e: &Env) -> Vec<Case> {
         case(&[&u("/short")]).differs(Intended::PartialBody),
         case(&["-o", "out.bin", &u("/short")]).differs(Intended::PartialFile),
         case(&[&u("/nothing")]),
+        case(&[&u("/garbage")]),
+        case(&[&u("/bad-header")]),
+        case(&[&u("/half-head")]).differs(Intended::CutHead),
+        case(&[&e.base.replace("http://", "https://")]),
         case(&["-m", "0.5", &u("/slow")]),
         case(&[&format!("{}/", e.dead)]),
         case(&["http://nonexistent.invalid/"]),
@@ -742,6 +763,8 @@ fn compare(c: &Case, curl: &Run, curl_raw: &[Req], ours: &Run, ours_raw: &[Req])
         (Some(0), Some(26))
     } else if has(Intended::CacertMissing) {
         (Some(77), Some(2))
+    } else if has(Intended::CutHead) {
+        (Some(0), Some(8))
     } else {
         (curl.code, curl.code)
     };
