@@ -1,43 +1,58 @@
-//! The form options (`--data-urlencode`, `-F`) and what the run adds to
-//! the request: proxies from the environment (`--noproxy`) and the
-//! in-memory cookie jar (`--cookie-jar`).
+//! The body options (-d and its kin, `--json`, `-F`) and the proxies the
+//! environment names (`--noproxy`).
 
 use std::path::Path;
 
-use urlrequest_std::{
-    CookieJar, EnvProxies, Multipart, MultipartUpload, Request, RequestBuilder, Upload,
-};
+use urlrequest_std::{EnvProxies, Multipart, MultipartUpload, Request, RequestBuilder, Upload};
 
-use crate::args::{split_header, Args};
+use crate::args::{split_header, Args, DataItem};
 
-/// Adds the `--data-urlencode` and `-F` bodies to `b`.
+/// The body of the data options (-d, --data-binary, --data-raw,
+/// --data-urlencode, --json) in command-line order, joined as curl joins
+/// them (`&` between form pieces, nothing between JSON pieces), and
+/// whether it is JSON. `None` without data options.
+pub fn data_body(args: &Args) -> Result<Option<(Vec<u8>, bool)>, String> {
+    if args.data_items.is_empty() {
+        return Ok(None);
+    }
+    let json = args
+        .data_items
+        .iter()
+        .any(|d| matches!(d, DataItem::Json(_)));
+    let mut body = Vec::new();
+    for (i, item) in args.data_items.iter().enumerate() {
+        if i > 0 && !json {
+            body.push(b'&');
+        }
+        match item {
+            DataItem::Ascii(d) => match d.strip_prefix('@') {
+                Some(file) => body.extend(
+                    read_source(file)?
+                        .into_iter()
+                        .filter(|b| *b != b'\r' && *b != b'\n'),
+                ),
+                None => body.extend_from_slice(d.as_bytes()),
+            },
+            DataItem::Binary(d) | DataItem::Json(d) => match d.strip_prefix('@') {
+                Some(file) => body.extend(read_source(file)?),
+                None => body.extend_from_slice(d.as_bytes()),
+            },
+            DataItem::Raw(d) => body.extend_from_slice(d.as_bytes()),
+            DataItem::UrlEncode(d) => body.extend_from_slice(urlencode_item(d)?.as_bytes()),
+        }
+    }
+    Ok(Some((body, json)))
+}
+
+/// Adds the `-F` body to `b`.
 pub fn form_body(args: &Args, mut b: RequestBuilder) -> Result<RequestBuilder, String> {
     let user_type = args
         .headers
         .iter()
         .any(|h| split_header(h).is_ok_and(|(n, _)| n.eq_ignore_ascii_case("content-type")));
-    if !args.data_urlencode.is_empty() {
-        if !args.form.is_empty() {
-            return Err("-F cannot be combined with --data-urlencode".into());
-        }
-        let mut parts = Vec::new();
-        if let Some(d) = &args.data {
-            parts.push(match d.strip_prefix('@') {
-                Some(file) => read_text(Path::new(file))?,
-                None => d.clone(),
-            });
-        }
-        for item in &args.data_urlencode {
-            parts.push(urlencode_item(item)?);
-        }
-        b = b.body(parts.join("&"));
-        if !user_type {
-            b = b.header("Content-Type", urlrequest_std::core::FORM_URLENCODED);
-        }
-    }
     if !args.form.is_empty() {
-        if args.data.is_some() {
-            return Err("-F cannot be combined with -d".into());
+        if args.has_data() {
+            return Err("-F cannot be combined with -d and the other data options".into());
         }
         if let Some((content_type, upload)) = form_upload(args)? {
             b = b.body_stream(upload.body_stream());
@@ -66,11 +81,7 @@ pub fn form_upload(args: &Args) -> Result<Option<(String, Upload)>, String> {
         .form
         .iter()
         .any(|i| i.split_once('=').is_some_and(|(_, v)| v.starts_with('@')));
-    if !has_file
-        || args.data.is_some()
-        || !args.data_urlencode.is_empty()
-        || args.upload_file.is_some()
-    {
+    if !has_file || args.has_data() || args.upload_file.is_some() {
         return Ok(None);
     }
     let mut form = MultipartUpload::new();
@@ -79,7 +90,9 @@ pub fn form_upload(args: &Args) -> Result<Option<(String, Upload)>, String> {
             .split_once('=')
             .ok_or_else(|| format!("-F {item:?} is not of the form name=value"))?;
         form = if let Some(spec) = value.strip_prefix('@') {
-            let (path, ctype) = spec.split_once(";type=").unwrap_or((spec, ""));
+            let (path, ctype) = spec
+                .split_once(";type=")
+                .unwrap_or((spec, type_for_name(spec)));
             form.file(name, path, ctype)
         } else if let Some(path) = value.strip_prefix('<') {
             form.text(name, read_text(Path::new(path))?)
@@ -94,7 +107,7 @@ pub fn form_upload(args: &Args) -> Result<Option<(String, Upload)>, String> {
 fn urlencode_item(item: &str) -> Result<String, String> {
     let enc = |bytes: &[u8]| form_urlencoded::byte_serialize(bytes).collect::<String>();
     if let Some(file) = item.strip_prefix('@') {
-        return Ok(enc(&read(Path::new(file))?));
+        return Ok(enc(&read_source(file)?));
     }
     if let Some(content) = item.strip_prefix('=') {
         return Ok(enc(content.as_bytes()));
@@ -122,7 +135,7 @@ fn form_item(form: Multipart, item: &str) -> Result<Multipart, String> {
     if let Some(spec) = value.strip_prefix('@') {
         let (path, ctype) = match spec.split_once(";type=") {
             Some((p, t)) => (p, t),
-            None => (spec, ""),
+            None => (spec, type_for_name(spec)),
         };
         return urlrequest_std::multipart_file(form, name, path, ctype).map_err(|e| e.to_string());
     }
@@ -130,6 +143,38 @@ fn form_item(form: Multipart, item: &str) -> Result<Multipart, String> {
         return Ok(form.text(name, read_text(Path::new(path))?));
     }
     Ok(form.text(name, value))
+}
+
+/// The type curl gives a `-F name=@file` part with no `;type=`, from the
+/// file name's extension; empty (the multipart default,
+/// `application/octet-stream`) for the others.
+fn type_for_name(path: &str) -> &'static str {
+    let ext = Path::new(path)
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "gif" => "image/gif",
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "svg" => "image/svg+xml",
+        "txt" => "text/plain",
+        "htm" | "html" => "text/html",
+        "pdf" => "application/pdf",
+        "xml" => "application/xml",
+        _ => "",
+    }
+}
+
+/// A file named after `@`, or stdin for `-`.
+fn read_source(name: &str) -> Result<Vec<u8>, String> {
+    if name == "-" {
+        let mut v = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut v)
+            .map_err(|e| format!("cannot read stdin: {e}"))?;
+        return Ok(v);
+    }
+    read(Path::new(name))
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, String> {
@@ -141,7 +186,7 @@ fn read_text(path: &Path) -> Result<String, String> {
 }
 
 /// Gives the request the proxy the environment names for it (unless
-/// --proxy set one) and the run's cookie jar (with --cookie-jar).
+/// --proxy set one).
 pub fn prepare(args: &Args, request: &mut Request) -> Result<(), String> {
     prepare_with(args, request, |name| std::env::var(name).ok())
 }
@@ -157,21 +202,17 @@ pub fn prepare_with(
         proxies = proxies.no_proxy(list);
     }
     proxies.apply(request);
-    if args.cookie_jar {
-        CookieJar::new().apply(request, std::time::SystemTime::now);
-    }
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser;
 
     fn args(a: &[&str]) -> Args {
         let mut v = vec!["urlreq"];
         v.extend_from_slice(a);
-        Args::parse_from(v)
+        Args::parse_from_all(v).unwrap()
     }
 
     #[test]
@@ -182,6 +223,36 @@ mod tests {
         assert_eq!(urlencode_item("mail=x@y").unwrap(), "mail=x%40y");
         let e = urlencode_item("name@/no/such/file").unwrap_err();
         assert!(e.starts_with("cannot read /no/such/file: "), "{e}");
+    }
+
+    #[test]
+    fn part_types_from_the_extension_as_curl() {
+        assert_eq!(type_for_name("/a/b.TXT"), "text/plain");
+        assert_eq!(type_for_name("x.jpeg"), "image/jpeg");
+        assert_eq!(type_for_name("x.bin"), "");
+        assert_eq!(type_for_name("noext"), "");
+    }
+
+    #[test]
+    fn data_options_join_as_curl() {
+        let dir = std::env::temp_dir().join(format!("urlreq-data-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("d.txt");
+        std::fs::write(&file, "a=1\r\nb=2\n").unwrap();
+        let at = format!("@{}", file.display());
+        let body = |a: &[&str]| data_body(&args(a)).unwrap();
+        assert_eq!(body(&["u"]), None);
+        assert_eq!(
+            body(&["-d", &at, "--data-binary", &at, "--data-raw", &at, "u"]),
+            Some((format!("a=1b=2&a=1\r\nb=2\n&{at}").into_bytes(), false))
+        );
+        assert_eq!(
+            body(&["--json", "{\"a\":", "--json", "1}", "u"]),
+            Some((b"{\"a\":1}".to_vec(), true))
+        );
+        let e = data_body(&args(&["-d", "@/no/such/file", "u"])).unwrap_err();
+        assert!(e.starts_with("cannot read /no/such/file"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -62,7 +62,7 @@ fn connect_timeout_names_the_tls_handshake() {
     });
     let url = format!("https://127.0.0.1:{port}/");
     let o = urlreq(&["--connect-timeout", "0.3", &url]);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(28), "curl's timeout code");
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
         err.contains("timed out after 300ms while performing the TLS handshake"),

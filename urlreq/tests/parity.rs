@@ -118,9 +118,9 @@ fn form_fields_and_files_as_multipart() {
 }
 
 #[test]
-fn a_missing_form_file_is_a_usage_error_naming_it() {
+fn a_missing_form_file_is_a_read_error_naming_it() {
     let o = urlreq(&["http://127.0.0.1:9/", "-F", "f=@/no/such/file.bin"], &[]);
-    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(o.status.code(), Some(26), "curl's read error");
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("cannot read /no/such/file.bin"), "{err}");
 }
@@ -144,6 +144,33 @@ fn proxy_variables_are_read_by_default_and_noproxy_goes_direct() {
     env2.push(("NO_PROXY", "127.0.0.0/8".into()));
     let o = urlreq(&[&url], &env2);
     assert_eq!(stdout(&o), "GET /direct type=- cookie=-\n");
+}
+
+#[test]
+fn proxy_user_and_headers_go_to_the_proxy_from_the_environment() {
+    let proxy = serve(|req, w| {
+        let body = format!(
+            "{} auth={} x={}\n",
+            req.target,
+            req.header("proxy-authorization").unwrap_or("-"),
+            req.header("x-proxy").unwrap_or("-")
+        );
+        respond(w, "200 OK", &[], body.as_bytes())?;
+        Ok(true)
+    });
+    let env = [("http_proxy", format!("http://{}", proxy.addr))];
+    let o = urlreq(
+        &[
+            "--proxy-user",
+            "u:p",
+            "--proxy-header",
+            "X-Proxy: 1",
+            "http://origin.test/a",
+        ],
+        &env,
+    );
+    assert!(o.status.success(), "{o:?}");
+    assert_eq!(stdout(&o), "http://origin.test/a auth=Basic dTpw x=1\n");
 }
 
 #[test]
@@ -174,10 +201,21 @@ fn a_bad_proxy_variable_is_a_usage_error() {
 #[test]
 fn cookie_jar_carries_a_cookie_across_the_redirect() {
     let s = echo_server();
-    let o = urlreq(&["--cookie-jar", &s.url("/set")], &[]);
+    let jar = std::env::temp_dir().join(format!("urlreq-parity-jar-{}", std::process::id()));
+    let jar_arg = jar.to_str().unwrap();
+    let o = urlreq(&["-L", "-c", jar_arg, &s.url("/set")], &[]);
     assert!(o.status.success(), "{o:?}");
     assert_eq!(stdout(&o), "GET /check type=- cookie=sid=42\n");
+    // -c wrote the jar in the Netscape format, and -b reads it back.
+    let written = std::fs::read_to_string(&jar).unwrap();
+    assert!(
+        written.contains("127.0.0.1\tFALSE\t/\tFALSE\t0\tsid\t42\n"),
+        "{written}"
+    );
+    let o = urlreq(&["-b", jar_arg, &s.url("/check")], &[]);
+    assert_eq!(stdout(&o), "GET /check type=- cookie=sid=42\n");
+    let _ = std::fs::remove_file(&jar);
     // Without the jar the cookie is not sent.
-    let o = urlreq(&[&s.url("/set")], &[]);
+    let o = urlreq(&["-L", &s.url("/set")], &[]);
     assert_eq!(stdout(&o), "GET /check type=- cookie=-\n");
 }

@@ -38,12 +38,12 @@ fn upload_file_is_put_with_its_length_and_bytes() {
 }
 
 #[test]
-fn a_missing_upload_file_is_a_usage_error() {
+fn a_missing_upload_file_is_a_read_error() {
     let out = Command::new(env!("CARGO_BIN_EXE_urlreq"))
         .args(["-T", "/nonexistent/urlreq-upload", "http://127.0.0.1:9/"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(26), "curl's read error");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("cannot read /nonexistent/urlreq-upload"),

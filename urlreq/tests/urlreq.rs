@@ -92,14 +92,31 @@ fn body_to_stdout_and_exit_codes() {
     let o = urlreq(&[&s.url("/ok")]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(stdout(&o), "{\"ok\":true}");
+    // As in curl: an HTTP error status is a success without -f.
     let o = urlreq(&[&s.url("/missing")]);
-    assert_eq!(o.status.code(), Some(3));
+    assert_eq!(o.status.code(), Some(0));
     assert_eq!(stdout(&o), "no such thing", "the body is still written");
+    assert_eq!(stderr(&o), "");
+    let o = urlreq(&["-f", &s.url("/missing")]);
+    assert_eq!(o.status.code(), Some(22));
+    assert_eq!(stdout(&o), "", "-f writes no body");
+    assert_eq!(
+        stderr(&o),
+        "urlreq: (22) The requested URL returned error: 404\n"
+    );
+    let o = urlreq(&["--fail-with-body", &s.url("/missing")]);
+    assert_eq!(o.status.code(), Some(22));
+    assert_eq!(stdout(&o), "no such thing");
     let o = urlreq(&["http://127.0.0.1:1/"]);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(7));
     let err = stderr(&o);
     assert_eq!(err.lines().count(), 1, "one clear line: {err}");
-    assert!(err.contains("could not connect"), "{err}");
+    assert!(err.starts_with("urlreq: (7) could not connect"), "{err}");
+    // -s silences it, -sS brings it back.
+    let o = urlreq(&["-s", "http://127.0.0.1:1/"]);
+    assert_eq!((o.status.code(), stderr(&o).as_str()), (Some(7), ""));
+    let o = urlreq(&["-sS", "http://127.0.0.1:1/"]);
+    assert!(stderr(&o).starts_with("urlreq: (7) "), "{}", stderr(&o));
 }
 
 #[test]
@@ -110,11 +127,11 @@ fn a_dead_proxy_from_the_environment_is_named_with_its_variable() {
     };
     let proxy = format!("http://127.0.0.1:{port}");
     let o = urlreq_env(&["http://origin.test/"], &[("http_proxy", &proxy)]);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(7));
     let err = stderr(&o);
     assert_eq!(err.lines().count(), 1, "one clear line: {err}");
     let prefix = format!(
-        "urlreq: connect: could not connect to proxy 127.0.0.1:{port} \
+        "urlreq: (7) could not connect to proxy 127.0.0.1:{port} \
          (from environment variable http_proxy): "
     );
     assert!(err.starts_with(&prefix), "{err}");
@@ -123,8 +140,9 @@ fn a_dead_proxy_from_the_environment_is_named_with_its_variable() {
 #[test]
 fn usage_errors_exit_2() {
     assert_eq!(urlreq(&["--no-such-flag"]).status.code(), Some(2));
+    // curl's "unsupported protocol".
     let o = urlreq(&["ftp://example.com/"]);
-    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("only http and https"), "{}", stderr(&o));
     assert_eq!(
         urlreq(&["http://a/", "-H", "no colon"]).status.code(),
@@ -172,14 +190,14 @@ fn output_file_is_atomic() {
     let s = test_server();
     let dir = temp_dir("output");
     let target = dir.join("out.json");
-    let o = urlreq(&[&s.url("/redirect"), "-o", target.to_str().unwrap()]);
+    let o = urlreq(&["-L", &s.url("/redirect"), "-o", target.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(std::fs::read(&target).unwrap(), b"{\"ok\":true}");
     assert_eq!(entries(&dir), vec!["out.json"], "no temporary file left");
 
     // A truncated download leaves the old file alone and no temporary file.
     let o = urlreq(&[&s.url("/short"), "-o", target.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(18), "curl's partial file");
     assert!(
         stderr(&o).contains("response ended after 10 of 1000 body bytes"),
         "{}",
@@ -205,6 +223,7 @@ fn events_record_and_replay_give_the_same_trace() {
     let dir = temp_dir("record");
     let transcript = dir.join("t.jsonl");
     let live = urlreq(&[
+        "-L",
         &s.url("/redirect"),
         "--events",
         "--record",
@@ -241,4 +260,33 @@ fn demo_runs_offline() {
     assert!(out.contains("redirect 302"), "{out}");
     assert!(out.contains("on_success"), "{out}");
     assert!(out.contains("saved 50331648 bytes"), "{out}");
+}
+
+#[test]
+fn redirects_are_followed_only_with_location() {
+    let s = test_server();
+    let o = urlreq(&[&s.url("/redirect"), "-w", "%{http_code} %{num_redirects}"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "302 0");
+    let o = urlreq(&[
+        "-L",
+        &s.url("/redirect"),
+        "-w",
+        " %{http_code} %{num_redirects}",
+    ]);
+    assert_eq!(stdout(&o), "{\"ok\":true} 200 1");
+    let o = urlreq(&["-L", "--max-redirs", "0", &s.url("/redirect")]);
+    assert_eq!(o.status.code(), Some(47), "{}", stderr(&o));
+}
+
+#[test]
+fn location_with_include_prints_every_head() {
+    let s = test_server();
+    let o = urlreq(&["-L", "-i", &s.url("/redirect")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("HTTP/1.1 302 Found\r\n"), "{out}");
+    assert!(out.contains("\r\n\r\nHTTP/1.1 200 OK\r\n"), "{out}");
+    assert!(out.ends_with("\r\n\r\n{\"ok\":true}"), "{out}");
+    assert_eq!(out.matches("HTTP/1.1 ").count(), 2, "{out}");
 }
