@@ -22,86 +22,135 @@ pub struct Args {
 
     /// HTTP method (default GET, POST with a body option, PUT with -T,
     /// HEAD with -I).
-    #[arg(short = 'X', long = "request", value_name = "METHOD")]
+    #[arg(
+        help_heading = "Request",
+        short = 'X',
+        long = "request",
+        value_name = "METHOD"
+    )]
     pub method: Option<String>,
 
     /// Extra request header, 'Name: value' (repeatable); @FILE reads one
     /// header a line from a file.
-    #[arg(short = 'H', long = "header", value_name = "HEADER")]
+    #[arg(
+        help_heading = "Request",
+        short = 'H',
+        long = "header",
+        value_name = "HEADER"
+    )]
     pub headers: Vec<String>,
 
     /// Body data, sent as application/x-www-form-urlencoded with POST
     /// (repeatable, joined with `&`); @FILE reads a file with carriage
     /// returns and newlines removed, as curl does.
-    #[arg(short = 'd', long = "data", alias = "data-ascii", value_name = "DATA")]
+    #[arg(
+        help_heading = "Request body",
+        short = 'd',
+        long = "data",
+        alias = "data-ascii",
+        value_name = "DATA"
+    )]
     pub data: Vec<String>,
 
     /// Like -d, but @FILE is sent exactly as the file holds it.
-    #[arg(long = "data-binary", value_name = "DATA")]
+    #[arg(
+        help_heading = "Request body",
+        long = "data-binary",
+        value_name = "DATA"
+    )]
     pub data_binary: Vec<String>,
 
     /// Like -d, with no special meaning for @.
-    #[arg(long = "data-raw", value_name = "DATA")]
+    #[arg(help_heading = "Request body", long = "data-raw", value_name = "DATA")]
     pub data_raw: Vec<String>,
 
     /// Form data, URL-encoded (repeatable; joined with `&` with the other
     /// data options in command-line order, as curl does): `content`,
     /// `=content`, `name=content`, `@file` or `name@file`.
-    #[arg(long = "data-urlencode", value_name = "DATA")]
+    #[arg(
+        help_heading = "Request body",
+        long = "data-urlencode",
+        value_name = "DATA"
+    )]
     pub data_urlencode: Vec<String>,
 
     /// JSON body (repeatable, concatenated; @FILE reads a file): POST with
     /// `Content-Type: application/json` and `Accept: application/json`.
-    #[arg(long = "json", value_name = "DATA")]
+    #[arg(help_heading = "Request body", long = "json", value_name = "DATA")]
     pub json: Vec<String>,
 
     /// Send the data options' data as the URL's query, with GET (HEAD with
     /// -I).
-    #[arg(short = 'G', long = "get")]
+    #[arg(help_heading = "Request", short = 'G', long = "get")]
     pub get: bool,
 
     /// Multipart form field (repeatable): `name=value`, `name=@file` (a file
     /// part, optionally `;type=TYPE`) or `name=<file` (a text field read
     /// from a file). Sends `multipart/form-data`; POST unless -X is given.
-    #[arg(short = 'F', long = "form", value_name = "NAME=VALUE")]
+    #[arg(
+        help_heading = "Request body",
+        short = 'F',
+        long = "form",
+        value_name = "NAME=VALUE"
+    )]
     pub form: Vec<String>,
 
     /// Upload FILE as the request body, streamed (PUT unless -X says
     /// otherwise; `-` reads stdin and sends it chunked). A URL ending in
     /// `/` gets the file's name appended, as curl does.
-    #[arg(short = 'T', long = "upload-file", value_name = "FILE")]
+    #[arg(
+        help_heading = "Request body",
+        short = 'T',
+        long = "upload-file",
+        value_name = "FILE"
+    )]
     pub upload_file: Option<PathBuf>,
 
     /// Write the body to FILE (atomically: a temporary file renamed into
     /// place when the download completed) instead of stdout.
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    #[arg(
+        help_heading = "Output",
+        short = 'o',
+        long = "output",
+        value_name = "FILE"
+    )]
     pub output: Option<PathBuf>,
 
     /// Write the body to a file in the current directory named like the
     /// last segment of the URL's path.
-    #[arg(short = 'O', long = "remote-name")]
+    #[arg(help_heading = "Output", short = 'O', long = "remote-name")]
     pub remote_name: bool,
 
     /// Write the response head to FILE (`-` for stdout).
-    #[arg(short = 'D', long = "dump-header", value_name = "FILE")]
+    #[arg(
+        help_heading = "Output",
+        short = 'D',
+        long = "dump-header",
+        value_name = "FILE"
+    )]
     pub dump_header: Option<PathBuf>,
 
     /// Print the response status line and headers before the body.
-    #[arg(short = 'i', long = "include")]
+    #[arg(help_heading = "Output", short = 'i', long = "include")]
     pub include: bool,
 
     /// Send a HEAD request and print the response head.
-    #[arg(short = 'I', long = "head")]
+    #[arg(help_heading = "Output", short = 'I', long = "head")]
     pub head: bool,
 
     /// Follow redirects (without it a redirect response is the answer, as
     /// in curl).
-    #[arg(short = 'L', long = "location")]
+    #[arg(
+        help_heading = "Redirects, failures and time limits",
+        short = 'L',
+        long = "location"
+    )]
     pub location: bool,
 
     /// Most redirects to follow with -L (default 50, -1 for no limit);
     /// more is an error (exit 47).
     #[arg(
+        help_heading = "Redirects, failures and time limits",
         long = "max-redirs",
         alias = "max-redirects",
         value_name = "N",
@@ -110,124 +159,186 @@ pub struct Args {
     pub max_redirs: Option<i64>,
 
     /// Fail silently on HTTP errors (status 400 and above): no body, exit 22.
-    #[arg(short = 'f', long = "fail")]
+    #[arg(
+        help_heading = "Redirects, failures and time limits",
+        short = 'f',
+        long = "fail"
+    )]
     pub fail: bool,
 
     /// Like -f, but the body is still written.
-    #[arg(long = "fail-with-body", conflicts_with = "fail")]
+    #[arg(
+        help_heading = "Redirects, failures and time limits",
+        long = "fail-with-body",
+        conflicts_with = "fail"
+    )]
     pub fail_with_body: bool,
 
     /// No progress meter and no error messages.
-    #[arg(short = 's', long = "silent")]
+    #[arg(help_heading = "Output", short = 's', long = "silent")]
     pub silent: bool,
 
     /// With -s, still print error messages.
-    #[arg(short = 'S', long = "show-error")]
+    #[arg(help_heading = "Output", short = 'S', long = "show-error")]
     pub show_error: bool,
 
     /// Print the request and response heads on stderr (`> ` and `< `).
-    #[arg(short = 'v', long = "verbose")]
+    #[arg(help_heading = "Output", short = 'v', long = "verbose")]
     pub verbose: bool,
 
     /// Server user and password, USER:PASSWORD (HTTP Basic).
-    #[arg(short = 'u', long = "user", value_name = "USER:PASSWORD")]
+    #[arg(
+        help_heading = "Request",
+        short = 'u',
+        long = "user",
+        value_name = "USER:PASSWORD"
+    )]
     pub user: Option<String>,
 
     /// User-Agent header.
-    #[arg(short = 'A', long = "user-agent", value_name = "NAME")]
+    #[arg(
+        help_heading = "Request",
+        short = 'A',
+        long = "user-agent",
+        value_name = "NAME"
+    )]
     pub user_agent: Option<String>,
 
     /// Referer header.
-    #[arg(short = 'e', long = "referer", value_name = "URL")]
+    #[arg(
+        help_heading = "Request",
+        short = 'e',
+        long = "referer",
+        value_name = "URL"
+    )]
     pub referer: Option<String>,
 
     /// Cookies: `name=value; n2=v2` is sent as is; anything without `=`
     /// is a file to read (Netscape cookie file or Set-Cookie lines).
     /// Turns the cookie engine on (repeatable).
-    #[arg(short = 'b', long = "cookie", value_name = "DATA|FILE")]
+    #[arg(
+        help_heading = "Cookies",
+        short = 'b',
+        long = "cookie",
+        value_name = "DATA|FILE"
+    )]
     pub cookie: Vec<String>,
 
     /// Write every cookie to FILE (Netscape format) when the run ends.
     /// Turns the cookie engine on.
-    #[arg(short = 'c', long = "cookie-jar", value_name = "FILE")]
+    #[arg(
+        help_heading = "Cookies",
+        short = 'c',
+        long = "cookie-jar",
+        value_name = "FILE"
+    )]
     pub cookie_jar: Option<PathBuf>,
 
     /// Proxy: `[http://][USER:PASSWORD@]HOST[:PORT]` (port 1080 when not
     /// given, as in curl).
-    #[arg(short = 'x', long = "proxy", value_name = "[PROTOCOL://]HOST[:PORT]")]
+    #[arg(
+        help_heading = "Proxies",
+        short = 'x',
+        long = "proxy",
+        value_name = "[PROTOCOL://]HOST[:PORT]"
+    )]
     pub proxy: Option<String>,
 
     /// Proxy user and password, USER:PASSWORD.
-    #[arg(short = 'U', long = "proxy-user", value_name = "USER:PASSWORD")]
+    #[arg(
+        help_heading = "Proxies",
+        short = 'U',
+        long = "proxy-user",
+        value_name = "USER:PASSWORD"
+    )]
     pub proxy_user: Option<String>,
 
     /// Header sent to the proxy, 'Name: value' (repeatable).
-    #[arg(long = "proxy-header", value_name = "HEADER")]
+    #[arg(help_heading = "Proxies", long = "proxy-header", value_name = "HEADER")]
     pub proxy_headers: Vec<String>,
 
     /// Hosts that go direct despite the proxy (-x, or the http_proxy,
     /// https_proxy and ALL_PROXY variables, read by default as curl does):
     /// a comma-separated list of host suffixes, IP addresses, CIDR ranges,
     /// or `*` for all. Replaces NO_PROXY.
-    #[arg(long = "noproxy", value_name = "LIST")]
+    #[arg(help_heading = "Proxies", long = "noproxy", value_name = "LIST")]
     pub noproxy: Option<String>,
 
     /// Accepted for curl's sake: urlreq always asks for and undoes
     /// content codings unless --raw is given.
-    #[arg(long = "compressed")]
+    #[arg(help_heading = "TLS and content codings", long = "compressed")]
     pub compressed: bool,
 
     /// PEM file of CA certificates to trust instead of the default roots.
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "TLS and content codings", long, value_name = "FILE")]
     pub cacert: Option<PathBuf>,
 
     /// Do not verify TLS certificates (dangerous; says so on stderr).
-    #[arg(short = 'k', long)]
+    #[arg(help_heading = "TLS and content codings", short = 'k', long)]
     pub insecure: bool,
 
     /// Most seconds the whole transfer may take.
-    #[arg(short = 'm', long = "max-time", value_name = "SECS")]
+    #[arg(
+        help_heading = "Redirects, failures and time limits",
+        short = 'm',
+        long = "max-time",
+        value_name = "SECS"
+    )]
     pub max_time: Option<f64>,
 
     /// Fail when a connection is not ready within this many seconds (TCP
     /// connect, proxy CONNECT and TLS handshake together).
-    #[arg(long = "connect-timeout", value_name = "SECS")]
+    #[arg(
+        help_heading = "Redirects, failures and time limits",
+        long = "connect-timeout",
+        value_name = "SECS"
+    )]
     pub connect_timeout: Option<f64>,
 
     /// After the transfer, print FORMAT on stdout: %{http_code},
     /// %{size_download}, %{time_total}, %{url_effective}, %{content_type},
     /// %{num_redirects}, \n; @FILE reads the format from a file.
-    #[arg(short = 'w', long = "write-out", value_name = "FORMAT")]
+    #[arg(
+        help_heading = "Output",
+        short = 'w',
+        long = "write-out",
+        value_name = "FORMAT"
+    )]
     pub write_out: Option<String>,
 
     /// urlreq: fail when no progress is made for this many seconds.
-    #[arg(long, value_name = "SECS")]
+    #[arg(help_heading = "Beyond curl", long, value_name = "SECS")]
     pub timeout: Option<f64>,
 
     /// urlreq: keep the body as sent: do not ask for or undo content
     /// codings (gzip, deflate, br, zstd are undone by default).
-    #[arg(long)]
+    #[arg(help_heading = "TLS and content codings", long)]
     pub raw: bool,
 
     /// urlreq: size of body chunks (and of progress steps), in bytes.
-    #[arg(long = "chunk-size", value_name = "N")]
+    #[arg(help_heading = "Beyond curl", long = "chunk-size", value_name = "N")]
     pub chunk_size: Option<usize>,
 
     /// urlreq: print the event trace as JSON lines on stdout instead of
     /// the body.
-    #[arg(long)]
+    #[arg(help_heading = "Beyond curl", long)]
     pub events: bool,
 
     /// urlreq: record a transcript of the exchange to FILE (JSON lines).
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "Beyond curl", long, value_name = "FILE")]
     pub record: Option<PathBuf>,
 
     /// urlreq: replay a transcript from FILE instead of using the network.
-    #[arg(long, value_name = "FILE", conflicts_with = "url")]
+    #[arg(
+        help_heading = "Beyond curl",
+        long,
+        value_name = "FILE",
+        conflicts_with = "url"
+    )]
     pub replay: Option<PathBuf>,
 
     /// urlreq: run the offline demo (the default when no URL is given).
-    #[arg(long)]
+    #[arg(help_heading = "Beyond curl", long)]
     pub demo: bool,
 
     /// The data options in command-line order (filled by [`Args::parse_all`]).

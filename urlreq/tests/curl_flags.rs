@@ -210,3 +210,51 @@ fn dump_header_and_output_to_stdout() {
     assert!(out.starts_with("HTTP/1.1 200 OK\r\n"), "{out}");
     assert!(out.ends_with("\r\n\r\nhello\n"), "{out}");
 }
+
+/// `--help` groups the flags as curl users look for them, each flag under
+/// its heading.
+#[test]
+fn help_groups_the_flags_as_curl_users_look_for_them() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_urlreq"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    let headings = [
+        "Request:",
+        "Request body:",
+        "Output:",
+        "Redirects, failures and time limits:",
+        "Cookies:",
+        "Proxies:",
+        "TLS and content codings:",
+        "Beyond curl:",
+    ];
+    let at = |needle: &str| {
+        help.find(needle)
+            .unwrap_or_else(|| panic!("{needle} in\n{help}"))
+    };
+    let positions: Vec<usize> = headings.iter().map(|h| at(&format!("\n{h}\n"))).collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{help}");
+    // A few flags under the heading a curl user looks in.
+    for (flag, heading) in [
+        ("--location", 3),
+        ("--data-binary", 1),
+        ("--write-out", 2),
+        ("--cookie-jar", 4),
+        ("--proxy-user", 5),
+        ("--insecure", 6),
+        ("--events", 7),
+    ] {
+        let pos = at(flag);
+        assert!(
+            pos > positions[heading],
+            "{flag} before {}",
+            headings[heading]
+        );
+        if let Some(next) = positions.get(heading + 1) {
+            assert!(pos < *next, "{flag} after {}", headings[heading + 1]);
+        }
+    }
+}
