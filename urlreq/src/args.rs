@@ -121,6 +121,16 @@ pub struct Args {
     #[arg(help_heading = "Output", short = 'O', long = "remote-name")]
     pub remote_name: bool,
 
+    /// With -O, name the file as the server's `Content-Disposition` says
+    /// (its last path component only); an existing file is not replaced.
+    #[arg(
+        help_heading = "Output",
+        short = 'J',
+        long = "remote-header-name",
+        requires = "remote_name"
+    )]
+    pub remote_header_name: bool,
+
     /// Write the response head to FILE (`-` for stdout).
     #[arg(
         help_heading = "Output",

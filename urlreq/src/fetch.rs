@@ -704,6 +704,8 @@ struct Sink {
     show_errors: bool,
     head_printed: bool,
     file: Option<FileSink>,
+    /// With -J: the file is named by the final head, and made then.
+    name_from_head: Option<PathBuf>,
     stdout: io::BufWriter<io::Stdout>,
     bar: Option<ProgressBar>,
     outcome: Option<Fail>,
@@ -722,7 +724,10 @@ struct Sink {
 
 impl Sink {
     fn open(args: &Args, output: Option<&Path>, force_progress: bool) -> Result<Sink, Fail> {
-        let file = match output {
+        let name_from_head = output
+            .filter(|_| args.remote_header_name && args.output.is_none())
+            .map(Path::to_path_buf);
+        let file = match output.filter(|_| name_from_head.is_none()) {
             Some(p) => Some(FileSink::create(p).map_err(|e| Fail {
                 code: code::WRITE_ERROR,
                 msg: format!("cannot write {}: {e}", p.display()),
@@ -762,6 +767,7 @@ impl Sink {
             show_errors: show_errors(args),
             head_printed: false,
             file,
+            name_from_head,
             stdout: io::BufWriter::with_capacity(64 * 1024, io::stdout()),
             bar,
             outcome: None,
@@ -793,6 +799,15 @@ impl Sink {
             Event::Progress { received: 0, total } if !self.head_printed => {
                 self.head_printed = true;
                 if let Some(head) = &head {
+                    let followed = self.follow_max.is_some()
+                        && head.status.is_redirection()
+                        && head.headers.contains_key(http::header::LOCATION);
+                    if !followed {
+                        if let Err(fail) = self.open_named_file(head) {
+                            self.outcome = Some(fail);
+                            return Ok(ControlFlow::Break(()));
+                        }
+                    }
                     self.stats.http_code = Some(head.status.as_u16());
                     self.stats.content_type = head
                         .headers
@@ -895,6 +910,33 @@ impl Sink {
         Ok(ControlFlow::Continue(()))
     }
 
+    /// With -J, makes the output file under the name the final head gives
+    /// (`Content-Disposition: ...; filename="NAME"`, its last path
+    /// component), else under -O's name; an existing file is kept.
+    fn open_named_file(&mut self, head: &Head) -> Result<(), Fail> {
+        let Some(fallback) = self.name_from_head.take() else {
+            return Ok(());
+        };
+        let named = head
+            .headers
+            .get(http::header::CONTENT_DISPOSITION)
+            .and_then(|v| disposition_file_name(&String::from_utf8_lossy(v.as_bytes())))
+            .map(PathBuf::from)
+            .unwrap_or(fallback);
+        if named.exists() {
+            return Err(Fail {
+                code: code::WRITE_ERROR,
+                msg: format!("Refusing to overwrite {}: File exists", named.display()),
+            });
+        }
+        let file = FileSink::create(&named).map_err(|e| Fail {
+            code: code::WRITE_ERROR,
+            msg: format!("cannot write {}: {e}", named.display()),
+        })?;
+        self.file = Some(file);
+        Ok(())
+    }
+
     /// A new request of the chain: its head is still to come.
     fn start_hop(&mut self) {
         self.head_printed = false;
@@ -994,4 +1036,47 @@ fn write_head(out: &mut impl Write, head: &Head) -> io::Result<()> {
         )?;
     }
     writeln!(out, "\r")
+}
+
+/// The file name a `Content-Disposition` value gives (`filename="a b.txt"`
+/// or `filename=a.txt`), reduced to its last path component, as curl -J
+/// does; `None` when there is none or it is empty.
+fn disposition_file_name(value: &str) -> Option<String> {
+    let at = value.to_ascii_lowercase().find("filename=")?;
+    let rest = &value[at + "filename=".len()..];
+    let name = match rest.strip_prefix('"') {
+        Some(quoted) => quoted.split('"').next().unwrap_or(""),
+        None => rest.split(';').next().unwrap_or("").trim(),
+    };
+    let last = name.rsplit(['/', '\\']).next().unwrap_or("");
+    (!last.is_empty() && last != "." && last != "..").then(|| last.to_string())
+}
+
+#[cfg(test)]
+mod disposition_tests {
+    use super::disposition_file_name;
+
+    #[test]
+    fn names_from_content_disposition() {
+        let name = |v: &str| disposition_file_name(v);
+        assert_eq!(
+            name("attachment; filename=\"report 1.pdf\""),
+            Some("report 1.pdf".into())
+        );
+        assert_eq!(
+            name("attachment; filename=a.txt; size=3"),
+            Some("a.txt".into())
+        );
+        assert_eq!(
+            name("attachment; FILENAME=\"../../etc/passwd\""),
+            Some("passwd".into())
+        );
+        assert_eq!(
+            name("attachment; filename=\"C:\\\\x\\\\y.bin\""),
+            Some("y.bin".into())
+        );
+        assert_eq!(name("attachment; filename=\"\""), None);
+        assert_eq!(name("inline"), None);
+        assert_eq!(name("attachment; filename=.."), None);
+    }
 }

@@ -76,6 +76,15 @@ fn handler(req: &Req, w: &mut dyn Write) -> std::io::Result<bool> {
             &[("Content-Type", "application/json")],
             b"{\"a\":1}",
         )?,
+        "/disposition" => respond(
+            w,
+            "200 OK",
+            &[(
+                "Content-Disposition",
+                "attachment; filename=\"../named.txt\"",
+            )],
+            b"named\n",
+        )?,
         "/missing" => respond(w, "404 Not Found", &text, b"not here\n")?,
         "/error" => respond(w, "500 Internal Server Error", &text, b"boom\n")?,
         "/redirect" | "/r302" => respond(w, "302 Found", &[("Location", "/ok")], b"moved\n")?,
@@ -399,6 +408,8 @@ fn cases(e: &Env) -> Vec<Case> {
         case(&["--no-such-flag", &u("/ok")]),
         case(&["-o", "no/such/dir/out.bin", &u("/ok")]).differs(Intended::OutputFirst),
         case(&["-O", &format!("{}/", e.base)]),
+        case(&["-O", "-J", &u("/disposition")]),
+        case(&["-O", "-J", &u("/ok")]),
         case(&["-d", &at("no-such-data.txt"), &u("/ok")]).differs(Intended::DataFileMissing),
         case(&[
             "--cacert",

@@ -49,6 +49,15 @@ fn handler(req: &Req, w: &mut dyn Write) -> std::io::Result<bool> {
         "/files/report.txt" | "/ok" => {
             respond(w, "200 OK", &[("Content-Type", "text/plain")], b"hello\n")?
         }
+        "/download/x" => respond(
+            w,
+            "200 OK",
+            &[(
+                "Content-Disposition",
+                "attachment; filename=\"../named.txt\"",
+            )],
+            b"named body\n",
+        )?,
         "/nothing" => return Ok(false),
         "/big" => respond(w, "200 OK", &[], &vec![b'x'; 4 << 20])?,
         "/chain2" => respond(w, "302 Found", &[("Location", "/chain1")], b"")?,
@@ -257,4 +266,47 @@ fn help_groups_the_flags_as_curl_users_look_for_them() {
             assert!(pos < *next, "{flag} after {}", headings[heading + 1]);
         }
     }
+}
+
+/// -O -J names the file as `Content-Disposition` says (its last path
+/// component only) and never replaces an existing file.
+#[test]
+fn remote_header_name_uses_the_disposition_and_keeps_existing_files() {
+    let s = serve(handler);
+    let dir = std::env::temp_dir().join(format!("urlreq-j-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = s.url("/download/x");
+    let o = urlreq_in(Some(&dir), &["-s", "-O", "-J", &url]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("named.txt")).unwrap(),
+        "named body\n"
+    );
+    assert!(!dir.join("x").exists(), "-O's own name was not used");
+    assert!(!dir.parent().unwrap().join("named.txt").exists());
+
+    std::fs::write(dir.join("named.txt"), "kept").unwrap();
+    let o = urlreq_in(Some(&dir), &["-O", "-J", &url]);
+    assert_eq!(o.status.code(), Some(23), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("Refusing to overwrite"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("named.txt")).unwrap(),
+        "kept"
+    );
+
+    // Without a disposition, -J falls back to -O's name.
+    let o = urlreq_in(Some(&dir), &["-s", "-O", "-J", &s.url("/files/report.txt")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("report.txt")).unwrap(),
+        "hello\n"
+    );
+    // -J alone is a usage error, as it needs -O.
+    assert_eq!(urlreq(&["-J", &url]).status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
 }
