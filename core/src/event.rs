@@ -10,6 +10,10 @@ use crate::error::{BodyError, Error};
 use crate::status_error::StatusError;
 
 /// One thing that happened to a request. See the crate docs for the order.
+// `Done` carries the response in place: one event per request is that
+// large, and boxing it would cost an allocation per request for no gain on
+// the body path, whose events are moved, not copied around.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     /// A redirect the core is about to follow.
@@ -79,6 +83,7 @@ pub struct Response {
     pub(crate) url: Url,
     pub(crate) body: Option<Bytes>,
     pub(crate) json: Option<serde_json::Value>,
+    pub(crate) raw_head: Bytes,
 }
 
 /// The body of a response as Kivy's `result`: one stable type.
@@ -111,6 +116,16 @@ impl Response {
     /// Response headers (case-insensitive names, every value kept).
     pub fn headers(&self) -> &HeaderMap {
         &self.headers
+    }
+
+    /// The status line and header lines exactly as the server sent them,
+    /// up to the end of the last header value (no final blank line):
+    /// header names in the server's case, in its order, folded lines as
+    /// folded. For printing a head as received (`urlreq -i`); read headers
+    /// through [`headers`](Self::headers). Empty for a response made by
+    /// hand.
+    pub fn raw_head(&self) -> &[u8] {
+        &self.raw_head
     }
 
     /// Trailers of a chunked body (empty otherwise).

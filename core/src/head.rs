@@ -16,6 +16,9 @@ pub(crate) struct ResponseHead {
     pub reason: String,
     pub version: Version,
     pub headers: HeaderMap,
+    /// The status line and header lines as they came, up to the end of the
+    /// last header value: the copy the header values are slices of.
+    pub raw: Bytes,
 }
 
 /// The outcome of one parse attempt over the bytes buffered so far.
@@ -88,7 +91,7 @@ pub(crate) fn parse_head(buf: &[u8], limits: &Limits, at_eof: bool) -> Result<He
     } else {
         Version::HTTP_11
     };
-    let headers = to_header_map(resp.headers, buf)?;
+    let (headers, raw) = header_map_and_source(resp.headers, buf)?;
     let reason = resp.reason.unwrap_or("").to_string();
     Ok(HeadParse::Complete(
         ResponseHead {
@@ -96,6 +99,7 @@ pub(crate) fn parse_head(buf: &[u8], limits: &Limits, at_eof: bool) -> Result<He
             reason,
             version,
             headers,
+            raw,
         },
         len,
     ))
@@ -110,6 +114,15 @@ pub(crate) fn to_header_map(
     lines: &[httparse::Header<'_>],
     source: &[u8],
 ) -> Result<HeaderMap, Error> {
+    header_map_and_source(lines, source).map(|(map, _)| map)
+}
+
+/// [`to_header_map`], also returning the copy of `source` the values are
+/// slices of (from its start to the end of the last value).
+fn header_map_and_source(
+    lines: &[httparse::Header<'_>],
+    source: &[u8],
+) -> Result<(HeaderMap, Bytes), Error> {
     let mut map = HeaderMap::with_capacity(lines.len());
     let base = source.as_ptr() as usize;
     let offset = |v: &[u8]| {
@@ -137,7 +150,7 @@ pub(crate) fn to_header_map(
         })?;
         map.append(name, value);
     }
-    Ok(map)
+    Ok((map, shared))
 }
 
 fn describe_parse_error(e: httparse::Error, buf: &[u8]) -> String {
@@ -163,6 +176,21 @@ mod tests {
 
     fn parse(b: &[u8]) -> Result<HeadParse, Error> {
         parse_head(b, &Limits::default(), false)
+    }
+
+    #[test]
+    fn the_raw_head_keeps_names_as_sent() {
+        let b = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Custom-ID: 7\r\n\r\nbody";
+        match parse(b).unwrap() {
+            HeadParse::Complete(h, _) => {
+                let raw = String::from_utf8(h.raw.to_vec()).unwrap();
+                assert!(raw.starts_with("HTTP/1.1 200 OK\r\n"), "{raw:?}");
+                assert!(raw.contains("Content-Type: text/plain"), "{raw:?}");
+                assert!(raw.ends_with("X-Custom-ID: 7"), "{raw:?}");
+                assert!(h.headers.contains_key("x-custom-id"));
+            }
+            HeadParse::Partial => panic!("complete"),
+        }
     }
 
     #[test]

@@ -156,6 +156,7 @@ mod tests {
             url: Url::parse("http://h/p?q=1").unwrap(),
             body: body.map(Bytes::copy_from_slice),
             json: None,
+            raw_head: Bytes::new(),
         }
     }
 

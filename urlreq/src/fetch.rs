@@ -192,6 +192,7 @@ fn run_checked(args: &Args, show_progress: bool) -> Result<i32, Fail> {
                         version,
                         reason: reason.to_string(),
                         headers: headers.clone(),
+                        raw: ex.response_raw_head().unwrap_or_default().to_vec(),
                     }
                 });
                 match sink.on_event(&event, head) {
@@ -673,6 +674,7 @@ fn replay(args: &Args, path: &Path) -> Result<i32, Fail> {
             version: r.version(),
             reason: r.reason().to_string(),
             headers: r.headers().clone(),
+            raw: r.raw_head().to_vec(),
         }),
         _ => None,
     });
@@ -1014,11 +1016,12 @@ struct Head {
     version: http::Version,
     reason: String,
     headers: http::HeaderMap,
+    /// The status line and header lines as the server sent them.
+    raw: Vec<u8>,
 }
 
-/// The head as curl prints it with -i, except that header names come out
-/// lower case: the core keeps headers in an `http::HeaderMap`, which does
-/// not keep the case the server sent.
+/// The head as curl prints it with -i: the status line, then the header
+/// lines as the server sent them (names in its case, in its order).
 fn write_head(out: &mut impl Write, head: &Head) -> io::Result<()> {
     writeln!(
         out,
@@ -1027,13 +1030,19 @@ fn write_head(out: &mut impl Write, head: &Head) -> io::Result<()> {
         head.status.as_u16(),
         head.reason
     )?;
-    for (name, value) in &head.headers {
-        writeln!(
-            out,
-            "{}: {}\r",
-            name,
-            String::from_utf8_lossy(value.as_bytes())
-        )?;
+    // The first raw line is the status line, written above.
+    let lines: Vec<&[u8]> = head.raw.split(|&b| b == b'\n').skip(1).collect();
+    if lines.is_empty() {
+        // A head kept without its raw lines: the parsed headers.
+        for (name, value) in &head.headers {
+            let value = String::from_utf8_lossy(value.as_bytes());
+            writeln!(out, "{name}: {value}\r")?;
+        }
+    }
+    for line in lines {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        out.write_all(line)?;
+        out.write_all(b"\r\n")?;
     }
     writeln!(out, "\r")
 }

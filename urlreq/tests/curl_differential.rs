@@ -13,7 +13,6 @@
 //! |----------------------|---------------------------------------------------|---------------------------------------------------------|
 //! | `accept-encoding`    | sends `Accept-Encoding` only with `--compressed`   | always asks for (and undoes) gzip, deflate, br, zstd; `--raw` turns it off |
 //! | `user-agent`         | `curl/VERSION`                                    | `urlrequest/VERSION`                                    |
-//! | `header-case`        | prints header names as the server sent them       | prints them lower case (the core keeps an `http::HeaderMap`) |
 //! | `decoded`            | without `--compressed` writes the gzip bytes      | writes the decoded body                                 |
 //! | `partial-file`       | `-o` keeps the part of a cut-short download        | `-o` is atomic: no file (exit 18 in both)               |
 //! | `partial-body`       | writes every byte of a cut-short body to stdout    | writes the body in whole chunks: bytes after the last full chunk are not written (exit 18 in both) |
@@ -46,7 +45,6 @@ const EXPIRES: &str = "Expires=Wed, 01 Jan 2031 00:00:00 GMT";
 /// The intended differences (see the table above).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Intended {
-    HeaderCase,
     Decoded,
     PartialFile,
     PartialBody,
@@ -255,12 +253,7 @@ fn cases(e: &Env) -> Vec<Case> {
             let mut args: Vec<&str> = flags.to_vec();
             let url = format!("{}{path}", e.base);
             args.push(&url);
-            let mut c = case(&args);
-            let include = flags.contains(&"-i") || flags.contains(&"-I");
-            if include {
-                c = c.differs(Intended::HeaderCase);
-            }
-            out.push(c);
+            out.push(case(&args));
         }
     }
 
@@ -356,7 +349,7 @@ fn cases(e: &Env) -> Vec<Case> {
         case(&[&u("/gzip")]).differs(Intended::Decoded),
         // Redirects.
         case(&["-L", &u("/loop")]),
-        case(&["-L", "--max-redirs", "5", "-i", &u("/loop")]).differs(Intended::HeaderCase),
+        case(&["-L", "--max-redirs", "5", "-i", &u("/loop")]),
         case(&["-L", "-X", "POST", "-d", "x", &u("/redirect")]),
         case(&["-L", "-X", "PUT", "-d", "x", &u("/redirect")]),
         case(&["-L", "-X", "POST", "-d", "x", &u("/r307")]),
@@ -366,9 +359,9 @@ fn cases(e: &Env) -> Vec<Case> {
         case(&["-L", "-F", "a=1", &u("/r307")]),
         case(&["-L", "-F", &file_part("upload.txt"), &u("/r307")]),
         case(&["-L", "-F", &file_part("upload.txt"), &u("/redirect")]),
-        case(&["-L", "-I", &u("/r303")]).differs(Intended::HeaderCase),
-        case(&["-L", "-i", "-d", "x", &u("/r307")]).differs(Intended::HeaderCase),
-        case(&["-L", "-D", "head.txt", &u("/chain/3")]).differs(Intended::HeaderCase),
+        case(&["-L", "-I", &u("/r303")]),
+        case(&["-L", "-i", "-d", "x", &u("/r307")]),
+        case(&["-L", "-D", "head.txt", &u("/chain/3")]),
         case(&["-L", "-m", "5", &u("/chain/3")]),
         case(&[
             "-L",
@@ -430,14 +423,14 @@ fn cases(e: &Env) -> Vec<Case> {
         case(&["-v", &u("/ok")]),
         case(&["-s", "-v", &u("/missing")]),
         case(&["-sS", "-f", &u("/missing")]),
-        case(&["-f", "-i", &u("/missing")]).differs(Intended::HeaderCase),
+        case(&["-f", "-i", &u("/missing")]),
         case(&["--fail-with-body", "-o", "out.bin", &u("/missing")]),
         case(&["-f", "-o", "out.bin", &u("/missing")]),
         case(&["-o", "out.bin", &u("/missing")]),
         case(&["-w", "%{time_total}|%%|\\t|%{response_code}", &u("/ok")]),
         case(&["-w", &at("format.txt"), &u("/json")]),
-        case(&["-I", "-L", &u("/ok")]).differs(Intended::HeaderCase),
-        case(&["-i", "-o", "out.bin", &u("/ok")]).differs(Intended::HeaderCase),
+        case(&["-I", "-L", &u("/ok")]),
+        case(&["-i", "-o", "out.bin", &u("/ok")]),
         case(&["-m", "5", "--connect-timeout", "5", &u("/ok")]),
         case(&[
             "-s",
@@ -448,14 +441,14 @@ fn cases(e: &Env) -> Vec<Case> {
             &u("/missing"),
         ]),
         case(&["-w", "%{url_effective} %{http_code}", &u("/redirect")]),
-        case(&["-i", "--fail-with-body", &u("/missing")]).differs(Intended::HeaderCase),
-        case(&["-I", "-f", &u("/missing")]).differs(Intended::HeaderCase),
+        case(&["-i", "--fail-with-body", &u("/missing")]),
+        case(&["-I", "-f", &u("/missing")]),
         case(&["-f", "--fail-with-body", &u("/ok")]),
         case(&["-v", "-o", "out.bin", &u("/ok")]),
         // More request building.
         case(&["-G", "-d", "a=1", "-d", "b=2", &u("/ok")]),
         case(&["-G", "--data-urlencode", "q=x y", &u("/ok?p=1")]),
-        case(&["-G", "-I", "-d", "a=1", &u("/ok")]).differs(Intended::HeaderCase),
+        case(&["-G", "-I", "-d", "a=1", &u("/ok")]),
         case(&["--data-urlencode", &at("lines.txt"), &u("/ok")]),
         case(&["-H", "Accept:", &u("/ok")]),
         case(&["-H", "Host: example.test", &u("/ok")]),
@@ -466,8 +459,8 @@ fn cases(e: &Env) -> Vec<Case> {
         case(&["-L", "-H", "X-Keep: 1", &u("/r-cross")]),
         case(&["-L", "-b", &i("cookies.txt"), &u("/redirect")]),
         case(&["-x", &e.proxy, "https://origin.test/ok"]).differs(Intended::ConnectAgent),
-        case(&["-D", "head.txt", &u("/json")]).differs(Intended::HeaderCase),
-        case(&["-D", "-", "-o", "out.bin", &u("/missing")]).differs(Intended::HeaderCase),
+        case(&["-D", "head.txt", &u("/json")]),
+        case(&["-D", "-", "-o", "out.bin", &u("/missing")]),
         case(&["-o", "-", &u("/ok")]),
         case(&[
             "-L",
@@ -479,8 +472,8 @@ fn cases(e: &Env) -> Vec<Case> {
         case(&[&e.tls_expired]),
         case(&["--cacert", &e.ca.display().to_string(), &e.tls_wrong]),
         case(&["--cacert", &e.ca.display().to_string(), &e.tls_expired]),
-        case(&["-i", "--compressed", &u("/gzip")]).differs(Intended::HeaderCase),
-        case(&["-I", &u("/gzip")]).differs(Intended::HeaderCase),
+        case(&["-i", "--compressed", &u("/gzip")]),
+        case(&["-I", &u("/gzip")]),
     ];
     out.append(&mut more);
     out
@@ -656,41 +649,6 @@ fn cookie_lines(data: &[u8]) -> Vec<u8> {
     lines.join("\n").into_bytes()
 }
 
-/// Lower-cases the header names of every head in `out` (an -i or -I
-/// output): what `header-case` leaves equal.
-fn lower_heads(out: &[u8]) -> Vec<u8> {
-    let mut result = Vec::new();
-    let mut rest = out;
-    while rest.starts_with(b"HTTP/") {
-        let Some(end) = find(rest, b"\r\n\r\n") else {
-            break;
-        };
-        let head = String::from_utf8_lossy(&rest[..end]);
-        let mut lines = head.split("\r\n");
-        result.extend_from_slice(lines.next().unwrap_or("").as_bytes());
-        result.extend_from_slice(b"\r\n");
-        for line in lines {
-            match line.split_once(':') {
-                Some((n, v)) => {
-                    result.extend_from_slice(n.to_ascii_lowercase().as_bytes());
-                    result.push(b':');
-                    result.extend_from_slice(v.as_bytes());
-                }
-                None => result.extend_from_slice(line.as_bytes()),
-            }
-            result.extend_from_slice(b"\r\n");
-        }
-        result.extend_from_slice(b"\r\n");
-        rest = &rest[end + 4..];
-    }
-    result.extend_from_slice(rest);
-    result
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
-}
-
 /// `%{time_total}` differs from run to run: each `D.DDDDDD` becomes `T`.
 fn mask_times(out: &[u8]) -> Vec<u8> {
     let text = String::from_utf8_lossy(out).into_owned();
@@ -815,7 +773,7 @@ fn compare(c: &Case, curl: &Run, curl_raw: &[Req], ours: &Run, ours_raw: &[Req])
     }
 
     // Stdout.
-    let mut want = mask_times(&curl.stdout);
+    let want = mask_times(&curl.stdout);
     let got = mask_times(&ours.stdout);
     if has(Intended::Decoded) {
         if curl.stdout != GZ || ours.stdout != b"hello, gzip\n" {
@@ -830,12 +788,6 @@ fn compare(c: &Case, curl: &Run, curl_raw: &[Req], ours: &Run, ours_raw: &[Req])
             problems.push("partial-body: curl should print the 10 bytes, urlreq none".into());
         }
     } else {
-        if has(Intended::HeaderCase) {
-            if want == got && curl.files == ours.files {
-                problems.push("header-case: the outputs were equal".into());
-            }
-            want = lower_heads(&want);
-        }
         if want != got {
             problems.push(format!(
                 "stdout:\n    curl   {:?}\n    urlreq {:?}",
@@ -847,11 +799,6 @@ fn compare(c: &Case, curl: &Run, curl_raw: &[Req], ours: &Run, ours_raw: &[Req])
 
     // Files.
     let mut want_files = curl.files.clone();
-    if has(Intended::HeaderCase) {
-        for data in want_files.values_mut() {
-            *data = lower_heads(data);
-        }
-    }
     if has(Intended::PartialFile) && want_files.remove("out.bin").is_none() {
         problems.push("partial-file: curl kept no partial file".into());
     }

@@ -519,6 +519,7 @@ impl Exchange {
             url: self.url.clone(),
             body,
             json,
+            raw_head: head.raw,
         }));
         self.state = State::Finished;
     }
