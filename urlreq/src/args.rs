@@ -196,6 +196,10 @@ pub struct Args {
     #[arg(help_heading = "Output", short = 'v', long = "verbose")]
     pub verbose: bool,
 
+    /// Show the progress bar on stderr even when it is not a terminal.
+    #[arg(help_heading = "Output", short = '#', long = "progress-bar")]
+    pub progress_bar: bool,
+
     /// Server user and password, USER:PASSWORD (HTTP Basic).
     #[arg(
         help_heading = "Request",

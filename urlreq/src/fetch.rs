@@ -739,10 +739,16 @@ impl Sink {
         let progress = !args.events
             && !args.silent
             && !args.verbose
-            && (force_progress || io::stderr().is_terminal());
+            && (force_progress || args.progress_bar || io::stderr().is_terminal());
         let bar = progress.then(|| {
             let bar = ProgressBar::hidden();
-            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            let target = if args.progress_bar && !io::stderr().is_terminal() {
+                // -# draws even where stderr is not a terminal, as curl does.
+                indicatif::ProgressDrawTarget::term_like(Box::new(PlainStderr))
+            } else {
+                indicatif::ProgressDrawTarget::stderr()
+            };
+            bar.set_draw_target(target);
             bar
         });
         let dump = match &args.dump_header {
@@ -1087,5 +1093,49 @@ mod disposition_tests {
         assert_eq!(name("attachment; filename=\"\""), None);
         assert_eq!(name("inline"), None);
         assert_eq!(name("attachment; filename=.."), None);
+    }
+}
+
+/// stderr as a terminal with no cursor movement: each redraw starts the
+/// line again with a carriage return (what `-#` shows where stderr is a
+/// file or a pipe).
+#[derive(Debug)]
+struct PlainStderr;
+
+impl indicatif::TermLike for PlainStderr {
+    fn width(&self) -> u16 {
+        80
+    }
+
+    fn move_cursor_up(&self, _: usize) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn move_cursor_down(&self, _: usize) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn move_cursor_right(&self, _: usize) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn move_cursor_left(&self, _: usize) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn write_line(&self, s: &str) -> io::Result<()> {
+        writeln!(io::stderr(), "{s}")
+    }
+
+    fn write_str(&self, s: &str) -> io::Result<()> {
+        write!(io::stderr(), "{s}")
+    }
+
+    fn clear_line(&self) -> io::Result<()> {
+        write!(io::stderr(), "\r")
+    }
+
+    fn flush(&self) -> io::Result<()> {
+        io::stderr().flush()
     }
 }

@@ -311,3 +311,17 @@ fn remote_header_name_uses_the_disposition_and_keeps_existing_files() {
     assert_eq!(urlreq(&["-J", &url]).status.code(), Some(2));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `-#` shows the progress bar on stderr even where it is not a terminal;
+/// without it a pipe gets no bar.
+#[test]
+fn progress_bar_is_drawn_on_request() {
+    let s = serve(handler);
+    let url = s.url("/big");
+    let o = urlreq(&["-#", "-o", "/dev/null", &url]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("MiB"), "a bar with the bytes so far: {err:?}");
+    let o = urlreq(&["-o", "/dev/null", &url]);
+    assert_eq!(stderr(&o), "", "no bar on a pipe without -#");
+}
