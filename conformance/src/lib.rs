@@ -38,6 +38,7 @@ pub mod demo;
 mod diff;
 mod driver;
 mod escape;
+pub mod kivy_suite;
 mod loopback;
 mod memory;
 mod normalize;

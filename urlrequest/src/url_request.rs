@@ -673,3 +673,69 @@ impl<R: AsyncRuntime> UrlRequest<R> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::{Recording, Replay};
+
+    #[test]
+    fn waiting_updates_are_bounded_keeping_the_oldest_and_the_newest() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let s = seen.clone();
+        let req = UrlRequest::<Replay>::builder("http://example.com/")
+            .client(&Recording::new())
+            .dispatch(Dispatch::Queued)
+            .autostart(false)
+            .on_progress(move |_, received, _| s.lock().unwrap().push(received))
+            .build()
+            .unwrap();
+        // A flood nobody dispatches: twice the bound, then the outcome
+        // with the last update repeated.
+        let flood = 2 * MAX_QUEUED_PROGRESS as u64;
+        for received in 0..flood {
+            req.deliver(Call::Progress {
+                received,
+                total: None,
+            });
+        }
+        req.deliver(Call::Finish {
+            outcome: Ok((StatusCode::OK, ResultValue::Bytes("".into()))),
+            repeat: Some((flood - 1, None)),
+        });
+        assert!(req.has_outcome() && !req.is_finished());
+        req.dispatch_pending();
+        assert!(req.is_finished());
+        let seen = seen.lock().unwrap();
+        // The first bound - 1 updates as they came, then the newest in
+        // place of those in between, then its repeat.
+        assert_eq!(seen.len(), MAX_QUEUED_PROGRESS + 1);
+        let kept = MAX_QUEUED_PROGRESS as u64 - 1;
+        assert_eq!(seen[..kept as usize], (0..kept).collect::<Vec<_>>()[..]);
+        assert_eq!(seen[kept as usize..], [flood - 1, flood - 1]);
+    }
+
+    #[test]
+    fn updates_dispatched_as_they_come_are_never_merged() {
+        let seen = Arc::new(Mutex::new(0u64));
+        let s = seen.clone();
+        let req = UrlRequest::<Replay>::builder("http://example.com/")
+            .client(&Recording::new())
+            .dispatch(Dispatch::Queued)
+            .autostart(false)
+            .on_progress(move |_, _, _| *s.lock().unwrap() += 1)
+            .build()
+            .unwrap();
+        let n = 3 * MAX_QUEUED_PROGRESS as u64;
+        for received in 0..n {
+            req.deliver(Call::Progress {
+                received,
+                total: None,
+            });
+            req.dispatch_pending();
+        }
+        assert_eq!(*seen.lock().unwrap(), n);
+    }
+}
