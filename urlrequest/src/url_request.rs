@@ -328,9 +328,9 @@ impl<R: Runtime> UrlRequest<R> {
 
     /// Whether the request is finished (response or error), as Kivy's
     /// `is_finished`: true from the moment the outcome callback is
-    /// dispatched (set right before it runs, as are `result` and `error`),
-    /// so a loop that dispatches until it is true has run every callback
-    /// but `on_finish` and those that follow the outcome's own.
+    /// dispatched (set right before it runs, as are `result` and `error`).
+    /// The outcome callback and `on_finish` are dispatched together, so a
+    /// loop that dispatches until this is true has run every callback.
     pub fn is_finished(&self) -> bool {
         self.state().finished
     }
@@ -338,8 +338,8 @@ impl<R: Runtime> UrlRequest<R> {
     /// Whether the request has an outcome where it runs (its worker
     /// thread, task or tick), whether or not the callbacks that report it
     /// were dispatched yet. With queued dispatch this turns true before
-    /// [`is_finished`](Self::is_finished); otherwise they turn true
-    /// together.
+    /// [`is_finished`](Self::is_finished); otherwise the callbacks are
+    /// dispatched as their events come and `is_finished` follows at once.
     pub fn has_outcome(&self) -> bool {
         self.state().outcome_known
     }

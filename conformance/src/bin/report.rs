@@ -199,7 +199,7 @@ fn main() -> ExitCode {
     );
     println!();
     println!(
-        "Callback traces (every case through each runtime's `UrlRequest`: one outcome callback, then `on_finish`, the same trace as std with worker dispatch):"
+        "Callback traces (every case through each runtime's `UrlRequest`: one outcome callback, then `on_finish`, the same trace line for line as std with worker dispatch, progress updates and properties included):"
     );
     println!();
     println!(
