@@ -1,7 +1,10 @@
 //! The Kivy layer's own sans-IO step: one request's state fed with the
-//! core's events. It keeps the properties current, writes the `file_path`
-//! sink, and says which callback is due. Every runtime feeds it the same
-//! way, so the callbacks a request makes are a function of its events.
+//! core's events. It follows the URL and the final response head (which
+//! the properties show when the callbacks reporting them are dispatched),
+//! writes the `file_path` sink, and says which callback is due, the
+//! outcome carrying the last progress update for Kivy's repeat. Every
+//! runtime feeds it the same way, so the callbacks a request makes are a
+//! function of its events.
 
 use std::path::PathBuf;
 

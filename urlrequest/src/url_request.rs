@@ -1,5 +1,7 @@
 //! [`UrlRequest`]: Kivy's request object, once for every runtime: its
-//! properties, `cancel`, the callback queue and where callbacks run, and
+//! properties (changed as the callbacks reporting them are dispatched),
+//! `cancel`, the callback queue (every progress update, bounded for a
+//! thread that never dispatches) and where callbacks run, and
 //! the entry points of the two kinds of runtime (`start`, `wait` and
 //! `dispatch_pending` with threads; `send().await` in async code).
 
