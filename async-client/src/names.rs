@@ -109,8 +109,8 @@ macro_rules! async_runtime {
 
         impl ::urlrequest::Runtime for $runtime {
             type Client = Client;
-            // The run dispatches after every delivery, in its task: nothing
-            // waits in the queue, so nothing is merged.
+            // The run dispatches after every delivery, in its task: every
+            // callback runs as its event comes.
             const DEFAULT_DISPATCH: ::urlrequest::Dispatch = ::urlrequest::Dispatch::Queued;
             const DISPATCHING_THREAD: bool = false;
 

@@ -7,23 +7,19 @@
 //! Line shapes:
 //!
 //! ```text
-//! progress 4/10 status=200
+//! progress 4/10 | status=200 finished=false result=- url={origin}/wiki
 //! success 200 bytes=9 "Wikipedia" | status=200 finished=true result=bytes url={origin}/wiki
 //! error truncated: response ended after 4 of 10 body bytes | status=200 finished=true result=- url={origin}/x
 //! finish | status=200 finished=true result=bytes url={origin}/wiki
 //! ```
 //!
-//! How the columns compare. Worker dispatch and smol deliver every
-//! progress update: their traces must be equal line for line. With queued
-//! dispatch (the std runtime's default) progress updates not yet dispatched
-//! are merged into the newest, so that column is compared after
-//! [`merge_progress`] (only the last of each run of consecutive `progress`
-//! lines kept) on both sides. A progress line shows its arguments and
-//! `resp_status` only, because a queued update may be dispatched after the
-//! outcome, when (as in Kivy) the live properties already show it;
-//! `is_finished`, `result` and `url` are shown on the outcome callbacks and
-//! `on_finish`, where every runtime agrees on them. TLS rejections are
-//! compared by class ([`normalize_line`]).
+//! How the columns compare: line for line, as they are. Every runtime and
+//! dispatch mode delivers every progress update, and the properties a
+//! callback sees are those its own and the earlier callbacks reported
+//! (they change when a callback is dispatched, not when the worker learns
+//! them), so every line, the properties included, is the same in every
+//! column. Only TLS rejections are compared by class ([`normalize_line`]),
+//! as the event trace compares them.
 
 use std::sync::{Arc, Mutex};
 
@@ -43,6 +39,9 @@ pub enum KivyColumn {
     StdWorker,
     /// urlrequest-std, callbacks queued to the thread calling `wait`.
     StdQueued,
+    /// urlrequest-std, callbacks queued and run by Kivy's loop on this
+    /// thread: `while !req.is_finished() { dispatch_all() }`, a frame apart.
+    StdTicked,
     /// urlrequest-smol, callbacks in the task awaiting `send()`.
     Smol,
     /// urlrequest-tokio (current-thread runtime), callbacks in the task
@@ -53,16 +52,11 @@ pub enum KivyColumn {
 }
 
 impl KivyColumn {
-    /// Whether the column delivers every progress update (worker dispatch,
-    /// async) or may merge them (queued dispatch).
-    pub fn delivers_every_update(self) -> bool {
-        self != KivyColumn::StdQueued
-    }
-
     /// Every column, in report order.
-    pub const ALL: [KivyColumn; 5] = [
+    pub const ALL: [KivyColumn; 6] = [
         KivyColumn::StdWorker,
         KivyColumn::StdQueued,
+        KivyColumn::StdTicked,
         KivyColumn::Smol,
         KivyColumn::Tokio,
         KivyColumn::Frame,
@@ -72,7 +66,8 @@ impl KivyColumn {
     pub fn name(self) -> &'static str {
         match self {
             KivyColumn::StdWorker => "std, worker dispatch",
-            KivyColumn::StdQueued => "std, queued dispatch",
+            KivyColumn::StdQueued => "std, queued dispatch, wait",
+            KivyColumn::StdTicked => "std, queued dispatch, tick loop",
             KivyColumn::Smol => "smol",
             KivyColumn::Tokio => "tokio",
             KivyColumn::Frame => "frame",
@@ -90,7 +85,7 @@ pub fn callback_trace(case: &Case, column: KivyColumn) -> Result<Vec<String>, St
     let lines: Lines = Arc::default();
     let ran =
         match column {
-            KivyColumn::StdWorker | KivyColumn::StdQueued => {
+            KivyColumn::StdWorker | KivyColumn::StdQueued | KivyColumn::StdTicked => {
                 let dispatch = if column == KivyColumn::StdWorker {
                     urlrequest_std::Dispatch::Worker
                 } else {
@@ -98,7 +93,16 @@ pub fn callback_trace(case: &Case, column: KivyColumn) -> Result<Vec<String>, St
                 };
                 builder::<urlrequest_std::Std>(case, &origins, &lines).and_then(|b| {
                     let req = b.dispatch(dispatch).build().map_err(|e| e.to_string())?;
-                    req.wait(None);
+                    if column == KivyColumn::StdTicked {
+                        // Kivy's loop: the properties say when to stop.
+                        while !req.is_finished() {
+                            urlrequest_std::dispatch_all();
+                            // The frame interval of a GUI loop.
+                            std::thread::sleep(std::time::Duration::from_millis(1));
+                        }
+                    } else {
+                        req.wait(None);
+                    }
                     Ok(())
                 })
             }
@@ -170,20 +174,6 @@ pub fn is_well_formed(trace: &[String]) -> bool {
         })
         .count();
     outcomes == 1 && trace.last().is_some_and(|l| l.starts_with("finish "))
-}
-
-/// Keeps the last of each run of consecutive progress lines: what queued
-/// dispatch delivers at the least.
-pub fn merge_progress(lines: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::with_capacity(lines.len());
-    for line in lines {
-        let is_progress = line.starts_with("progress ");
-        if is_progress && out.last().is_some_and(|l| l.starts_with("progress ")) {
-            out.pop();
-        }
-        out.push(line.clone());
-    }
-    out
 }
 
 /// A builder for the case's request with every callback recording a line.
@@ -267,10 +257,7 @@ fn builder<R: Runtime>(
     );
     Ok(b.on_progress(move |req, received, total| {
         let total = total.map_or("?".to_string(), |t| t.to_string());
-        p(format!(
-            "progress {received}/{total} status={}",
-            status(req)
-        ));
+        p(format!("progress {received}/{total} | {}", properties(req)));
     })
     .on_success(move |req, result| s(outcome_line("success", req, result)))
     .on_redirect(move |req, result| r(outcome_line("redirect", req, result)))
@@ -326,8 +313,6 @@ fn properties<R: Runtime>(req: &UrlRequest<R>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::merge_progress;
-
     #[test]
     fn tls_rejections_compare_by_class_whatever_the_time() {
         let at = |t: u64| {
@@ -345,26 +330,5 @@ mod tests {
             at(1796004135)
         );
         assert!(at(1796004135).ends_with(" | status=- finished=true"));
-    }
-
-    #[test]
-    fn runs_of_progress_keep_their_last_line() {
-        let lines = [
-            "progress 0/10 status=200",
-            "progress 4/10 status=200",
-            "progress 10/10 status=200",
-            "success 200 bytes=10 \"0123456789\" | x",
-            "finish | x",
-        ]
-        .map(String::from)
-        .to_vec();
-        assert_eq!(
-            merge_progress(&lines),
-            [
-                "progress 10/10 status=200",
-                "success 200 bytes=10 \"0123456789\" | x",
-                "finish | x"
-            ]
-        );
     }
 }

@@ -38,6 +38,7 @@ pub mod demo;
 mod diff;
 mod driver;
 mod escape;
+pub mod kivy_suite;
 mod loopback;
 mod memory;
 mod normalize;
@@ -58,7 +59,7 @@ mod ureq_diff;
 
 use std::path::{Path, PathBuf};
 
-pub use callback_trace::{callback_trace, is_well_formed, merge_progress, KivyColumn};
+pub use callback_trace::{callback_trace, is_well_formed, KivyColumn};
 pub use case::{
     Case, End, Expect, MultipartSpec, RequestSpec, Step, StepKind, DEFAULT_CASE_WALL_TIME,
 };

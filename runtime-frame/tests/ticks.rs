@@ -150,6 +150,7 @@ fn callbacks_run_in_order_inside_tick_and_may_start_requests() {
             "progress 8192/Some(20000)",
             "progress 16384/Some(20000)",
             "progress 20000/Some(20000)",
+            "progress 20000/Some(20000)",
             "success",
             "finish",
             "second finish"
@@ -253,6 +254,7 @@ fn local_callbacks_touch_state_that_is_not_send_inside_tick() {
             "progress 0",
             "progress 4096",
             "progress 8192",
+            "progress 10000",
             "progress 10000",
             "success",
             "finish"

@@ -47,7 +47,11 @@ fn callbacks_run_in_the_awaiting_task_on_its_thread() {
         .unwrap();
     smol::block_on(req.send()).unwrap();
     let threads = threads.lock().unwrap();
-    assert_eq!(threads.len(), 3, "two progress updates and on_finish");
+    assert_eq!(
+        threads.len(),
+        4,
+        "two progress updates, the last repeated, and on_finish"
+    );
     assert!(threads.iter().all(|t| *t == me));
 }
 
@@ -84,11 +88,16 @@ fn a_cancel_before_sending_runs_on_cancel_without_connecting() {
         .build()
         .unwrap();
     req.cancel();
-    assert!(req.is_finished());
-    assert!(req.error().unwrap().is_cancelled());
+    assert!(req.has_outcome());
+    assert!(
+        !req.is_finished() && req.error().is_none(),
+        "the properties change with the callbacks, in send"
+    );
     assert!(calls.lock().unwrap().is_empty(), "callbacks run in send");
     let err = smol::block_on(req.send()).unwrap_err();
     assert!(err.is_cancelled());
+    assert!(req.is_finished());
+    assert!(req.error().unwrap().is_cancelled());
     assert_eq!(*calls.lock().unwrap(), ["cancel", "finish"]);
     assert_eq!(server.accepted(), 0);
 }
@@ -271,6 +280,6 @@ fn an_async_application_replays_to_the_same_callbacks() {
         (url, live)
     };
     let replayed = smol::block_on(app::<Replay>(url, &recording));
-    assert_eq!(live.len(), 8, "{live:?}");
+    assert_eq!(live.len(), 9, "{live:?}");
     assert_eq!(replayed, live);
 }

@@ -82,7 +82,7 @@ fn another_thread_never_runs_local_callbacks() {
     let handled_elsewhere = std::thread::spawn(move || {
         // Waits for the outcome (not for callbacks it may not run), then
         // tries to dispatch them.
-        while !other.is_finished() {
+        while !other.has_outcome() {
             std::thread::yield_now();
         }
         other.dispatch_pending()

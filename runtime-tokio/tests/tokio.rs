@@ -117,6 +117,7 @@ fn send_events_download_and_url_request_on_both_schedulers() {
             [
                 format!("progress 0 Some({n})"),
                 format!("progress {n} Some({n})"),
+                format!("progress {n} Some({n})"),
                 "success Some(200) the body of the answer".to_string(),
             ],
             "{flavour}"

@@ -31,6 +31,7 @@ pub struct UrlRequestBuilder<R: Runtime> {
     dispatch: Dispatch,
     client: Option<R::Client>,
     autostart: bool,
+    repeat_final_progress: bool,
     upload: Option<crate::Upload>,
     on_upload_progress: Option<UploadProgressFn>,
     /// The request itself, made elsewhere (a `Call`'s): then the
@@ -54,6 +55,7 @@ impl<R: Runtime> UrlRequestBuilder<R> {
             upload: None,
             on_upload_progress: None,
             autostart: true,
+            repeat_final_progress: true,
             request: None,
         }
     }
@@ -104,8 +106,15 @@ impl<R: Runtime> UrlRequestBuilder<R> {
     }
 
     /// Called with body bytes received so far and the total when the
-    /// server declared it (Kivy's `-1` is `None`): once with 0 when the
-    /// head arrives, then after each chunk. No duplicate at the end.
+    /// server declared it (Kivy's `-1` is `None`), as Kivy calls it: once
+    /// with 0 when the final response's head arrives (to set up a progress
+    /// bar), then after each chunk of [`chunk_size`](Self::chunk_size)
+    /// bytes, and, when the response was read to its end, once more with
+    /// the last values right before the outcome callback (turn that repeat
+    /// off with [`repeat_final_progress(false)`](Self::repeat_final_progress)).
+    /// Every update is delivered, in order, on every runtime and with
+    /// either [`Dispatch`]; see [`UrlRequest`] for the one bound on
+    /// updates waiting for a thread that does not dispatch.
     pub fn on_progress(
         mut self,
         f: impl FnMut(&UrlRequest<R>, u64, Option<u64>) + Send + 'static,
@@ -123,6 +132,15 @@ impl<R: Runtime> UrlRequestBuilder<R> {
     /// Called last, exactly once, whatever the outcome.
     pub fn on_finish(mut self, f: impl FnMut(&UrlRequest<R>) + Send + 'static) -> Self {
         self.callbacks.on_finish = Some(Box::new(f));
+        self
+    }
+
+    /// Whether `on_progress` reports the last update a second time after a
+    /// response was read to its end, right before the outcome callback, as
+    /// Kivy does (default: true). Off, the updates are the head's `0` and
+    /// one per chunk, with no duplicate.
+    pub fn repeat_final_progress(mut self, on: bool) -> Self {
+        self.repeat_final_progress = on;
         self
     }
 
@@ -467,6 +485,7 @@ impl<R: Runtime> UrlRequestBuilder<R> {
             file_path: self.file_path,
             debug: self.debug,
             keep_response,
+            repeat_final_progress: self.repeat_final_progress,
         };
         let owner = local.is_some().then(|| std::thread::current().id());
         let req = UrlRequest::new(

@@ -61,7 +61,7 @@ impl<R: Runtime> Feed<R> {
             return ControlFlow::Break(());
         }
         match self.session.handle(event, head, self.req.properties()) {
-            Some(call @ Call::Finish(_)) => {
+            Some(call @ Call::Finish { .. }) => {
                 self.outcome = Some(call);
                 ControlFlow::Break(())
             }
@@ -85,7 +85,7 @@ impl<R: Runtime> Feed<R> {
     /// Ends the request with `error` before any event (a client that cannot
     /// take it).
     pub fn fail(mut self, error: Error) {
-        self.outcome = Some(Call::Finish(Err(error)));
+        self.outcome = Some(Call::finish(Err(error)));
         self.deliver_outcome();
     }
 

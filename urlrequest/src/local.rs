@@ -44,7 +44,7 @@ impl<R: Runtime> Pending for UrlRequest<R> {
     }
 
     fn settled(&self) -> bool {
-        self.is_finished() && !self.has_pending()
+        UrlRequest::settled(self)
     }
 }
 

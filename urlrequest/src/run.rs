@@ -9,7 +9,12 @@ use crate::session::{Call, Session};
 use crate::url_request::{Launch, UrlRequest};
 
 pub(crate) fn job<R: Runtime>(req: &UrlRequest<R>, launch: Launch<R>) -> (Job<R>, Session) {
-    let session = Session::new(launch.file_path, launch.debug, launch.keep_response);
+    let session = Session::new(
+        launch.file_path,
+        launch.debug,
+        launch.keep_response,
+        launch.repeat_final_progress,
+    );
     let job = Job {
         client: launch.client.unwrap_or_else(R::default_client),
         tls: launch.tls,
@@ -35,7 +40,7 @@ pub(crate) fn blocking<R: BlockingRuntime>(req: &UrlRequest<R>, launch: Launch<R
         match session.handle(event, ex.response_head(), req.properties()) {
             // The end; a failing file ends the request before its exchange
             // does, so the exchange is stopped.
-            Some(call @ Call::Finish(_)) => {
+            Some(call @ Call::Finish { .. }) => {
                 outcome = Some(call);
                 ControlFlow::Break(())
             }
@@ -64,13 +69,13 @@ pub(crate) async fn in_task<R: AsyncRuntime>(req: &UrlRequest<R>, launch: Launch
     let mut guard = AbandonOnDrop(req, false);
     let (job, mut session) = job(req, launch);
     let call = match R::events(job).await {
-        Err(error) => Call::Finish(Err(error)),
+        Err(error) => Call::finish(Err(error)),
         Ok(mut events) => loop {
             let Some(event) = events.next_event().await else {
                 break session.ended_without_outcome();
             };
             if let Some(call) = session.handle(event, events.response_head(), req.properties()) {
-                if matches!(call, Call::Finish(_)) {
+                if matches!(call, Call::Finish { .. }) {
                     break call;
                 }
                 req.deliver(call);

@@ -1,7 +1,10 @@
 //! The Kivy layer's own sans-IO step: one request's state fed with the
-//! core's events. It keeps the properties current, writes the `file_path`
-//! sink, and says which callback is due. Every runtime feeds it the same
-//! way, so the callbacks a request makes are a function of its events.
+//! core's events. It follows the URL and the final response head (which
+//! the properties show when the callbacks reporting them are dispatched),
+//! writes the `file_path` sink, and says which callback is due, the
+//! outcome carrying the last progress update for Kivy's repeat. Every
+//! runtime feeds it the same way, so the callbacks a request makes are a
+//! function of its events.
 
 use std::path::PathBuf;
 
@@ -21,7 +24,23 @@ pub(crate) enum Call {
     Progress { received: u64, total: Option<u64> },
     /// The outcome: routed to one of `on_success`, `on_redirect`,
     /// `on_failure`, `on_error`, `on_cancel`, then `on_finish`.
-    Finish(Outcome),
+    /// `repeat` is the last progress update, to be reported once more
+    /// right before the outcome (Kivy's final update after the body; see
+    /// `UrlRequestBuilder::repeat_final_progress`).
+    Finish {
+        outcome: Outcome,
+        repeat: Option<(u64, Option<u64>)>,
+    },
+}
+
+impl Call {
+    /// The outcome call, with no progress update repeated.
+    pub(crate) fn finish(outcome: Outcome) -> Call {
+        Call::Finish {
+            outcome,
+            repeat: None,
+        }
+    }
 }
 
 /// One request's Kivy-side state while it runs.
@@ -32,16 +51,28 @@ pub(crate) struct Session {
     debug: bool,
     /// Hand the final response to the properties (see `Launch`).
     keep_response: bool,
+    /// Report the last progress update again before a completed
+    /// response's outcome.
+    repeat_final_progress: bool,
+    /// The last progress update reported.
+    last_progress: Option<(u64, Option<u64>)>,
 }
 
 impl Session {
-    pub(crate) fn new(file_path: Option<PathBuf>, debug: bool, keep_response: bool) -> Session {
+    pub(crate) fn new(
+        file_path: Option<PathBuf>,
+        debug: bool,
+        keep_response: bool,
+        repeat_final_progress: bool,
+    ) -> Session {
         Session {
             file_path,
             sink: None,
             head_seen: false,
             debug,
             keep_response,
+            repeat_final_progress,
+            last_progress: None,
         }
     }
 
@@ -76,6 +107,7 @@ impl Session {
                         }
                     }
                 }
+                self.last_progress = Some((received, total));
                 Some(Call::Progress { received, total })
             }
             Event::Body(bytes) => {
@@ -99,12 +131,16 @@ impl Session {
                 if self.keep_response {
                     props.set_response(response);
                 }
-                Some(Call::Finish(Ok((status, result))))
+                let repeat = self.last_progress.filter(|_| self.repeat_final_progress);
+                Some(Call::Finish {
+                    outcome: Ok((status, result)),
+                    repeat,
+                })
             }
             Event::Failure(error) => {
                 // Dropping the sink removes the temporary file.
                 self.sink = None;
-                Some(Call::Finish(Err(Error::Request(error))))
+                Some(Call::finish(Err(Error::Request(error))))
             }
         }
     }
@@ -112,12 +148,12 @@ impl Session {
     /// The events ran out with no terminal one: the request still ends.
     pub(crate) fn ended_without_outcome(&mut self) -> Call {
         self.sink = None;
-        Call::Finish(Err(Error::Request(urlrequest_core::Error::Cancelled)))
+        Call::finish(Err(Error::Request(urlrequest_core::Error::Cancelled)))
     }
 
     fn file_failed(&mut self, e: std::io::Error) -> Call {
         self.sink = None;
         let path = self.file_path.clone().unwrap_or_default();
-        Call::Finish(Err(Error::file(path, e)))
+        Call::finish(Err(Error::file(path, e)))
     }
 }

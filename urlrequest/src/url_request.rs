@@ -1,5 +1,7 @@
 //! [`UrlRequest`]: Kivy's request object, once for every runtime: its
-//! properties, `cancel`, the callback queue and where callbacks run, and
+//! properties (changed as the callbacks reporting them are dispatched),
+//! `cancel`, the callback queue (every progress update, bounded for a
+//! thread that never dispatches) and where callbacks run, and
 //! the entry points of the two kinds of runtime (`start`, `wait` and
 //! `dispatch_pending` with threads; `send().await` in async code).
 
@@ -27,15 +29,16 @@ use crate::session::Call;
 /// Where a request's callbacks run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Dispatch {
-    /// Queued until a thread calls [`UrlRequest::wait`] or
-    /// [`UrlRequest::dispatch_pending`], and run there (Kivy's model: the
-    /// GUI thread drains the queue once a frame). Progress updates not yet
-    /// dispatched are merged into the newest, so a slow frame rate never
-    /// builds a backlog. The default with threads.
+    /// Queued until a thread calls [`UrlRequest::wait`],
+    /// [`UrlRequest::dispatch_pending`] or [`dispatch_all`](crate::dispatch_all),
+    /// and run there (Kivy's model: the GUI thread drains the queue once a
+    /// frame). Every progress update is delivered, in order (see
+    /// [`UrlRequest`] for the bound on updates left waiting). The default
+    /// with threads.
     #[default]
     Queued,
-    /// Run on the request's worker thread as soon as they happen, every
-    /// progress update included (runtimes with threads). The callbacks must
+    /// Run on the request's worker thread as soon as they happen
+    /// (runtimes with threads). The callbacks must
     /// then be thread-safe in spirit too: they run while the caller's
     /// thread does other things. (In async code the callbacks always run in
     /// the task that awaits `send()`, as they happen.)
@@ -55,6 +58,32 @@ pub enum Dispatch {
 /// `on_failure`; a request that did not complete goes to `on_error`, or to
 /// `on_cancel` when it was cancelled. `on_finish` then runs exactly once,
 /// after every outcome.
+///
+/// **Properties and callbacks.** [`is_finished`](Self::is_finished),
+/// [`resp_status`](Self::resp_status), [`resp_headers`](Self::resp_headers),
+/// [`result`](Self::result) and [`error`](Self::error) change when the
+/// callback that reports them is dispatched, as Kivy sets them on its main
+/// thread: the response head with the first progress update (or with the
+/// outcome), `is_finished` and `result` or `error` right before the outcome
+/// callback. This holds on every runtime and with either [`Dispatch`]; with
+/// queued dispatch it means the thread that dispatches sees them change
+/// between its callbacks, never before, so Kivy's loop
+/// `while !req.is_finished() { dispatch_all() }` ends with every callback
+/// run. Where the request runs knows its outcome earlier:
+/// [`has_outcome`](Self::has_outcome) says so. The callbacks a request
+/// would make without a callback set (no `on_progress`, say) still reveal
+/// the properties at their turn.
+///
+/// **Progress updates** are all delivered, in order, on every runtime:
+/// `(0, total)` when the head arrives, one per chunk, and by default the
+/// last one again before the outcome callback (see
+/// [`UrlRequestBuilder::on_progress`]). The core cuts the body into
+/// `chunk_size` pieces, so there is at most one update per `chunk_size`
+/// bytes. Updates waiting for a thread that does not dispatch are bounded:
+/// past 1024 of them, a new update replaces the newest one waiting, so the
+/// oldest waiting update (the `(0, total)` one if it was never dispatched)
+/// and the newest are always kept. With the default `chunk_size` of 8192
+/// that takes 8 MiB received while the dispatching thread never ran.
 ///
 /// Unlike Kivy: `wait` returns on every outcome and takes a timeout;
 /// callbacks due before anyone waits are kept; `cancel` closes the socket
@@ -95,6 +124,8 @@ pub(crate) struct Launch<R: Runtime> {
     /// Keep the final response for [`UrlRequest::take_response`] (a
     /// request made from a `Call`, which parses it).
     pub(crate) keep_response: bool,
+    /// Report the last progress update again before the outcome.
+    pub(crate) repeat_final_progress: bool,
 }
 
 struct Inner<R: Runtime> {
@@ -118,15 +149,30 @@ pub(crate) struct Properties {
     settled: Signal,
 }
 
+/// Progress updates a request keeps waiting for dispatch before a new one
+/// replaces the newest waiting (see [`UrlRequest`]).
+const MAX_QUEUED_PROGRESS: usize = 1024;
+
 struct State {
     started: bool,
+    /// The outcome is known where the request runs (`has_outcome`).
+    outcome_known: bool,
+    /// The outcome's callback was dispatched (`is_finished`).
     finished: bool,
     /// The outcome's callbacks ran (or never will: a dropped future).
     settled: bool,
     queue: VecDeque<Call>,
+    /// How many of `queue` are progress updates.
+    queued_progress: usize,
+    /// A progress update was taken (without `on_progress`, only the first
+    /// is queued, to reveal the head at its turn).
+    progress_seen: bool,
     /// The thread running callbacks right now, if any.
     dispatcher: Option<ThreadId>,
     url: Url,
+    /// The final response's head, as known where the request runs.
+    head: Option<(StatusCode, HeaderMap)>,
+    /// The properties as the dispatched callbacks reported them.
     resp_status: Option<StatusCode>,
     resp_headers: Option<HeaderMap>,
     result: Option<ResultValue>,
@@ -140,11 +186,15 @@ impl Properties {
         Properties {
             state: Mutex::new(State {
                 started: false,
+                outcome_known: false,
                 finished: false,
                 settled: false,
                 queue: VecDeque::new(),
+                queued_progress: 0,
+                progress_seen: false,
                 dispatcher: None,
                 url,
+                head: None,
                 resp_status: None,
                 resp_headers: None,
                 result: None,
@@ -170,10 +220,10 @@ impl Properties {
         self.state().url = url;
     }
 
+    /// The final response's head, known where the request runs; the
+    /// properties show it when a callback reporting it is dispatched.
     pub(crate) fn set_head(&self, status: StatusCode, headers: HeaderMap) {
-        let mut st = self.state();
-        st.resp_status = Some(status);
-        st.resp_headers = Some(headers);
+        self.state().head = Some((status, headers));
     }
 
     pub(crate) fn set_response(&self, response: Response) {
@@ -192,6 +242,7 @@ impl<R: Runtime> fmt::Debug for UrlRequest<R> {
         f.debug_struct("UrlRequest")
             .field("url", &st.url.as_str())
             .field("started", &st.started)
+            .field("has_outcome", &st.outcome_known)
             .field("finished", &st.finished)
             .field("resp_status", &st.resp_status)
             .field("queued", &st.queue.len())
@@ -267,7 +318,7 @@ impl<R: Runtime> UrlRequest<R> {
         self.inner.cancel.cancel();
         if self.take_launch().is_some() {
             let cancelled = Err(Error::Request(urlrequest_core::Error::Cancelled));
-            self.deliver(Call::Finish(cancelled));
+            self.deliver(Call::finish(cancelled));
         }
     }
 
@@ -277,10 +328,22 @@ impl<R: Runtime> UrlRequest<R> {
         self.inner.cancel.clone()
     }
 
-    /// Whether the request has an outcome (response or error). The
-    /// properties below are set by then; the callbacks may still be due.
+    /// Whether the request is finished (response or error), as Kivy's
+    /// `is_finished`: true from the moment the outcome callback is
+    /// dispatched (set right before it runs, as are `result` and `error`).
+    /// The outcome callback and `on_finish` are dispatched together, so a
+    /// loop that dispatches until this is true has run every callback.
     pub fn is_finished(&self) -> bool {
         self.state().finished
+    }
+
+    /// Whether the request has an outcome where it runs (its worker
+    /// thread, task or tick), whether or not the callbacks that report it
+    /// were dispatched yet. With queued dispatch this turns true before
+    /// [`is_finished`](Self::is_finished); otherwise the callbacks are
+    /// dispatched as their events come and `is_finished` follows at once.
+    pub fn has_outcome(&self) -> bool {
+        self.state().outcome_known
     }
 
     /// Whether callbacks are waiting to be dispatched.
@@ -288,23 +351,26 @@ impl<R: Runtime> UrlRequest<R> {
         !self.state().queue.is_empty()
     }
 
-    /// The final response's status, as soon as its head arrived.
+    /// The final response's status, from the dispatch of the first
+    /// progress update (the `(0, total)` one) or, if none, of the outcome.
     pub fn resp_status(&self) -> Option<StatusCode> {
         self.state().resp_status
     }
 
     /// The final response's headers (case-insensitive, every value kept),
-    /// as soon as its head arrived.
+    /// from when [`resp_status`](Self::resp_status) is set.
     pub fn resp_headers(&self) -> Option<HeaderMap> {
         self.state().resp_headers.clone()
     }
 
-    /// The result once the request completed with a response.
+    /// The result once the request completed with a response, from the
+    /// dispatch of its outcome callback.
     pub fn result(&self) -> Option<ResultValue> {
         self.state().result.clone()
     }
 
-    /// Why the request did not complete (cancellation included).
+    /// Why the request did not complete (cancellation included), from the
+    /// dispatch of its outcome callback.
     pub fn error(&self) -> Option<Error> {
         self.state().error.clone()
     }
@@ -362,11 +428,33 @@ impl<R: Runtime> UrlRequest<R> {
             let Some(call) = call else { break };
             let local = self.inner.owner.is_some();
             match call {
-                Call::Progress { received, total } if local => {
-                    crate::local::local_progress(self.id(), self, received, total)
+                Call::Progress { received, total } => {
+                    {
+                        let mut st = self.state();
+                        st.queued_progress -= 1;
+                        reveal_head(&mut st);
+                    }
+                    if !self.inner.wants_progress {
+                        // Only there to reveal the head at its turn.
+                    } else if local {
+                        crate::local::local_progress(self.id(), self, received, total)
+                    } else {
+                        callbacks.progress(self, received, total)
+                    }
                 }
-                Call::Progress { received, total } => callbacks.progress(self, received, total),
-                Call::Finish(outcome) => {
+                Call::Finish { outcome, .. } => {
+                    {
+                        let mut st = self.state();
+                        reveal_head(&mut st);
+                        match &outcome {
+                            Ok((status, result)) => {
+                                st.result = Some(result.clone());
+                                st.resp_status.get_or_insert(*status);
+                            }
+                            Err(error) => st.error = Some(error.clone()),
+                        }
+                        st.finished = true;
+                    }
                     if local {
                         crate::local::local_finish(self.id(), self, &outcome);
                     } else {
@@ -383,40 +471,44 @@ impl<R: Runtime> UrlRequest<R> {
         handled
     }
 
-    /// Takes a callback that became due: the outcome is recorded at once
-    /// (the properties answer before any callback runs); the callback is
-    /// queued, and run at once with [`Dispatch::Worker`]. An async run
-    /// dispatches right after each delivery, in its task, so nothing is
-    /// ever merged there.
+    /// Takes a callback that became due and queues it; it runs at once
+    /// with [`Dispatch::Worker`] (an async run and a frame feed dispatch
+    /// right after each delivery too). The outcome makes
+    /// [`has_outcome`](Self::has_outcome) true at once; the properties
+    /// change when the calls are dispatched. A `Finish` that repeats the
+    /// last progress update queues it first.
     pub(crate) fn deliver(&self, call: Call) {
         {
             let mut st = self.state();
-            match &call {
+            if st.outcome_known {
+                return;
+            }
+            match call {
                 Call::Progress { .. } => {
-                    if st.finished || !self.inner.wants_progress {
+                    if !self.inner.wants_progress && st.progress_seen {
                         return;
                     }
-                    let merge = self.inner.dispatch == Dispatch::Queued
-                        && matches!(st.queue.back(), Some(Call::Progress { .. }));
-                    if merge {
-                        st.queue.pop_back();
+                    st.progress_seen = true;
+                    let full = st.queued_progress >= MAX_QUEUED_PROGRESS;
+                    match st.queue.back_mut() {
+                        // The oldest waiting update stays; the newest is
+                        // replaced by this one.
+                        Some(newest @ Call::Progress { .. }) if full => *newest = call,
+                        _ => {
+                            st.queued_progress += 1;
+                            st.queue.push_back(call);
+                        }
                     }
                 }
-                Call::Finish(outcome) => {
-                    if st.finished {
-                        return;
+                Call::Finish { outcome, repeat } => {
+                    st.outcome_known = true;
+                    if let Some((received, total)) = repeat.filter(|_| self.inner.wants_progress) {
+                        st.queued_progress += 1;
+                        st.queue.push_back(Call::Progress { received, total });
                     }
-                    match outcome {
-                        Ok((status, result)) => {
-                            st.result = Some(result.clone());
-                            st.resp_status.get_or_insert(*status);
-                        }
-                        Err(error) => st.error = Some(error.clone()),
-                    }
-                    st.finished = true;
+                    st.queue.push_back(Call::finish(outcome));
                 }
             }
-            st.queue.push_back(call);
         }
         self.inner.props.notify();
         if self.inner.dispatch == Dispatch::Worker {
@@ -432,9 +524,9 @@ impl<R: Runtime> UrlRequest<R> {
         &self.inner.cancel
     }
 
-    fn settled(&self) -> bool {
-        let st = self.state();
-        st.finished && st.settled
+    /// Whether the outcome's callbacks ran (or never will).
+    pub(crate) fn settled(&self) -> bool {
+        self.state().settled
     }
 
     /// The outcome as recorded: the result, else the error.
@@ -454,13 +546,25 @@ impl<R: Runtime> UrlRequest<R> {
         {
             let mut st = self.state();
             if !st.finished {
+                st.outcome_known = true;
                 st.finished = true;
                 st.error = Some(Error::Request(urlrequest_core::Error::Cancelled));
             }
             st.queue.clear();
+            st.queued_progress = 0;
             st.settled = true;
         }
         self.inner.props.notify();
+    }
+}
+
+/// Shows the response head known where the request runs, once.
+fn reveal_head(st: &mut State) {
+    if st.resp_status.is_none() {
+        if let Some((status, headers)) = &st.head {
+            st.resp_status = Some(*status);
+            st.resp_headers = Some(headers.clone());
+        }
     }
 }
 
@@ -480,12 +584,13 @@ impl<R: BlockingRuntime> UrlRequest<R> {
             let error = Error::Request(urlrequest_core::Error::Transport(
                 urlrequest_core::TransportError::Io(format!("cannot start a worker thread: {e}")),
             ));
-            self.deliver(Call::Finish(Err(error)));
+            self.deliver(Call::finish(Err(error)));
         }
     }
 
-    /// Waits until the request finished and its callbacks ran, at most
-    /// `timeout` (`None`: no limit). Returns whether it finished.
+    /// Waits until the request finished and its callbacks ran (the
+    /// outcome's and `on_finish` included), at most `timeout` (`None`: no
+    /// limit). Returns whether it finished.
     ///
     /// With [`Dispatch::Queued`] (the default) the callbacks run on the
     /// thread calling `wait`, as they become due. Returns `false` at once
@@ -502,7 +607,7 @@ impl<R: BlockingRuntime> UrlRequest<R> {
             if !st.started {
                 return false;
             }
-            let settled = st.finished
+            let settled = st.outcome_known
                 && (st.dispatcher == Some(me) || (st.queue.is_empty() && st.dispatcher.is_none()));
             if settled {
                 return true;
@@ -568,5 +673,71 @@ impl<R: AsyncRuntime> UrlRequest<R> {
             listener.await;
             self.dispatch_pending();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::{Recording, Replay};
+
+    #[test]
+    fn waiting_updates_are_bounded_keeping_the_oldest_and_the_newest() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let s = seen.clone();
+        let req = UrlRequest::<Replay>::builder("http://example.com/")
+            .client(&Recording::new())
+            .dispatch(Dispatch::Queued)
+            .autostart(false)
+            .on_progress(move |_, received, _| s.lock().unwrap().push(received))
+            .build()
+            .unwrap();
+        // A flood nobody dispatches: twice the bound, then the outcome
+        // with the last update repeated.
+        let flood = 2 * MAX_QUEUED_PROGRESS as u64;
+        for received in 0..flood {
+            req.deliver(Call::Progress {
+                received,
+                total: None,
+            });
+        }
+        req.deliver(Call::Finish {
+            outcome: Ok((StatusCode::OK, ResultValue::Bytes("".into()))),
+            repeat: Some((flood - 1, None)),
+        });
+        assert!(req.has_outcome() && !req.is_finished());
+        req.dispatch_pending();
+        assert!(req.is_finished());
+        let seen = seen.lock().unwrap();
+        // The first bound - 1 updates as they came, then the newest in
+        // place of those in between, then its repeat.
+        assert_eq!(seen.len(), MAX_QUEUED_PROGRESS + 1);
+        let kept = MAX_QUEUED_PROGRESS as u64 - 1;
+        assert_eq!(seen[..kept as usize], (0..kept).collect::<Vec<_>>()[..]);
+        assert_eq!(seen[kept as usize..], [flood - 1, flood - 1]);
+    }
+
+    #[test]
+    fn updates_dispatched_as_they_come_are_never_merged() {
+        let seen = Arc::new(Mutex::new(0u64));
+        let s = seen.clone();
+        let req = UrlRequest::<Replay>::builder("http://example.com/")
+            .client(&Recording::new())
+            .dispatch(Dispatch::Queued)
+            .autostart(false)
+            .on_progress(move |_, _, _| *s.lock().unwrap() += 1)
+            .build()
+            .unwrap();
+        let n = 3 * MAX_QUEUED_PROGRESS as u64;
+        for received in 0..n {
+            req.deliver(Call::Progress {
+                received,
+                total: None,
+            });
+            req.dispatch_pending();
+        }
+        assert_eq!(*seen.lock().unwrap(), n);
     }
 }

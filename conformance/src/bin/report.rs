@@ -12,9 +12,8 @@ use std::thread;
 
 use urlrequest_conformance::{
     builtin_cases, callback_trace, compare_with_ureq, documented_differences, is_well_formed,
-    merge_progress, run_cases, run_in_memory, ureq_comparable, Case, Driver, FrameDriver,
-    KivyColumn, MemoryDriver, Outcome, ReplayDriver, SmolDriver, StdDriver, SuiteReport,
-    TokioDriver,
+    run_cases, run_in_memory, ureq_comparable, Case, Driver, FrameDriver, KivyColumn, MemoryDriver,
+    Outcome, ReplayDriver, SmolDriver, StdDriver, SuiteReport, TokioDriver,
 };
 
 /// Random split seeds the in-memory column is also run with.
@@ -76,8 +75,8 @@ fn ureq_rows(cases: &[Case]) -> Vec<UreqRow> {
 }
 
 /// For each column, for each case: whether its callback trace has one
-/// outcome callback then `on_finish`, and equals the first column's (line
-/// for line, or after merging progress runs for queued dispatch).
+/// outcome callback then `on_finish`, and equals the first column's line
+/// for line.
 fn callback_rows(cases: &[Case]) -> Vec<Vec<bool>> {
     let traces: Vec<Vec<Result<Vec<String>, String>>> = thread::scope(|s| {
         let runs: Vec<_> = KivyColumn::ALL
@@ -86,20 +85,11 @@ fn callback_rows(cases: &[Case]) -> Vec<Vec<bool>> {
             .collect();
         runs.into_iter().map(|h| h.join().unwrap()).collect()
     });
-    KivyColumn::ALL
-        .iter()
-        .enumerate()
-        .map(|(c, col)| {
+    (0..KivyColumn::ALL.len())
+        .map(|c| {
             (0..cases.len())
                 .map(|i| match (&traces[0][i], &traces[c][i]) {
-                    (Ok(reference), Ok(trace)) => {
-                        let same = if col.delivers_every_update() {
-                            reference == trace
-                        } else {
-                            merge_progress(reference) == merge_progress(trace)
-                        };
-                        same && is_well_formed(trace)
-                    }
+                    (Ok(reference), Ok(trace)) => reference == trace && is_well_formed(trace),
                     _ => false,
                 })
                 .collect()
@@ -209,7 +199,7 @@ fn main() -> ExitCode {
     );
     println!();
     println!(
-        "Callback traces (every case through each runtime's `UrlRequest`: one outcome callback, then `on_finish`, the same trace as std with worker dispatch):"
+        "Callback traces (every case through each runtime's `UrlRequest`: one outcome callback, then `on_finish`, the same trace line for line as std with worker dispatch, progress updates and properties included):"
     );
     println!();
     println!(
