@@ -350,7 +350,7 @@ impl Exchange {
     }
 
     /// The final response's status line and header lines as the server
-    /// sent them, once its head arrived (see [`Response::raw_head`]).
+    /// sent them, once its head arrived (see [`Response::raw_head`](crate::Response::raw_head)).
     pub fn response_raw_head(&self) -> Option<&[u8]> {
         match self.state {
             State::ReadingBody | State::Finished => self.hop.head.as_ref().map(|h| &h.raw[..]),
