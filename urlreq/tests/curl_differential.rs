@@ -25,11 +25,13 @@
 //! Run with `cargo test -p urlreq --features interop --test
 //! curl_differential` (curl must be on PATH).
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::Arc;
 
 use urlrequest_conformance::test_server::{respond, serve, serve_on, Req, Server};
@@ -574,20 +576,9 @@ fn run(program: &Path, args: &[String], dir: &Path, servers: &[&Server]) -> (Run
     for s in servers {
         s.requests.lock().unwrap().clear();
     }
-    let mut cmd = Command::new(program);
-    for v in [
-        "http_proxy",
-        "HTTP_PROXY",
-        "https_proxy",
-        "HTTPS_PROXY",
-        "all_proxy",
-        "ALL_PROXY",
-        "no_proxy",
-        "NO_PROXY",
-        "CURL_HOME",
-        "SSL_CERT_FILE",
-        "SSL_CERT_DIR",
-    ] {
+    let mut cmd = support::clean_command(program);
+    // curl's own settings files and certificate paths play no part either.
+    for v in ["CURL_HOME", "SSL_CERT_FILE", "SSL_CERT_DIR"] {
         cmd.env_remove(v);
     }
     // No ~/.curlrc: HOME points at the empty run directory.

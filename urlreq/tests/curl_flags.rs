@@ -3,6 +3,8 @@
 //! --cacert, proxy passwords kept out of messages, -v, -O, -w and the exit
 //! codes of failures.
 
+mod support;
+
 use std::io::Write;
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -13,19 +15,7 @@ use urlrequest_conformance::test_server::{respond, serve, serve_on, Req, Server}
 use urlrequest_conformance::{CertKind, TestCa};
 
 fn urlreq_in(dir: Option<&PathBuf>, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_urlreq"));
-    for v in [
-        "http_proxy",
-        "HTTP_PROXY",
-        "https_proxy",
-        "HTTPS_PROXY",
-        "all_proxy",
-        "ALL_PROXY",
-        "no_proxy",
-        "NO_PROXY",
-    ] {
-        cmd.env_remove(v);
-    }
+    let mut cmd = support::urlreq_command();
     if let Some(d) = dir {
         cmd.current_dir(d);
     }

@@ -3,27 +3,14 @@
 //! environment is cleared of them so that the machine's settings play no
 //! part.
 
-use std::process::{Command, Output};
+mod support;
+
+use std::process::Output;
 
 use urlrequest_conformance::test_server::{respond, serve, Server};
 
-const PROXY_VARS: [&str; 9] = [
-    "http_proxy",
-    "HTTP_PROXY",
-    "https_proxy",
-    "HTTPS_PROXY",
-    "all_proxy",
-    "ALL_PROXY",
-    "no_proxy",
-    "NO_PROXY",
-    "REQUEST_METHOD",
-];
-
 fn urlreq(args: &[&str], env: &[(&str, String)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_urlreq"));
-    for v in PROXY_VARS {
-        cmd.env_remove(v);
-    }
+    let mut cmd = support::urlreq_command();
     for (k, v) in env {
         cmd.env(k, v);
     }

@@ -1,8 +1,10 @@
 //! The `urlreq` binary, run as a user would: exit codes, output files,
 //! the head, the event trace, recording and replay, usage errors, the demo.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use urlrequest_conformance::test_server::{respond, serve, Server};
 
@@ -14,19 +16,7 @@ fn urlreq(args: &[&str]) -> Output {
 /// cleared of the machine's proxy variables (urlreq reads them, as curl
 /// does).
 fn urlreq_env(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_urlreq"));
-    for v in [
-        "http_proxy",
-        "HTTP_PROXY",
-        "https_proxy",
-        "HTTPS_PROXY",
-        "all_proxy",
-        "ALL_PROXY",
-        "no_proxy",
-        "NO_PROXY",
-    ] {
-        cmd.env_remove(v);
-    }
+    let mut cmd = support::urlreq_command();
     cmd.envs(env.iter().copied());
     cmd.args(args).output().expect("urlreq runs")
 }
