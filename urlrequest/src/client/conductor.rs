@@ -195,16 +195,6 @@ impl<C: PooledConnection, E: BorrowMut<Exchange>> Conductor<C, E> {
         self.ex_ref().poll_timeout()
     }
 
-    /// The TLS settings this request runs with.
-    pub fn tls(&self) -> &TlsSettings {
-        &self.tls
-    }
-
-    /// Whether the request is over and settled.
-    pub fn is_finished(&self) -> bool {
-        self.ex_ref().is_finished() && self.conn.is_none()
-    }
-
     /// The next thing to do at `now`.
     pub fn poll(&mut self, now: Instant) -> Next {
         loop {
